@@ -1,0 +1,9 @@
+//! Dense numerical kernels shared by the dense-math domains (optimal transport first).
+//!
+//! Each kernel here has a CUDA twin in `gpu/<name>.cu`; the two are tested against each other.
+
+pub mod logsumexp;
+pub mod real;
+
+pub use logsumexp::{logsumexp, Axis};
+pub use real::Real;

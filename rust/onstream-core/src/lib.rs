@@ -1,0 +1,16 @@
+//! onstream's algorithms in pure Rust.
+//!
+//! This crate knows nothing of Python: every function takes slices and plain parameters and returns
+//! [`Result`]. The `onstream-py` crate binds it; the `onstream` Python package is the typed facade.
+//!
+//! Shared machinery lives at the top level ([`error`], [`snapshot`], [`pool`], [`rng`]); each domain
+//! is a module of its own (`dense`, `stream`, ...), one concept per file.
+
+pub mod dense;
+pub mod error;
+pub mod pool;
+pub mod rng;
+pub mod snapshot;
+pub mod stream;
+
+pub use error::{Error, Result};

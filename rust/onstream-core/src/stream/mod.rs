@@ -1,0 +1,5 @@
+//! General-purpose streaming summaries.
+
+pub mod reservoir;
+
+pub use reservoir::Reservoir;
