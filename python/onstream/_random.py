@@ -1,0 +1,35 @@
+"""The ``seed=`` convention.
+
+Every randomized object takes ``seed: int | None``. An integer in ``[0, 2**64)`` gives the same
+numbers on every platform (the core's generator is ChaCha12, fixed by its specification);
+``None`` draws a seed from the operating system. Differential-privacy noise is the exception: it
+refuses seeds unless the caller passes an explicit insecure, test-only flag.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+from onstream._typing import Seed
+from onstream.exceptions import InvalidParameterError
+
+__all__ = ["normalize_seed"]
+
+_SEED_LIMIT = 1 << 64
+
+
+def normalize_seed(seed: Seed, name: str = "seed") -> int | None:
+    """Return ``seed`` as a Python int in ``[0, 2**64)``, or ``None``; raise on anything else."""
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise InvalidParameterError(
+            f"invalid {name}: got {seed!r} ({type(seed).__name__}), "
+            f"expected an integer in [0, 2**64) or None"
+        )
+    value = int(seed)
+    if not 0 <= value < _SEED_LIMIT:
+        raise InvalidParameterError(
+            f"invalid {name}: got {value}, expected an integer in [0, 2**64) or None"
+        )
+    return value

@@ -1,0 +1,1 @@
+"""Tour sections: one module per domain, each defining ``SECTION``."""
