@@ -1,0 +1,99 @@
+"""Run ours and a peer on the same inputs in one process; print ``case, ours, peer, ratio``.
+
+``ratio`` is peer time over our time: above 1 means onstream is faster. Each time is the median of
+``--repeat`` runs after one warm-up. ``--json PATH`` also writes the rows for tracking.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Bench", "Row"]
+
+
+@dataclass(frozen=True)
+class Row:
+    case: str
+    peer: str
+    ours_s: float
+    peer_s: float
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.peer_s / self.ours_s if self.ours_s > 0 else float("inf")
+
+
+def median_time(fn: Callable[[], Any], repeat: int) -> float:
+    fn()  # warm-up: first-call costs (page faults, pool start-up) are not what we measure
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+@dataclass
+class Bench:
+    """Collects rows for one bench script and reports them."""
+
+    title: str
+    argv: Sequence[str] | None = None
+    rows: list[Row] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        parser = argparse.ArgumentParser(description=self.title)
+        parser.add_argument("--repeat", type=int, default=5, help="timed runs per case")
+        parser.add_argument("--json", type=Path, help="also write the rows here")
+        parser.add_argument("--quick", action="store_true", help="small cases only")
+        self.args = parser.parse_args(self.argv)
+
+    @property
+    def quick(self) -> bool:
+        return bool(self.args.quick)
+
+    def compare(
+        self,
+        case: str,
+        ours: Callable[[], Any],
+        peer_name: str,
+        peer: Callable[[], Any],
+        note: str = "",
+    ) -> Row:
+        row = Row(
+            case=case,
+            peer=peer_name,
+            ours_s=median_time(ours, self.args.repeat),
+            peer_s=median_time(peer, self.args.repeat),
+            note=note,
+        )
+        self.rows.append(row)
+        print(
+            f"{row.case:<40} {1e3 * row.ours_s:>10.3f} {1e3 * row.peer_s:>10.3f} "
+            f"{row.ratio:>7.2f}x  {row.peer}{'  ' + row.note if row.note else ''}",
+            flush=True,
+        )
+        return row
+
+    def header(self) -> None:
+        print(f"# {self.title} ({platform.machine()}, Python {platform.python_version()})")
+        print(f"{'case':<40} {'ours ms':>10} {'peer ms':>10} {'ratio':>8}  peer")
+
+    def finish(self) -> None:
+        if self.args.json:
+            self.args.json.parent.mkdir(parents=True, exist_ok=True)
+            payload = {
+                "title": self.title,
+                "rows": [{**asdict(r), "ratio": r.ratio} for r in self.rows],
+            }
+            self.args.json.write_text(json.dumps(payload, indent=2))
+            print(f"wrote {self.args.json}")
