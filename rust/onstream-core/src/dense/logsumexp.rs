@@ -13,6 +13,7 @@
 
 use rayon::prelude::*;
 
+use super::expm::exp_nonpos;
 use super::real::Real;
 use crate::error::{Error, Result};
 
@@ -27,11 +28,18 @@ pub enum Axis {
 
 /// Elements per unit of parallel work: large enough to amortize scheduling.
 const GRAIN: usize = 1 << 14;
+/// Independent accumulators per reduction: the compiler maps them onto SIMD lanes, and the fixed
+/// summation order keeps results identical on every machine and thread count.
+const LANES: usize = 8;
 
 /// Log-sum-exp of the `n_rows × n_cols` row-major matrix `x` along `axis`.
 pub fn logsumexp<T: Real>(x: &[T], n_rows: usize, n_cols: usize, axis: Axis) -> Result<Vec<T>> {
     check_shape(x.len(), n_rows, n_cols)?;
-    if let Some(index) = x.par_iter().position_first(|v| v.to_f64().is_nan()) {
+    let has_nan = x
+        .par_chunks(GRAIN)
+        .any(|c| c.iter().any(|v| v.to_f64().is_nan()));
+    if has_nan {
+        let index = x.iter().position(|v| v.to_f64().is_nan()).unwrap_or(0);
         return Err(Error::NonFinite {
             name: "x",
             index,
@@ -39,7 +47,7 @@ pub fn logsumexp<T: Real>(x: &[T], n_rows: usize, n_cols: usize, axis: Axis) -> 
         });
     }
     Ok(match axis {
-        Axis::Rows => rows(x, n_cols),
+        Axis::Rows => rows(x, n_rows, n_cols),
         Axis::Cols => cols(x, n_rows, n_cols),
     })
 }
@@ -68,23 +76,78 @@ fn finish(m: f64, s: f64) -> f64 {
     }
 }
 
+/// NaN-free maximum (NaN was refused up front), in a form that maps onto `maxpd`.
+#[inline(always)]
+fn fmax(a: f64, b: f64) -> f64 {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+
+#[inline(always)]
 fn lse_slice<T: Real>(v: &[T]) -> f64 {
-    let m = v
-        .iter()
-        .fold(f64::NEG_INFINITY, |acc, &a| acc.max(a.to_f64()));
+    let chunks = v.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    let mut mx = [f64::NEG_INFINITY; LANES];
+    for c in chunks.clone() {
+        for l in 0..LANES {
+            mx[l] = fmax(c[l].to_f64(), mx[l]);
+        }
+    }
+    let mut m = mx.iter().fold(f64::NEG_INFINITY, |a, &b| fmax(b, a));
+    for a in rest {
+        m = fmax(a.to_f64(), m);
+    }
     if m.is_infinite() {
         return m;
     }
-    let s: f64 = v.iter().map(|&a| (a.to_f64() - m).exp()).sum();
+    let mut acc = [0.0f64; LANES];
+    for c in chunks {
+        for l in 0..LANES {
+            acc[l] += exp_nonpos(c[l].to_f64() - m);
+        }
+    }
+    let mut s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for a in rest {
+        s += exp_nonpos(a.to_f64() - m);
+    }
     m + s.ln()
 }
 
-fn rows<T: Real>(x: &[T], n_cols: usize) -> Vec<T> {
-    let min_rows = (GRAIN / n_cols).max(1);
-    x.par_chunks(n_cols)
-        .with_min_len(min_rows)
-        .map(|row| T::from_f64(lse_slice(row)))
-        .collect()
+#[inline(always)]
+fn rows_block_portable<T: Real>(block: &[T], n_cols: usize, out: &mut [T]) {
+    for (row, o) in block.chunks_exact(n_cols).zip(out.iter_mut()) {
+        *o = T::from_f64(lse_slice(row));
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn rows_block_avx2<T: Real>(block: &[T], n_cols: usize, out: &mut [T]) {
+    rows_block_portable(block, n_cols, out);
+}
+
+/// Rows `block` (whole rows) into `out`, on AVX2 where the CPU has it. Same bits either way:
+/// the arithmetic is identical, only the vector width differs.
+fn rows_block<T: Real>(block: &[T], n_cols: usize, out: &mut [T]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        unsafe { rows_block_avx2(block, n_cols, out) };
+        return;
+    }
+    rows_block_portable(block, n_cols, out);
+}
+
+fn rows<T: Real>(x: &[T], n_rows: usize, n_cols: usize) -> Vec<T> {
+    let rows_per_task = (GRAIN / n_cols).max(1);
+    let mut out = vec![T::from_f64(0.0); n_rows];
+    x.par_chunks(rows_per_task * n_cols)
+        .zip(out.par_chunks_mut(rows_per_task))
+        .for_each(|(block, o)| rows_block(block, n_cols, o));
+    out
 }
 
 /// Running per-column state: `lse = max + ln(sum)` with `sum` relative to `max`.
@@ -95,54 +158,79 @@ struct ColState {
 }
 
 impl ColState {
-    fn empty(n_cols: usize) -> Self {
-        ColState {
-            max: vec![f64::NEG_INFINITY; n_cols],
-            sum: vec![0.0; n_cols],
-        }
-    }
-
-    /// Rescales column `j` to a new maximum `m` (no-op when the maximum does not change).
-    #[inline]
-    fn rebase(&mut self, j: usize, m: f64) {
-        let old = self.max[j];
-        if m > old {
-            self.sum[j] = if m.is_infinite() || old == f64::NEG_INFINITY {
-                0.0
-            } else {
-                self.sum[j] * (old - m).exp()
-            };
-            self.max[j] = m;
-        }
-    }
-
-    /// First pass over a tile: raise the maxima to the row's values.
-    fn rebase_row<T: Real>(&mut self, row: &[T]) {
-        for (j, &a) in row.iter().enumerate() {
-            self.rebase(j, a.to_f64());
-        }
-    }
-
-    /// Second pass over a tile: add the row's terms, shifted by the tile's maxima.
-    fn add_row<T: Real>(&mut self, row: &[T]) {
-        for ((s, &m), &a) in self.sum.iter_mut().zip(&self.max).zip(row) {
-            if m.is_finite() {
-                *s += (a.to_f64() - m).exp();
-            }
-        }
-    }
-
+    /// Merges `other` (columns aligned) into `self`.
     fn merge(mut self, other: &Self) -> Self {
         for j in 0..self.max.len() {
+            let (m1, s1) = (self.max[j], self.sum[j]);
             let (m2, s2) = (other.max[j], other.sum[j]);
-            self.rebase(j, m2);
-            let m = self.max[j];
-            if m.is_finite() && m2 != f64::NEG_INFINITY {
-                self.sum[j] += s2 * (m2 - m).exp();
-            }
+            let m = fmax(m1, m2);
+            self.max[j] = m;
+            self.sum[j] = if m.is_infinite() {
+                0.0
+            } else {
+                let a = if m1 == f64::NEG_INFINITY {
+                    0.0
+                } else {
+                    s1 * (m1 - m).exp()
+                };
+                let b = if m2 == f64::NEG_INFINITY {
+                    0.0
+                } else {
+                    s2 * (m2 - m).exp()
+                };
+                a + b
+            };
         }
         self
     }
+}
+
+/// One tile: rows `r0..r1` of columns `c0..c1`. Two passes: column maxima, then shifted sums; the
+/// inner loops run along a row, so they are contiguous and vectorize.
+#[inline(always)]
+fn tile_portable<T: Real>(
+    x: &[T],
+    n_cols: usize,
+    c: (usize, usize),
+    r: (usize, usize),
+) -> ColState {
+    let width = c.1 - c.0;
+    let mut max = vec![f64::NEG_INFINITY; width];
+    for i in r.0..r.1 {
+        let row = &x[i * n_cols + c.0..i * n_cols + c.1];
+        for (m, a) in max.iter_mut().zip(row) {
+            *m = fmax(a.to_f64(), *m);
+        }
+    }
+    let mut sum = vec![0.0f64; width];
+    for i in r.0..r.1 {
+        let row = &x[i * n_cols + c.0..i * n_cols + c.1];
+        for ((s, &m), a) in sum.iter_mut().zip(&max).zip(row) {
+            let e = exp_nonpos(a.to_f64() - m);
+            *s += if m.is_finite() { e } else { 0.0 };
+        }
+    }
+    ColState { max, sum }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn tile_avx2<T: Real>(
+    x: &[T],
+    n_cols: usize,
+    c: (usize, usize),
+    r: (usize, usize),
+) -> ColState {
+    tile_portable(x, n_cols, c, r)
+}
+
+fn tile<T: Real>(x: &[T], n_cols: usize, c: (usize, usize), r: (usize, usize)) -> ColState {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        return unsafe { tile_avx2(x, n_cols, c, r) };
+    }
+    tile_portable(x, n_cols, c, r)
 }
 
 /// Columns per stripe in the column-wise reduction.
@@ -167,20 +255,12 @@ fn cols<T: Real>(x: &[T], n_rows: usize, n_cols: usize) -> Vec<T> {
     let rows_per_block = n_rows.div_ceil(row_blocks);
     let tiles: Vec<ColState> = (0..stripes * row_blocks)
         .into_par_iter()
-        .map(|tile| {
-            let (stripe, block) = (tile / row_blocks, tile % row_blocks);
+        .map(|t| {
+            let (stripe, block) = (t / row_blocks, t % row_blocks);
             let c0 = stripe * width;
-            let c1 = (c0 + width).min(n_cols);
-            let r0 = block * rows_per_block;
+            let r0 = (block * rows_per_block).min(n_rows);
             let r1 = (r0 + rows_per_block).min(n_rows);
-            let mut state = ColState::empty(c1 - c0);
-            for i in r0..r1 {
-                state.rebase_row(&x[i * n_cols + c0..i * n_cols + c1]);
-            }
-            for i in r0..r1 {
-                state.add_row(&x[i * n_cols + c0..i * n_cols + c1]);
-            }
-            state
+            tile(x, n_cols, (c0, (c0 + width).min(n_cols)), (r0, r1))
         })
         .collect();
     let mut out = Vec::with_capacity(n_cols);

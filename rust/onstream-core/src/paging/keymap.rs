@@ -1,0 +1,100 @@
+//! Key → slot maps. Batch simulation first renumbers a trace's ids to `0..m` and uses a plain array
+//! ([`DenseMap`]); online caches see arbitrary `u64` keys and use a hash map sized to what they hold
+//! ([`HashKeyMap`]), so their memory follows the capacity, not the key universe. Every policy is
+//! generic over the map, so both uses share one implementation.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use serde::{Deserialize, Serialize};
+
+use super::slab::NIL;
+
+/// What policies need of a key → slot map.
+pub trait KeyMap {
+    /// The slot of `key`, or [`NIL`].
+    fn get(&self, key: u64) -> u32;
+    fn insert(&mut self, key: u64, slot: u32);
+    fn remove(&mut self, key: u64);
+}
+
+/// Array map for keys already renumbered to `0..m`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DenseMap(Vec<u32>);
+
+impl DenseMap {
+    pub fn new(universe: usize) -> Self {
+        DenseMap(vec![NIL; universe])
+    }
+}
+
+impl KeyMap for DenseMap {
+    #[inline]
+    fn get(&self, key: u64) -> u32 {
+        self.0[key as usize]
+    }
+    #[inline]
+    fn insert(&mut self, key: u64, slot: u32) {
+        self.0[key as usize] = slot;
+    }
+    #[inline]
+    fn remove(&mut self, key: u64) {
+        self.0[key as usize] = NIL;
+    }
+}
+
+/// The splitmix64 finalizer as a `Hasher` for `u64` keys: a full-avalanche mix in a few cycles
+/// (SipHash, std's default, costs several times more per lookup on this hot path).
+#[derive(Default, Clone, Copy)]
+pub struct Mix64(u64);
+
+impl Hasher for Mix64 {
+    #[inline]
+    fn finish(&self) -> u64 {
+        let mut z = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) ^ u64::from(b) ^ (self.0 >> 56);
+        }
+    }
+    #[inline]
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+/// Hash map for arbitrary keys.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HashKeyMap(HashMap<u64, u32, BuildHasherDefault<Mix64>>);
+
+impl HashKeyMap {
+    pub fn with_capacity(n: usize) -> Self {
+        HashKeyMap(HashMap::with_capacity_and_hasher(n, Default::default()))
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl KeyMap for HashKeyMap {
+    #[inline]
+    fn get(&self, key: u64) -> u32 {
+        self.0.get(&key).copied().unwrap_or(NIL)
+    }
+    #[inline]
+    fn insert(&mut self, key: u64, slot: u32) {
+        self.0.insert(key, slot);
+    }
+    #[inline]
+    fn remove(&mut self, key: u64) {
+        self.0.remove(&key);
+    }
+}
