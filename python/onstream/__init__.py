@@ -4,6 +4,7 @@ rayon), CUDA kernels (CuPy) and this typed facade.
 Subpackages, one per domain (each mirrors ``rust/onstream-core/src/<domain>/``):
 
 * :mod:`onstream.dense`: dense kernels with CPU and CUDA paths (log-sum-exp, for optimal transport).
+* :mod:`onstream.paging`: cache eviction policies, Belady, trace simulation, miss-ratio curves.
 * :mod:`onstream.stream`: general streaming summaries (reservoir sampling).
 * :mod:`onstream.datasets`: small real datasets bundled in the wheel.
 * :mod:`onstream.gpu`: kernel loading and ``device=`` selection.
@@ -15,7 +16,7 @@ thread pool sized by ``ONSTREAM_MAX_THREADS``; streaming objects pickle and resu
 Run ``onstream info`` and ``onstream tour`` from a shell.
 """
 
-from onstream import _core, datasets, dense, exceptions, gpu, stream
+from onstream import _core, datasets, dense, exceptions, gpu, paging, stream
 from onstream.exceptions import (
     BudgetExhaustedError,
     DtypeError,
@@ -55,5 +56,6 @@ __all__ = [
     "dense",
     "exceptions",
     "gpu",
+    "paging",
     "stream",
 ]

@@ -25,6 +25,7 @@ from onstream.exceptions import (
 
 __all__ = [
     "float_array",
+    "id_array",
     "index_array",
     "int_array",
     "same_length",
@@ -152,10 +153,12 @@ def int_array(
     even when integral: a float id is usually a bug upstream (a join that introduced NaN, say).
     """
     a = _as_ndarray(x, name)
+    _check_nonempty(a, name, allow_empty)
+    if a.size == 0:
+        a = a.astype(dtype)  # an empty list arrives as float64; there are no values to misread
     if a.dtype.kind not in "iu":
         raise DtypeError(f"{name} has dtype {a.dtype}, expected integers")
     _check_ndim(a, name, ndim)
-    _check_nonempty(a, name, allow_empty)
     if a.dtype != dtype and a.size:
         info = np.iinfo(dtype)
         lo, hi = int(a.min()), int(a.max())
@@ -187,6 +190,27 @@ def index_array(
                     f"{name} out of range at index {i}: got {a[i]}, expected < {n}"
                 )
     return a  # type: ignore[return-value]
+
+
+def id_array(x: object, name: str, *, allow_empty: bool = False) -> npt.NDArray[np.uint64]:
+    """Return opaque ids (cache keys, item ids) as C-contiguous ``uint64``.
+
+    Unsigned input is used as is; signed input must be ``>= 0`` (a negative id is almost always a
+    sentinel or an overflow upstream, so it is refused rather than reinterpreted).
+    """
+    a = _as_ndarray(x, name)
+    _check_nonempty(a, name, allow_empty)
+    if a.size == 0:
+        a = a.astype(np.uint64)  # an empty list arrives as float64; there are no values to misread
+    if a.dtype.kind not in "iu":
+        raise DtypeError(f"{name} has dtype {a.dtype}, expected integer ids")
+    _check_ndim(a, name, 1)
+    if a.dtype.kind == "i" and a.size:
+        neg = a < 0
+        if neg.any():
+            i = int(np.argmax(neg))
+            raise OutOfRangeError(f"{name} out of range at index {i}: got {a[i]}, expected >= 0")
+    return np.ascontiguousarray(a, dtype=np.uint64)
 
 
 def same_length(**arrays: np.ndarray[Any, Any]) -> int:

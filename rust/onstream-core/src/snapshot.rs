@@ -10,7 +10,7 @@
 //! to decode anything. postcard is compact, `no_std`-grade and maintained (bincode is not).
 
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::error::{Error, Result};
 
@@ -36,12 +36,6 @@ pub trait Snapshot: Serialize + DeserializeOwned {
 struct EnvelopeRef<'a, T> {
     kind: &'a str,
     state: &'a T,
-}
-
-#[derive(Deserialize)]
-struct Envelope<T> {
-    kind: String,
-    state: T,
 }
 
 /// Writes `value` as a snapshot.
@@ -70,25 +64,27 @@ pub fn format_version(bytes: &[u8]) -> Result<u32> {
     Ok(u32::from_le_bytes(version))
 }
 
-/// Reads a snapshot of `T`, refusing other kinds, other versions and damaged bytes.
+/// Reads a snapshot of `T`, refusing other kinds, other versions and damaged bytes (in that order,
+/// so that restoring into the wrong class says so rather than reporting a version or a decode error).
 pub fn from_bytes<T: Snapshot>(bytes: &[u8]) -> Result<T> {
     let found = format_version(bytes)?;
+    let (kind, rest): (String, &[u8]) = postcard::take_from_bytes(&bytes[HEADER_LEN..])
+        .map_err(|e| Error::Snapshot(format!("cannot decode the snapshot's kind: {e}")))?;
+    if kind != T::KIND {
+        return Err(Error::Snapshot(format!(
+            "the bytes hold a {kind} snapshot, not a {}",
+            T::KIND
+        )));
+    }
     if found != T::FORMAT_VERSION {
         return Err(Error::SnapshotVersion {
-            kind: T::KIND.to_string(),
+            kind,
             found,
             supported: T::FORMAT_VERSION,
         });
     }
-    let (envelope, rest): (Envelope<T>, &[u8]) = postcard::take_from_bytes(&bytes[HEADER_LEN..])
+    let (state, rest): (T, &[u8]) = postcard::take_from_bytes(rest)
         .map_err(|e| Error::Snapshot(format!("cannot decode a {} snapshot: {e}", T::KIND)))?;
-    if envelope.kind != T::KIND {
-        return Err(Error::Snapshot(format!(
-            "the bytes hold a {} snapshot, not a {}",
-            envelope.kind,
-            T::KIND
-        )));
-    }
     if !rest.is_empty() {
         return Err(Error::Snapshot(format!(
             "{} trailing bytes after a {} snapshot",
@@ -96,13 +92,14 @@ pub fn from_bytes<T: Snapshot>(bytes: &[u8]) -> Result<T> {
             T::KIND
         )));
     }
-    envelope.state.validate()?;
-    Ok(envelope.state)
+    state.validate()?;
+    Ok(state)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Deserialize;
 
     #[derive(Debug, PartialEq, Serialize, Deserialize)]
     struct Counter {

@@ -9,6 +9,7 @@ use pyo3::types::PyDict;
 mod dense;
 mod errors;
 mod kernels;
+mod paging;
 mod run;
 mod stream;
 
@@ -86,5 +87,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     kernels::register(m)?;
     dense::register(m)?;
     stream::register(m)?;
+    paging::register(m)?;
     Ok(())
 }

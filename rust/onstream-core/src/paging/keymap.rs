@@ -69,8 +69,28 @@ impl Hasher for Mix64 {
 }
 
 /// Hash map for arbitrary keys.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Serialized as pairs sorted by key, so a snapshot's bytes depend only on the contents, not on the
+/// table's internal layout (which differs between a map and its restored copy).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HashKeyMap(HashMap<u64, u32, BuildHasherDefault<Mix64>>);
+
+impl Serialize for HashKeyMap {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut pairs: Vec<(u64, u32)> = self.0.iter().map(|(&k, &v)| (k, v)).collect();
+        pairs.sort_unstable();
+        pairs.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for HashKeyMap {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let pairs = Vec::<(u64, u32)>::deserialize(deserializer)?;
+        let mut map = HashKeyMap::with_capacity(pairs.len());
+        map.0.extend(pairs);
+        Ok(map)
+    }
+}
 
 impl HashKeyMap {
     pub fn with_capacity(n: usize) -> Self {

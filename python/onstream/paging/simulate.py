@@ -1,0 +1,112 @@
+"""Batch simulation of eviction policies over a trace."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+import numpy as np
+import numpy.typing as npt
+
+from onstream import _core
+from onstream._random import normalize_seed
+from onstream.exceptions import InvalidParameterError
+from onstream.paging.traces import as_trace
+
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = ["POLICIES", "simulate"]
+
+#: Every policy name :func:`simulate` accepts (``belady`` and ``opt`` are aliases of ``lfd``).
+POLICIES: tuple[str, ...] = ("lru", "fifo", "clock", "lfu", "arc", "sieve", "marker", "lfd")
+
+
+def _sizes(sizes: int | Sequence[int]) -> list[int]:
+    items = [sizes] if isinstance(sizes, (int, np.integer)) else list(sizes)
+    if not items:
+        raise InvalidParameterError("invalid sizes: got an empty list, expected cache sizes")
+    for s in items:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s <= 0:
+            raise InvalidParameterError(f"invalid size: got {s!r}, expected a positive integer")
+    return [int(s) for s in items]
+
+
+def _policies(policies: str | Sequence[str]) -> list[str]:
+    items = [policies] if isinstance(policies, str) else list(policies)
+    if not items:
+        raise InvalidParameterError("invalid policies: got an empty list, expected policy names")
+    return [str(p) for p in items]
+
+
+@overload
+def simulate(
+    trace: Any,
+    policies: str | Sequence[str] = ...,
+    sizes: int | Sequence[int] = ...,
+    *,
+    seed: int = ...,
+    return_mask: Literal[False] = ...,
+) -> pl.DataFrame: ...
+@overload
+def simulate(
+    trace: Any,
+    policies: str | Sequence[str] = ...,
+    sizes: int | Sequence[int] = ...,
+    *,
+    seed: int = ...,
+    return_mask: Literal[True],
+) -> tuple[pl.DataFrame, npt.NDArray[np.bool_]]: ...
+def simulate(
+    trace: Any,
+    policies: str | Sequence[str] = ("lru",),
+    sizes: int | Sequence[int] = (1000,),
+    *,
+    seed: int = 0,
+    return_mask: bool = False,
+) -> pl.DataFrame | tuple[pl.DataFrame, npt.NDArray[np.bool_]]:
+    """Simulate unit-size caches: every policy at every size over ``trace``, in Rust.
+
+    The (policy, size) cells run in parallel on onstream's thread pool with the GIL released; ids
+    are renumbered once and next-use times computed once for all cells. Randomized policies
+    (``marker``) draw from their own ChaCha stream per cell, derived from ``seed``, so a cell's
+    result does not depend on the rest of the grid.
+
+    Parameters
+    ----------
+    trace:
+        Request ids (non-negative integers): NumPy, a polars Series or a sequence.
+    policies:
+        Names from :data:`POLICIES` (case-insensitive; ``belady``/``opt`` mean ``lfd``).
+    sizes:
+        Cache sizes in objects.
+    seed:
+        Seed of the randomized policies.
+    return_mask:
+        Also return a ``(cells, requests)`` boolean array of per-request hits, rows in the
+        DataFrame's order.
+
+    Returns
+    -------
+    A DataFrame with columns ``policy``, ``size``, ``requests``, ``hits``, ``misses``,
+    ``miss_ratio``, one row per cell (policies outer, sizes inner).
+    """
+    import polars as pl
+
+    ids = as_trace(trace)
+    cols = _core.paging_simulate(
+        ids, _policies(policies), _sizes(sizes), normalize_seed(seed) or 0, return_mask
+    )
+    n = len(ids)
+    frame = pl.DataFrame(
+        {
+            "policy": cols["policy"],
+            "size": pl.Series(cols["size"], dtype=pl.Int64),
+            "requests": pl.Series([n] * len(cols["policy"]), dtype=pl.Int64),
+            "hits": cols["hits"].astype(np.int64),
+            "misses": cols["misses"].astype(np.int64),
+        }
+    ).with_columns(miss_ratio=pl.col("misses") / pl.col("requests"))
+    if return_mask:
+        return frame, cols["mask"]
+    return frame

@@ -1,0 +1,25 @@
+//! Unit-size paging: classical eviction policies, Belady's offline optimum, batch simulation over
+//! traces, LRU miss-ratio curves, and online caches.
+//!
+//! Every policy is one file, generic over its key → slot map ([`keymap`]) so that batch simulation
+//! (dense ids, arrays) and online caches (arbitrary keys, hash maps) share one implementation.
+
+pub mod arc;
+pub mod clock;
+pub mod fifo;
+pub mod keymap;
+pub mod lfd;
+pub mod lfu;
+pub mod lru;
+pub mod marker;
+pub mod mrc;
+pub mod online;
+pub mod policy;
+pub mod sieve;
+pub mod simulate;
+pub mod slab;
+pub mod trace;
+
+pub use online::OnlineCache;
+pub use policy::{Policy, PolicyName, Request, NEVER};
+pub use simulate::{simulate, CellResult};

@@ -1,0 +1,69 @@
+//! Trace preparation shared by every simulation: ids renumbered to `0..m` (so policies index
+//! arrays instead of hashing) and next-use times for offline policies.
+
+use super::keymap::{HashKeyMap, KeyMap};
+use super::policy::NEVER;
+use super::slab::NIL;
+use crate::error::{Error, Result};
+
+/// A trace with dense ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DenseTrace {
+    /// `ids[t]` in `0..universe`, numbered by first appearance.
+    pub ids: Vec<u32>,
+    /// Number of distinct ids.
+    pub universe: usize,
+}
+
+/// Renumbers ids by first appearance.
+pub fn densify(ids: &[u64]) -> Result<DenseTrace> {
+    if ids.is_empty() {
+        return Err(Error::Empty { name: "trace" });
+    }
+    if ids.len() >= u32::MAX as usize {
+        return Err(Error::invalid(
+            "trace",
+            format!("{} requests", ids.len()),
+            format!("fewer than {}", u32::MAX),
+        ));
+    }
+    let mut map = HashKeyMap::with_capacity(1024);
+    let mut out = Vec::with_capacity(ids.len());
+    for &id in ids {
+        let mut d = map.get(id);
+        if d == NIL {
+            d = map.len() as u32;
+            map.insert(id, d);
+        }
+        out.push(d);
+    }
+    Ok(DenseTrace {
+        universe: map.len(),
+        ids: out,
+    })
+}
+
+/// `next[t]`: the time of the next request for `ids[t]`, or [`NEVER`].
+pub fn next_use(trace: &DenseTrace) -> Vec<u64> {
+    let mut last = vec![NEVER; trace.universe];
+    let mut next = vec![NEVER; trace.ids.len()];
+    for (t, &id) in trace.ids.iter().enumerate().rev() {
+        next[t] = last[id as usize];
+        last[id as usize] = t as u64;
+    }
+    next
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn densify_and_next_use() {
+        let t = densify(&[10, 20, 10, 30, 20, 10]).unwrap();
+        assert_eq!(t.ids, vec![0, 1, 0, 2, 1, 0]);
+        assert_eq!(t.universe, 3);
+        assert_eq!(next_use(&t), vec![2, 4, 5, NEVER, NEVER, NEVER]);
+        assert_eq!(densify(&[]), Err(Error::Empty { name: "trace" }));
+    }
+}

@@ -1,0 +1,175 @@
+//! Bindings of `onstream_core::paging`.
+
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
+use onstream_core::paging::{mrc, simulate, trace, OnlineCache, PolicyName};
+use onstream_core::{snapshot, Error};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyTuple};
+
+use crate::errors::{CoreError, IntoPyResult};
+use crate::run::{attached, detached};
+
+fn parse_policies(names: &[String]) -> PyResult<Vec<PolicyName>> {
+    names
+        .iter()
+        .map(|n| PolicyName::parse(n))
+        .collect::<Result<_, _>>()
+        .py()
+}
+
+/// Simulates the (policy, size) grid; returns columns (and a cells × requests hit mask if asked).
+#[pyfunction]
+#[pyo3(signature = (ids, policies, sizes, seed, want_mask = false))]
+pub fn paging_simulate<'py>(
+    py: Python<'py>,
+    ids: PyReadonlyArray1<'py, u64>,
+    policies: Vec<String>,
+    sizes: Vec<usize>,
+    seed: u64,
+    want_mask: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    let policies = parse_policies(&policies)?;
+    let ids = ids.as_slice()?;
+    let cells = detached(py, || simulate(ids, &policies, &sizes, seed, want_mask))?;
+    let out = PyDict::new(py);
+    out.set_item(
+        "policy",
+        cells.iter().map(|c| c.policy.as_str()).collect::<Vec<_>>(),
+    )?;
+    out.set_item("size", cells.iter().map(|c| c.size).collect::<Vec<_>>())?;
+    out.set_item(
+        "hits",
+        cells
+            .iter()
+            .map(|c| c.hits)
+            .collect::<Vec<_>>()
+            .into_pyarray(py),
+    )?;
+    out.set_item(
+        "misses",
+        cells
+            .iter()
+            .map(|c| c.misses)
+            .collect::<Vec<_>>()
+            .into_pyarray(py),
+    )?;
+    if want_mask {
+        let rows: Vec<Vec<bool>> = cells.into_iter().filter_map(|c| c.mask).collect();
+        let mask = PyArray2::from_vec2(py, &rows)?;
+        out.set_item("mask", mask)?;
+    }
+    Ok(out)
+}
+
+/// LRU hits for every cache size 1..=distinct ids, in one pass (Mattson stack distances).
+#[pyfunction]
+pub fn paging_lru_hits_all_sizes<'py>(
+    py: Python<'py>,
+    ids: PyReadonlyArray1<'py, u64>,
+) -> PyResult<Bound<'py, PyArray1<u64>>> {
+    let ids = ids.as_slice()?;
+    let hits = detached(py, || Ok(mrc::lru_hits_all_sizes(&trace::densify(ids)?)))?;
+    Ok(hits.into_pyarray(py))
+}
+
+/// Next-use time of every request (2**64 - 1 when never requested again).
+#[pyfunction]
+pub fn paging_next_use<'py>(
+    py: Python<'py>,
+    ids: PyReadonlyArray1<'py, u64>,
+) -> PyResult<Bound<'py, PyArray1<u64>>> {
+    let ids = ids.as_slice()?;
+    let next = detached(py, || Ok(trace::next_use(&trace::densify(ids)?)))?;
+    Ok(next.into_pyarray(py))
+}
+
+fn extract_key(obj: &Bound<'_, PyAny>) -> PyResult<u64> {
+    obj.extract::<u64>().map_err(|_| {
+        CoreError(Error::invalid(
+            "key",
+            obj.repr()
+                .map_or_else(|_| "?".to_string(), |r| r.to_string()),
+            "an integer in [0, 2**64)",
+        ))
+        .into()
+    })
+}
+
+#[pyclass(name = "Cache", module = "onstream._core")]
+pub struct PyCache {
+    inner: OnlineCache,
+}
+
+#[pymethods]
+impl PyCache {
+    #[new]
+    #[pyo3(signature = (policy, capacity, seed = None))]
+    fn new(policy: &str, capacity: usize, seed: Option<u64>) -> PyResult<Self> {
+        let name = PolicyName::parse(policy).py()?;
+        Ok(PyCache {
+            inner: OnlineCache::new(name, capacity, seed).py()?,
+        })
+    }
+
+    fn access(&mut self, #[pyo3(from_py_with = extract_key)] key: u64) -> PyResult<bool> {
+        attached(|| Ok(self.inner.access(key)))
+    }
+
+    fn access_many<'py>(
+        &mut self,
+        py: Python<'py>,
+        keys: PyReadonlyArray1<'py, u64>,
+    ) -> PyResult<Bound<'py, PyArray1<bool>>> {
+        let keys = keys.as_slice()?;
+        let mut out = vec![false; keys.len()];
+        attached(|| self.inner.access_many(keys, &mut out))?;
+        Ok(out.into_pyarray(py))
+    }
+
+    #[getter]
+    fn policy(&self) -> &'static str {
+        self.inner.name().as_str()
+    }
+    #[getter]
+    fn capacity(&self) -> usize {
+        self.inner.capacity()
+    }
+    #[getter]
+    fn hits(&self) -> u64 {
+        self.inner.hits()
+    }
+    #[getter]
+    fn misses(&self) -> u64 {
+        self.inner.misses()
+    }
+    fn __len__(&mut self) -> usize {
+        self.inner.len()
+    }
+
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = snapshot::to_bytes(&self.inner).py()?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    #[staticmethod]
+    fn from_bytes(data: &[u8]) -> PyResult<Self> {
+        Ok(PyCache {
+            inner: snapshot::from_bytes(data).py()?,
+        })
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let restore = py.get_type::<PyCache>().getattr("from_bytes")?;
+        let bytes = slf.borrow().to_bytes(py)?;
+        (restore, (bytes,)).into_pyobject(py)
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(paging_simulate, m)?)?;
+    m.add_function(wrap_pyfunction!(paging_lru_hits_all_sizes, m)?)?;
+    m.add_function(wrap_pyfunction!(paging_next_use, m)?)?;
+    m.add_class::<PyCache>()?;
+    Ok(())
+}
