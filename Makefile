@@ -51,8 +51,10 @@ py-test: build
 test: build lint rust-test py-test
 
 bench: build
+	$(PY) -m pip install --quiet -r requirements-bench.txt
 	$(PY) benches/dense.py
 	$(PY) benches/stream.py
+	$(PY) benches/paging.py
 
 clean:
 	cargo clean
