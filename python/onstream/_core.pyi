@@ -16,7 +16,9 @@ __all__ = [
     "kernel_source",
     "logsumexp",
     "paging_lru_hits_all_sizes",
+    "paging_next_arrival",
     "paging_next_use",
+    "paging_prediction_bits",
     "paging_simulate",
     "pool_threads",
 ]
@@ -52,7 +54,17 @@ def paging_simulate(
     sizes: list[int],
     seed: int,
     want_mask: bool = False,
+    discard: dict[int, npt.NDArray[np.bool_]] | None = None,
+    phase: dict[int, npt.NDArray[np.bool_]] | None = None,
+    next_arrival: npt.NDArray[np.float64] | None = None,
+    noise: tuple[float, float, float] | None = None,
 ) -> dict[str, Any]: ...
+def paging_prediction_bits(
+    ids: npt.NDArray[np.uint64], kind: str, k: int, wrong0: float, wrong1: float, seed: int
+) -> npt.NDArray[np.bool_]: ...
+def paging_next_arrival(
+    ids: npt.NDArray[np.uint64], sigma: float, seed: int
+) -> npt.NDArray[np.float64]: ...
 def paging_lru_hits_all_sizes(ids: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]: ...
 def paging_next_use(ids: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]: ...
 

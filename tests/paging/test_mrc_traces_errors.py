@@ -98,7 +98,7 @@ def test_bad_input() -> None:
         simulate([1, -4], ["lru"], [2])
     with pytest.raises(DtypeError, match="expected integer ids"):
         simulate([1.5, 2.0], ["lru"], [2])
-    with pytest.raises(InvalidParameterError, match="LFD needs each request's next use"):
+    with pytest.raises(InvalidParameterError, match="reads the future or per-request predictions"):
         Cache("lfd", 10)
     with pytest.raises(InvalidParameterError, match="invalid capacity"):
         Cache("lru", 0)

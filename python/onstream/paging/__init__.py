@@ -8,19 +8,29 @@
 * :mod:`onstream.paging.traces` reads libCacheSim ``oracleGeneral`` files and plain-text id traces.
 
 Policies, by name: ``lru``, ``fifo``, ``clock``, ``lfu`` (ties: least recently used), ``arc``,
-``sieve``, ``marker`` (randomized), ``lfd`` (Belady's offline optimum; aliases ``belady``, ``opt``).
+``sieve``, ``marker`` (randomized), ``lfd`` (Belady's offline optimum; aliases ``belady``, ``opt``),
+and the learning-augmented ones of :data:`PREDICTIVE`, fed by :class:`Predictions`: one-bit
+discard and phase predictions (Antoniadis et al., "Paging with Succinct Predictions", ICML 2023),
+BlindOracle (Wei, APPROX 2020), each with a robust combination.
 """
 
 from onstream.paging.cache import Cache
 from onstream.paging.mrc import mrc
-from onstream.paging.simulate import POLICIES, simulate
+from onstream.paging.predictions import Predictions, discard_bits, next_arrivals, phase_bits
+from onstream.paging.simulate import CLASSICAL, POLICIES, PREDICTIVE, simulate
 from onstream.paging.traces import as_trace, read_oracle_general, read_text_trace
 
 __all__ = [
+    "CLASSICAL",
     "POLICIES",
+    "PREDICTIVE",
     "Cache",
+    "Predictions",
     "as_trace",
+    "discard_bits",
     "mrc",
+    "next_arrivals",
+    "phase_bits",
     "read_oracle_general",
     "read_text_trace",
     "simulate",

@@ -11,15 +11,33 @@ import numpy.typing as npt
 from onstream import _core
 from onstream._random import normalize_seed
 from onstream.exceptions import InvalidParameterError
+from onstream.paging.predictions import Predictions
 from onstream.paging.traces import as_trace
 
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["POLICIES", "simulate"]
+__all__ = ["CLASSICAL", "POLICIES", "PREDICTIVE", "simulate"]
+
+#: Policies that see only the keys (``lfd``, the offline optimum, also sees the future).
+CLASSICAL: tuple[str, ...] = ("lru", "fifo", "clock", "lfu", "arc", "sieve", "marker", "lfd")
+
+#: Learning-augmented policies and the prediction each reads:
+#: ``discard``/``discard_random`` (+ ``_robust``): discard bits (Antoniadis et al., ICML 2023);
+#: ``mark_predict``: phase bits (same paper); ``blind_oracle`` (+ ``_robust``): next-arrival times
+#: (Wei, APPROX 2020).
+PREDICTIVE: tuple[str, ...] = (
+    "discard",
+    "discard_random",
+    "discard_robust",
+    "discard_random_robust",
+    "mark_predict",
+    "blind_oracle",
+    "blind_oracle_robust",
+)
 
 #: Every policy name :func:`simulate` accepts (``belady`` and ``opt`` are aliases of ``lfd``).
-POLICIES: tuple[str, ...] = ("lru", "fifo", "clock", "lfu", "arc", "sieve", "marker", "lfd")
+POLICIES: tuple[str, ...] = CLASSICAL + PREDICTIVE
 
 
 def _sizes(sizes: int | Sequence[int]) -> list[int]:
@@ -46,6 +64,7 @@ def simulate(
     sizes: int | Sequence[int] = ...,
     *,
     seed: int = ...,
+    predictions: Predictions | None = ...,
     return_mask: Literal[False] = ...,
 ) -> pl.DataFrame: ...
 @overload
@@ -55,6 +74,7 @@ def simulate(
     sizes: int | Sequence[int] = ...,
     *,
     seed: int = ...,
+    predictions: Predictions | None = ...,
     return_mask: Literal[True],
 ) -> tuple[pl.DataFrame, npt.NDArray[np.bool_]]: ...
 def simulate(
@@ -63,6 +83,7 @@ def simulate(
     sizes: int | Sequence[int] = (1000,),
     *,
     seed: int = 0,
+    predictions: Predictions | None = None,
     return_mask: bool = False,
 ) -> pl.DataFrame | tuple[pl.DataFrame, npt.NDArray[np.bool_]]:
     """Simulate unit-size caches: every policy at every size over ``trace``, in Rust.
@@ -81,7 +102,10 @@ def simulate(
     sizes:
         Cache sizes in objects.
     seed:
-        Seed of the randomized policies.
+        Seed of the randomized policies and of generated prediction noise.
+    predictions:
+        What the learning-augmented policies (:data:`PREDICTIVE`) are told; default: exact
+        predictions generated from the trace (see :class:`Predictions`).
     return_mask:
         Also return a ``(cells, requests)`` boolean array of per-request hits, rows in the
         DataFrame's order.
@@ -89,15 +113,18 @@ def simulate(
     Returns
     -------
     A DataFrame with columns ``policy``, ``size``, ``requests``, ``hits``, ``misses``,
-    ``miss_ratio``, one row per cell (policies outer, sizes inner).
+    ``miss_ratio``, one row per cell (policies outer, sizes inner), and the prediction errors the
+    cell saw: ``eta0``/``eta1`` (wrong 0 and wrong 1 bits against the truth at that size) for the
+    bit-predicted policies, ``l1_error`` for ``blind_oracle``; null elsewhere.
     """
     import polars as pl
 
     ids = as_trace(trace)
-    cols = _core.paging_simulate(
-        ids, _policies(policies), _sizes(sizes), normalize_seed(seed) or 0, return_mask
-    )
     n = len(ids)
+    spec = (predictions or Predictions()).native_arguments(n)
+    cols = _core.paging_simulate(
+        ids, _policies(policies), _sizes(sizes), normalize_seed(seed) or 0, return_mask, **spec
+    )
     frame = pl.DataFrame(
         {
             "policy": cols["policy"],
@@ -106,7 +133,12 @@ def simulate(
             "hits": cols["hits"].astype(np.int64),
             "misses": cols["misses"].astype(np.int64),
         }
-    ).with_columns(miss_ratio=pl.col("misses") / pl.col("requests"))
+    ).with_columns(
+        miss_ratio=pl.col("misses") / pl.col("requests"),
+        eta0=pl.Series(cols["eta0"], dtype=pl.Int64),
+        eta1=pl.Series(cols["eta1"], dtype=pl.Int64),
+        l1_error=pl.Series(cols["l1_error"], dtype=pl.Float64),
+    )
     if return_mask:
         return frame, cols["mask"]
     return frame

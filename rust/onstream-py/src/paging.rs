@@ -1,7 +1,12 @@
 //! Bindings of `onstream_core::paging`.
 
+use std::collections::{BTreeMap, HashMap};
+
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
-use onstream_core::paging::{mrc, simulate, trace, OnlineCache, PolicyName};
+use onstream_core::paging::{
+    generate_bits, generate_next_arrival, mrc, simulate, trace, Needs, Noise, OnlineCache,
+    PolicyName, Predictions,
+};
 use onstream_core::{snapshot, Error};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple};
@@ -17,9 +22,24 @@ fn parse_policies(names: &[String]) -> PyResult<Vec<PolicyName>> {
         .py()
 }
 
+fn bits_by_size(
+    given: Option<HashMap<usize, PyReadonlyArray1<'_, bool>>>,
+) -> PyResult<BTreeMap<usize, Vec<bool>>> {
+    let mut out = BTreeMap::new();
+    for (k, arr) in given.unwrap_or_default() {
+        out.insert(k, arr.as_slice()?.to_vec());
+    }
+    Ok(out)
+}
+
 /// Simulates the (policy, size) grid; returns columns (and a cells × requests hit mask if asked).
+/// Prediction bits are keyed by cache size (0: every size); `noise` is (wrong0, wrong1, sigma).
 #[pyfunction]
-#[pyo3(signature = (ids, policies, sizes, seed, want_mask = false))]
+#[pyo3(signature = (
+    ids, policies, sizes, seed, want_mask = false, discard = None, phase = None,
+    next_arrival = None, noise = None
+))]
+#[allow(clippy::too_many_arguments)]
 pub fn paging_simulate<'py>(
     py: Python<'py>,
     ids: PyReadonlyArray1<'py, u64>,
@@ -27,10 +47,29 @@ pub fn paging_simulate<'py>(
     sizes: Vec<usize>,
     seed: u64,
     want_mask: bool,
+    discard: Option<HashMap<usize, PyReadonlyArray1<'py, bool>>>,
+    phase: Option<HashMap<usize, PyReadonlyArray1<'py, bool>>>,
+    next_arrival: Option<PyReadonlyArray1<'py, f64>>,
+    noise: Option<(f64, f64, f64)>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let policies = parse_policies(&policies)?;
+    let predictions = Predictions {
+        discard: bits_by_size(discard)?,
+        phase: bits_by_size(phase)?,
+        next_arrival: match &next_arrival {
+            Some(a) => Some(a.as_slice()?.to_vec()),
+            None => None,
+        },
+        noise: noise.map(|(wrong0, wrong1, sigma)| Noise {
+            wrong0,
+            wrong1,
+            sigma,
+        }),
+    };
     let ids = ids.as_slice()?;
-    let cells = detached(py, || simulate(ids, &policies, &sizes, seed, want_mask))?;
+    let cells = detached(py, || {
+        simulate(ids, &policies, &sizes, seed, want_mask, &predictions)
+    })?;
     let out = PyDict::new(py);
     out.set_item(
         "policy",
@@ -53,12 +92,77 @@ pub fn paging_simulate<'py>(
             .collect::<Vec<_>>()
             .into_pyarray(py),
     )?;
+    out.set_item(
+        "eta0",
+        cells
+            .iter()
+            .map(|c| c.bit_errors.map(|e| e.0))
+            .collect::<Vec<_>>(),
+    )?;
+    out.set_item(
+        "eta1",
+        cells
+            .iter()
+            .map(|c| c.bit_errors.map(|e| e.1))
+            .collect::<Vec<_>>(),
+    )?;
+    out.set_item(
+        "l1_error",
+        cells.iter().map(|c| c.l1_error).collect::<Vec<_>>(),
+    )?;
     if want_mask {
         let rows: Vec<Vec<bool>> = cells.into_iter().filter_map(|c| c.mask).collect();
         let mask = PyArray2::from_vec2(py, &rows)?;
         out.set_item("mask", mask)?;
     }
     Ok(out)
+}
+
+/// Prediction bits generated from the truth at cache size `k` and flipped by the noise.
+#[pyfunction]
+#[pyo3(signature = (ids, kind, k, wrong0, wrong1, seed))]
+pub fn paging_prediction_bits<'py>(
+    py: Python<'py>,
+    ids: PyReadonlyArray1<'py, u64>,
+    kind: &str,
+    k: usize,
+    wrong0: f64,
+    wrong1: f64,
+    seed: u64,
+) -> PyResult<Bound<'py, PyArray1<bool>>> {
+    let needs = match kind {
+        "discard" => Needs::DiscardBits,
+        "phase" => Needs::PhaseBits,
+        other => {
+            return Err(CoreError(Error::invalid(
+                "kind",
+                format!("{other:?}"),
+                "\"discard\" or \"phase\"",
+            ))
+            .into())
+        }
+    };
+    let noise = Noise {
+        wrong0,
+        wrong1,
+        sigma: 0.0,
+    };
+    let ids = ids.as_slice()?;
+    let bits = detached(py, || generate_bits(ids, needs, k, &noise, seed))?;
+    Ok(bits.into_pyarray(py))
+}
+
+/// Next-arrival predictions: the true next time plus lognormal(0, sigma) noise.
+#[pyfunction]
+pub fn paging_next_arrival<'py>(
+    py: Python<'py>,
+    ids: PyReadonlyArray1<'py, u64>,
+    sigma: f64,
+    seed: u64,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let ids = ids.as_slice()?;
+    let times = detached(py, || generate_next_arrival(ids, sigma, seed))?;
+    Ok(times.into_pyarray(py))
 }
 
 /// LRU hits for every cache size 1..=distinct ids, in one pass (Mattson stack distances).
@@ -170,6 +274,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(paging_simulate, m)?)?;
     m.add_function(wrap_pyfunction!(paging_lru_hits_all_sizes, m)?)?;
     m.add_function(wrap_pyfunction!(paging_next_use, m)?)?;
+    m.add_function(wrap_pyfunction!(paging_prediction_bits, m)?)?;
+    m.add_function(wrap_pyfunction!(paging_next_arrival, m)?)?;
     m.add_class::<PyCache>()?;
     Ok(())
 }

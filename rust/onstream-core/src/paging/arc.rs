@@ -146,4 +146,9 @@ impl<M: KeyMap> Policy for Arc<M> {
     fn len(&self) -> usize {
         self.size(T1) + self.size(T2)
     }
+
+    fn contains(&self, key: u64) -> bool {
+        let slot = self.map.get(key);
+        slot != NIL && self.loc[slot as usize] <= T2
+    }
 }

@@ -62,4 +62,8 @@ impl<M: KeyMap> Policy for Clock<M> {
     fn len(&self) -> usize {
         self.keys.len()
     }
+
+    fn contains(&self, key: u64) -> bool {
+        self.map.get(key) != NIL
+    }
 }

@@ -48,4 +48,8 @@ impl<M: KeyMap> Policy for Fifo<M> {
     fn len(&self) -> usize {
         self.keys.len()
     }
+
+    fn contains(&self, key: u64) -> bool {
+        self.map.get(key) != NIL
+    }
 }

@@ -19,6 +19,8 @@ use super::slab::NIL;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Lfd<M> {
+    /// Evict by the predicted next arrival instead of the true one (BlindOracle).
+    predicted: bool,
     k: usize,
     map: M,
     keys: Vec<u64>,
@@ -28,12 +30,33 @@ pub struct Lfd<M> {
 
 impl<M: KeyMap> Lfd<M> {
     pub fn new(k: usize, map: M) -> Self {
+        Self::with_times(k, map, false)
+    }
+
+    /// BlindOracle (Wei, APPROX 2020): LFD's rule applied to *predicted* next-arrival times.
+    /// Guarantee: misses ≤ min(1 + 2η/OPT, 2 + 4η/((k−1)OPT))·OPT, η the ℓ1 error of the
+    /// predictions; no bound when they are bad (see `robust.rs` for the combination with LRU).
+    pub fn blind_oracle(k: usize, map: M) -> Self {
+        Self::with_times(k, map, true)
+    }
+
+    fn with_times(k: usize, map: M, predicted: bool) -> Self {
         Lfd {
+            predicted,
             k,
             map,
             keys: Vec::with_capacity(k),
             next: Vec::with_capacity(k),
             heap: BinaryHeap::with_capacity(4 * k + 16),
+        }
+    }
+
+    #[inline]
+    fn time_of(&self, req: &Request) -> u64 {
+        if self.predicted {
+            req.predicted_next
+        } else {
+            req.next_use
         }
     }
 
@@ -55,11 +78,13 @@ impl<M: KeyMap> Lfd<M> {
     }
 }
 
-impl<M: KeyMap> Policy for Lfd<M> {
+impl<M: KeyMap> Lfd<M> {
+    /// Serves a request; returns whether it hit and the key evicted to make room, if any.
     #[inline]
-    fn access(&mut self, req: Request) -> bool {
+    pub fn access_evicting(&mut self, req: Request) -> (bool, Option<u64>) {
         let slot = self.map.get(req.key);
         let hit = slot != NIL;
+        let mut evicted = None;
         let slot = if hit {
             slot
         } else if self.keys.len() < self.k {
@@ -68,23 +93,37 @@ impl<M: KeyMap> Policy for Lfd<M> {
             (self.keys.len() - 1) as u32
         } else {
             let v = self.victim();
-            self.map.remove(self.keys[v as usize]);
+            let old = self.keys[v as usize];
+            self.map.remove(old);
+            evicted = Some(old);
             self.keys[v as usize] = req.key;
             v
         };
         if !hit {
             self.map.insert(req.key, slot);
         }
-        self.next[slot as usize] = req.next_use;
-        self.heap.push((req.next_use, slot));
+        let when = self.time_of(&req);
+        self.next[slot as usize] = when;
+        self.heap.push((when, slot));
         if self.heap.len() > 4 * self.k + 16 {
             self.rebuild();
         }
-        hit
+        (hit, evicted)
+    }
+}
+
+impl<M: KeyMap> Policy for Lfd<M> {
+    #[inline]
+    fn access(&mut self, req: Request) -> bool {
+        self.access_evicting(req).0
     }
 
     fn len(&self) -> usize {
         self.keys.len()
+    }
+
+    fn contains(&self, key: u64) -> bool {
+        self.map.get(key) != NIL
     }
 }
 
@@ -131,7 +170,7 @@ mod tests {
     proptest! {
         #[test]
         fn lfd_is_optimal(trace in prop::collection::vec(0u64..6, 1..16), k in 1usize..5) {
-            let r = simulate(&trace, &[PolicyName::Lfd], &[k], 0, false).unwrap();
+            let r = simulate(&trace, &[PolicyName::Lfd], &[k], 0, false, &Default::default()).unwrap();
             prop_assert_eq!(r[0].misses, exhaustive_opt(&trace, k));
         }
     }

@@ -73,4 +73,8 @@ impl<M: KeyMap> Policy for Lfu<M> {
     fn len(&self) -> usize {
         self.keys.len()
     }
+
+    fn contains(&self, key: u64) -> bool {
+        self.map.get(key) != NIL
+    }
 }

@@ -92,6 +92,10 @@ impl<M: KeyMap> Policy for Marker<M> {
     fn len(&self) -> usize {
         self.keys.len()
     }
+
+    fn contains(&self, key: u64) -> bool {
+        self.map.get(key) != NIL
+    }
 }
 
 #[cfg(test)]
@@ -104,12 +108,41 @@ mod tests {
         // k+1 keys requested cyclically: LRU and FIFO miss every time, OPT once per k requests.
         for k in [2usize, 4, 8, 16] {
             let trace: Vec<u64> = (0..20_000).map(|t| (t % (k + 1)) as u64).collect();
-            let opt = simulate(&trace, &[PolicyName::Lfd], &[k], 0, false).unwrap()[0].misses;
-            let lru = simulate(&trace, &[PolicyName::Lru], &[k], 0, false).unwrap()[0].misses;
+            let opt = simulate(
+                &trace,
+                &[PolicyName::Lfd],
+                &[k],
+                0,
+                false,
+                &Default::default(),
+            )
+            .unwrap()[0]
+                .misses;
+            let lru = simulate(
+                &trace,
+                &[PolicyName::Lru],
+                &[k],
+                0,
+                false,
+                &Default::default(),
+            )
+            .unwrap()[0]
+                .misses;
             assert_eq!(lru, trace.len() as u64);
             let runs = 40u64;
             let total: u64 = (0..runs)
-                .map(|s| simulate(&trace, &[PolicyName::Marker], &[k], s, false).unwrap()[0].misses)
+                .map(|s| {
+                    simulate(
+                        &trace,
+                        &[PolicyName::Marker],
+                        &[k],
+                        s,
+                        false,
+                        &Default::default(),
+                    )
+                    .unwrap()[0]
+                        .misses
+                })
                 .sum();
             let mean = total as f64 / runs as f64;
             let hk: f64 = (1..=k).map(|i| 1.0 / i as f64).sum();

@@ -6,20 +6,31 @@
 
 pub mod arc;
 pub mod clock;
+pub mod discard;
 pub mod fifo;
 pub mod keymap;
 pub mod lfd;
 pub mod lfu;
 pub mod lru;
+pub mod mark_predict;
 pub mod marker;
 pub mod mrc;
 pub mod online;
 pub mod policy;
+pub mod pools;
+pub mod predict;
+pub mod robust;
 pub mod sieve;
 pub mod simulate;
 pub mod slab;
 pub mod trace;
 
+#[cfg(test)]
+mod bounds_tests;
+#[cfg(test)]
+mod tests_support;
+
 pub use online::OnlineCache;
-pub use policy::{Policy, PolicyName, Request, NEVER};
-pub use simulate::{simulate, CellResult};
+pub use policy::{Needs, Policy, PolicyName, Request, NEVER};
+pub use predict::Noise;
+pub use simulate::{generate_bits, generate_next_arrival, simulate, CellResult, Predictions};

@@ -87,7 +87,7 @@ mod tests {
             let dense = densify(&trace).unwrap();
             let hits = lru_hits_all_sizes(&dense);
             let sizes: Vec<usize> = (1..=dense.universe).collect();
-            let sim = simulate(&trace, &[PolicyName::Lru], &sizes, 0, false).unwrap();
+            let sim = simulate(&trace, &[PolicyName::Lru], &sizes, 0, false, &Default::default()).unwrap();
             for (k, cell) in sizes.iter().zip(&sim) {
                 prop_assert_eq!(hits[k - 1], cell.hits, "size {}", k);
             }

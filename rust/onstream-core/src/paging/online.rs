@@ -53,11 +53,14 @@ impl OnlineCache {
             PolicyName::Arc => Inner::Arc(Arc::new(capacity, map())),
             PolicyName::Sieve => Inner::Sieve(Sieve::new(capacity, map())),
             PolicyName::Marker => Inner::Marker(Marker::new(capacity, map(), rng::from_seed(seed))),
-            PolicyName::Lfd => return Err(Error::invalid(
-                "policy",
-                "\"lfd\"",
-                "an online policy: LFD needs each request's next use, so run it with simulate()",
-            )),
+            other => {
+                return Err(Error::invalid(
+                    "policy",
+                    format!("{:?}", other.as_str()),
+                    "an online policy: this one reads the future or per-request predictions, \
+                     so run it with simulate()",
+                ))
+            }
         };
         Ok(OnlineCache {
             name,

@@ -7,12 +7,17 @@ use crate::error::{Error, Result};
 /// "Never requested again" as a next-use time.
 pub const NEVER: u64 = u64::MAX;
 
-/// One request as a policy sees it: the key, and for offline policies the time of the key's next
-/// request (`NEVER` if none). Online callers pass [`Request::online`].
+/// One request as a policy sees it: the key; for offline policies the time of the key's next
+/// request (`NEVER` if none); for learning-augmented policies the prediction that came with the
+/// request: one bit (discard or phase, by policy) and a predicted next-arrival time (an ordered
+/// encoding of a non-negative float, see `predict::time_key`). Online callers pass
+/// [`Request::online`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Request {
     pub key: u64,
     pub next_use: u64,
+    pub bit: bool,
+    pub predicted_next: u64,
 }
 
 impl Request {
@@ -21,6 +26,8 @@ impl Request {
         Request {
             key,
             next_use: NEVER,
+            bit: false,
+            predicted_next: NEVER,
         }
     }
 }
@@ -31,10 +38,26 @@ pub trait Policy {
     fn access(&mut self, req: Request) -> bool;
     /// Resident keys now.
     fn len(&self) -> usize;
+    /// Whether `key` is resident (ghost entries of ARC are not).
+    fn contains(&self, key: u64) -> bool;
     /// True when nothing is resident.
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// What a policy needs beyond the keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    Nothing,
+    /// True next-use times (offline).
+    Future,
+    /// One discard bit per request.
+    DiscardBits,
+    /// One phase bit per request.
+    PhaseBits,
+    /// A predicted next-arrival time per request.
+    NextArrival,
 }
 
 /// The policies onstream simulates, by the lower-case names users give.
@@ -48,10 +71,17 @@ pub enum PolicyName {
     Sieve,
     Marker,
     Lfd,
+    Discard,
+    DiscardRandom,
+    DiscardRobust,
+    DiscardRandomRobust,
+    MarkPredict,
+    BlindOracle,
+    BlindOracleRobust,
 }
 
 impl PolicyName {
-    pub const ALL: [PolicyName; 8] = [
+    pub const ALL: [PolicyName; 15] = [
         PolicyName::Lru,
         PolicyName::Fifo,
         PolicyName::Clock,
@@ -60,6 +90,13 @@ impl PolicyName {
         PolicyName::Sieve,
         PolicyName::Marker,
         PolicyName::Lfd,
+        PolicyName::Discard,
+        PolicyName::DiscardRandom,
+        PolicyName::DiscardRobust,
+        PolicyName::DiscardRandomRobust,
+        PolicyName::MarkPredict,
+        PolicyName::BlindOracle,
+        PolicyName::BlindOracleRobust,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +109,13 @@ impl PolicyName {
             PolicyName::Sieve => "sieve",
             PolicyName::Marker => "marker",
             PolicyName::Lfd => "lfd",
+            PolicyName::Discard => "discard",
+            PolicyName::DiscardRandom => "discard_random",
+            PolicyName::DiscardRobust => "discard_robust",
+            PolicyName::DiscardRandomRobust => "discard_random_robust",
+            PolicyName::MarkPredict => "mark_predict",
+            PolicyName::BlindOracle => "blind_oracle",
+            PolicyName::BlindOracleRobust => "blind_oracle_robust",
         }
     }
 
@@ -95,14 +139,18 @@ impl PolicyName {
             })
     }
 
-    /// Whether the policy reads the future (next-use times): offline only.
-    pub fn needs_future(self) -> bool {
-        matches!(self, PolicyName::Lfd)
-    }
-
-    /// Whether the policy draws random numbers.
-    pub fn is_randomized(self) -> bool {
-        matches!(self, PolicyName::Marker)
+    /// What the policy reads besides keys.
+    pub fn needs(self) -> Needs {
+        match self {
+            PolicyName::Lfd => Needs::Future,
+            PolicyName::Discard
+            | PolicyName::DiscardRandom
+            | PolicyName::DiscardRobust
+            | PolicyName::DiscardRandomRobust => Needs::DiscardBits,
+            PolicyName::MarkPredict => Needs::PhaseBits,
+            PolicyName::BlindOracle | PolicyName::BlindOracleRobust => Needs::NextArrival,
+            _ => Needs::Nothing,
+        }
     }
 }
 

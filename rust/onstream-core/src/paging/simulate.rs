@@ -1,55 +1,83 @@
 //! Batch simulation: every (policy, size) cell of a grid over one trace, cells in parallel.
 
+use std::collections::BTreeMap;
+
 use rayon::prelude::*;
 
 use super::arc::Arc;
 use super::clock::Clock;
+use super::discard::DiscardBits;
 use super::fifo::Fifo;
 use super::keymap::DenseMap;
 use super::lfd::Lfd;
 use super::lfu::Lfu;
 use super::lru::Lru;
+use super::mark_predict::MarkPredict;
 use super::marker::Marker;
-use super::policy::{check_capacity, Policy, PolicyName, Request, NEVER};
+use super::policy::{check_capacity, Needs, Policy, PolicyName, Request, NEVER};
+use super::pools::{LruPools, RandomPools};
+use super::predict::{self, Noise};
+use super::robust::Robust;
 use super::sieve::Sieve;
 use super::trace::{densify, next_use, DenseTrace};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::rng;
 
+/// Predictions for the learning-augmented policies. Bits given by the caller are keyed by cache
+/// size (key 0: the same array for every size, since discard and phase bits depend on k); where
+/// none is given they are generated from the truth at each size and corrupted by `noise`.
+#[derive(Debug, Clone, Default)]
+pub struct Predictions {
+    pub discard: BTreeMap<usize, Vec<bool>>,
+    pub phase: BTreeMap<usize, Vec<bool>>,
+    pub next_arrival: Option<Vec<f64>>,
+    pub noise: Option<Noise>,
+}
+
 /// The outcome of one (policy, size) cell.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CellResult {
     pub policy: PolicyName,
     pub size: usize,
     pub hits: u64,
     pub misses: u64,
+    /// Wrong 0 and wrong 1 bits against the truth at this size (bit-predicted policies only).
+    pub bit_errors: Option<(u64, u64)>,
+    /// ℓ1 error of the next-arrival predictions over requests that recur (BlindOracle only).
+    pub l1_error: Option<f64>,
     /// Per-request hit flags, when asked for.
     pub mask: Option<Vec<bool>>,
 }
 
+const NOISE_STREAM: u64 = 0x6e6f_6973_6500_0000;
+
 /// The generator of a randomized cell: its own ChaCha stream, so a cell's result does not depend
 /// on which other cells run or in which order.
 fn cell_rng(seed: u64, policy: PolicyName, size: usize) -> rng::Rng {
-    rng::stream(seed, ((policy as u64) << 48) ^ size as u64)
+    cell_rng_n(seed, policy, size, 0)
 }
 
-fn run<P: Policy>(
-    mut p: P,
-    trace: &DenseTrace,
-    next: Option<&[u64]>,
-    want_mask: bool,
-) -> (u64, Option<Vec<bool>>) {
+/// The `n`-th generator of a cell, for policies that combine two randomized algorithms.
+fn cell_rng_n(seed: u64, policy: PolicyName, size: usize, n: u64) -> rng::Rng {
+    rng::stream(seed, ((policy as u64) << 48) ^ (n << 40) ^ size as u64)
+}
+
+struct Inputs<'a> {
+    trace: &'a DenseTrace,
+    next: &'a [u64],
+    bits: Option<&'a [bool]>,
+    predicted: Option<&'a [u64]>,
+}
+
+fn run<P: Policy>(mut p: P, inp: &Inputs<'_>, want_mask: bool) -> (u64, Option<Vec<bool>>) {
     let mut hits = 0u64;
-    let mut mask = if want_mask {
-        Some(Vec::with_capacity(trace.ids.len()))
-    } else {
-        None
-    };
-    for (t, &id) in trace.ids.iter().enumerate() {
-        let next_use = next.map_or(NEVER, |n| n[t]);
+    let mut mask = want_mask.then(|| Vec::with_capacity(inp.trace.ids.len()));
+    for (t, &id) in inp.trace.ids.iter().enumerate() {
         let hit = p.access(Request {
             key: u64::from(id),
-            next_use,
+            next_use: inp.next.get(t).copied().unwrap_or(NEVER),
+            bit: inp.bits.is_some_and(|b| b[t]),
+            predicted_next: inp.predicted.map_or(NEVER, |p| p[t]),
         });
         hits += u64::from(hit);
         if let Some(m) = mask.as_mut() {
@@ -59,37 +87,235 @@ fn run<P: Policy>(
     (hits, mask)
 }
 
+/// The generated bits of one kind at size `k`: the truth corrupted by `noise`, from the noise
+/// stream of `seed` (shared by `simulate` and the public generators, so both give the same bits).
+fn noisy(truth: &[bool], k: usize, noise: &Noise, seed: u64) -> Vec<bool> {
+    let mut b = truth.to_vec();
+    predict::flip(
+        &mut b,
+        noise,
+        &mut rng::stream(seed ^ NOISE_STREAM, k as u64),
+    );
+    b
+}
+
+fn truth_bits(trace: &DenseTrace, next: &[u64], needs: Needs, k: usize) -> Vec<bool> {
+    match needs {
+        Needs::PhaseBits => predict::phase_labels(trace, k),
+        _ => predict::discard_labels(trace, next, k),
+    }
+}
+
+/// Generated prediction bits for a raw trace: `needs` is `DiscardBits` or `PhaseBits`.
+pub fn generate_bits(
+    ids: &[u64],
+    needs: Needs,
+    k: usize,
+    noise: &Noise,
+    seed: u64,
+) -> Result<Vec<bool>> {
+    check_capacity(k)?;
+    noise.validate()?;
+    let trace = densify(ids)?;
+    let next = next_use(&trace);
+    Ok(noisy(&truth_bits(&trace, &next, needs, k), k, noise, seed))
+}
+
+/// Generated next-arrival predictions for a raw trace (`+inf` where the key never recurs).
+pub fn generate_next_arrival(ids: &[u64], sigma: f64, seed: u64) -> Result<Vec<f64>> {
+    Noise {
+        sigma,
+        ..Noise::NONE
+    }
+    .validate()?;
+    let trace = densify(ids)?;
+    let next = next_use(&trace);
+    Ok(predict::noisy_next_arrival(
+        &next,
+        sigma,
+        &mut rng::stream(seed ^ NOISE_STREAM, u64::MAX),
+    ))
+}
+
+fn bits_for(
+    given: &BTreeMap<usize, Vec<bool>>,
+    truth: Vec<bool>,
+    k: usize,
+    noise: &Noise,
+    seed: u64,
+    what: &'static str,
+) -> Result<(Vec<bool>, Vec<bool>)> {
+    let reported = match given.get(&k).or_else(|| given.get(&0)) {
+        Some(b) => b.clone(),
+        None if given.is_empty() => noisy(&truth, k, noise, seed),
+        None => {
+            return Err(Error::invalid(
+                what,
+                format!("bits for sizes {:?}", given.keys().collect::<Vec<_>>()),
+                format!("bits for size {k} (they depend on the cache size)"),
+            ))
+        }
+    };
+    Ok((reported, truth))
+}
+
+#[allow(clippy::too_many_arguments)]
 fn run_cell(
     policy: PolicyName,
     k: usize,
     trace: &DenseTrace,
-    next: Option<&[u64]>,
+    next: &[u64],
+    predicted: Option<&[u64]>,
+    predictions: &Predictions,
     seed: u64,
     want_mask: bool,
-) -> CellResult {
+) -> Result<CellResult> {
+    let noise = predictions.noise.unwrap_or(Noise::NONE);
+    let (bits, bit_errors) = match policy.needs() {
+        Needs::DiscardBits => {
+            let (r, t) = bits_for(
+                &predictions.discard,
+                truth_bits(trace, next, Needs::DiscardBits, k),
+                k,
+                &noise,
+                seed,
+                "discard",
+            )?;
+            let e = predict::bit_errors(&r, &t);
+            (Some(r), Some(e))
+        }
+        Needs::PhaseBits => {
+            let (r, t) = bits_for(
+                &predictions.phase,
+                truth_bits(trace, next, Needs::PhaseBits, k),
+                k,
+                &noise,
+                seed,
+                "phase",
+            )?;
+            let e = predict::bit_errors(&r, &t);
+            (Some(r), Some(e))
+        }
+        _ => (None, None),
+    };
+    let inp = Inputs {
+        trace,
+        next,
+        bits: bits.as_deref(),
+        predicted,
+    };
     let map = || DenseMap::new(trace.universe);
+    let rng = || cell_rng(seed, policy, k);
     let (hits, mask) = match policy {
-        PolicyName::Lru => run(Lru::new(k, map()), trace, None, want_mask),
-        PolicyName::Fifo => run(Fifo::new(k, map()), trace, None, want_mask),
-        PolicyName::Clock => run(Clock::new(k, map()), trace, None, want_mask),
-        PolicyName::Lfu => run(Lfu::new(k, map()), trace, None, want_mask),
-        PolicyName::Arc => run(Arc::new(k, map()), trace, None, want_mask),
-        PolicyName::Sieve => run(Sieve::new(k, map()), trace, None, want_mask),
-        PolicyName::Marker => run(
-            Marker::new(k, map(), cell_rng(seed, policy, k)),
-            trace,
-            None,
+        PolicyName::Lru => run(Lru::new(k, map()), &inp, want_mask),
+        PolicyName::Fifo => run(Fifo::new(k, map()), &inp, want_mask),
+        PolicyName::Clock => run(Clock::new(k, map()), &inp, want_mask),
+        PolicyName::Lfu => run(Lfu::new(k, map()), &inp, want_mask),
+        PolicyName::Arc => run(Arc::new(k, map()), &inp, want_mask),
+        PolicyName::Sieve => run(Sieve::new(k, map()), &inp, want_mask),
+        PolicyName::Marker => run(Marker::new(k, map(), rng()), &inp, want_mask),
+        PolicyName::Lfd => run(Lfd::new(k, map()), &inp, want_mask),
+        PolicyName::Discard => run(
+            DiscardBits::new(k, map(), LruPools::new(k)),
+            &inp,
             want_mask,
         ),
-        PolicyName::Lfd => run(Lfd::new(k, map()), trace, next, want_mask),
+        PolicyName::DiscardRandom => run(
+            DiscardBits::new(k, map(), RandomPools::new(k, rng())),
+            &inp,
+            want_mask,
+        ),
+        PolicyName::DiscardRobust => run(
+            Robust::new(
+                k,
+                map(),
+                DiscardBits::new(k, map(), LruPools::new(k)),
+                Lru::new(k, map()),
+            ),
+            &inp,
+            want_mask,
+        ),
+        PolicyName::DiscardRandomRobust => run(
+            Robust::new(
+                k,
+                map(),
+                DiscardBits::new(k, map(), RandomPools::new(k, rng())),
+                Marker::new(k, map(), cell_rng_n(seed, policy, k, 1)),
+            ),
+            &inp,
+            want_mask,
+        ),
+        PolicyName::MarkPredict => run(
+            MarkPredict::new(k, map(), RandomPools::new(k, rng())),
+            &inp,
+            want_mask,
+        ),
+        PolicyName::BlindOracle => run(Lfd::blind_oracle(k, map()), &inp, want_mask),
+        PolicyName::BlindOracleRobust => run(
+            Robust::new(k, map(), Lfd::blind_oracle(k, map()), Lru::new(k, map())),
+            &inp,
+            want_mask,
+        ),
     };
-    CellResult {
+    let l1_error = match (policy.needs(), predicted) {
+        (Needs::NextArrival, Some(p)) => Some(
+            next.iter()
+                .zip(p)
+                .filter(|(&n, _)| n != NEVER)
+                .map(|(&n, &q)| (f64::from_bits(q) - n as f64).abs())
+                .sum(),
+        ),
+        _ => None,
+    };
+    Ok(CellResult {
         policy,
         size: k,
         hits,
         misses: trace.ids.len() as u64 - hits,
+        bit_errors,
+        l1_error,
         mask,
+    })
+}
+
+fn check_lengths(n: usize, predictions: &Predictions) -> Result<()> {
+    for (what, map) in [
+        ("discard", &predictions.discard),
+        ("phase", &predictions.phase),
+    ] {
+        for (k, bits) in map {
+            if *k != 0 {
+                check_capacity(*k)?;
+            }
+            if bits.len() != n {
+                return Err(Error::shape(
+                    what,
+                    bits.len(),
+                    format!("{n} (one per request)"),
+                ));
+            }
+        }
     }
+    if let Some(p) = &predictions.next_arrival {
+        if p.len() != n {
+            return Err(Error::shape(
+                "next_arrival",
+                p.len(),
+                format!("{n} (one per request)"),
+            ));
+        }
+        if let Some(index) = p.iter().position(|v| v.is_nan() || *v < 0.0) {
+            return Err(Error::invalid(
+                "next_arrival",
+                format!("{} at index {index}", p[index]),
+                "times >= 0 (+inf for never)",
+            ));
+        }
+    }
+    if let Some(noise) = &predictions.noise {
+        noise.validate()?;
+    }
+    Ok(())
 }
 
 /// Simulates every policy at every size over `ids`, cells in parallel (call inside `pool::run`).
@@ -100,13 +326,29 @@ pub fn simulate(
     sizes: &[usize],
     seed: u64,
     want_mask: bool,
+    predictions: &Predictions,
 ) -> Result<Vec<CellResult>> {
     for &k in sizes {
         check_capacity(k)?;
     }
+    check_lengths(ids.len(), predictions)?;
     let trace = densify(ids)?;
-    let next = if policies.iter().any(|p| p.needs_future()) {
-        Some(next_use(&trace))
+    let needs_future = policies.iter().any(|p| p.needs() != Needs::Nothing);
+    let next = if needs_future {
+        next_use(&trace)
+    } else {
+        Vec::new()
+    };
+    let predicted: Option<Vec<u64>> = if policies.iter().any(|p| p.needs() == Needs::NextArrival) {
+        let times = match &predictions.next_arrival {
+            Some(p) => p.clone(),
+            None => {
+                let sigma = predictions.noise.map_or(0.0, |n| n.sigma);
+                let mut r = rng::stream(seed ^ NOISE_STREAM, u64::MAX);
+                predict::noisy_next_arrival(&next, sigma, &mut r)
+            }
+        };
+        Some(times.into_iter().map(predict::time_key).collect())
     } else {
         None
     };
@@ -114,8 +356,19 @@ pub fn simulate(
         .iter()
         .flat_map(|&p| sizes.iter().map(move |&k| (p, k)))
         .collect();
-    Ok(cells
+    cells
         .into_par_iter()
-        .map(|(p, k)| run_cell(p, k, &trace, next.as_deref(), seed, want_mask))
-        .collect())
+        .map(|(p, k)| {
+            run_cell(
+                p,
+                k,
+                &trace,
+                &next,
+                predicted.as_deref(),
+                predictions,
+                seed,
+                want_mask,
+            )
+        })
+        .collect()
 }
