@@ -22,7 +22,7 @@ from _harness import Bench, median_time
 
 from onstream import _core
 from onstream.datasets import sprite_trace
-from onstream.paging import Cache, mrc, read_oracle_general, simulate
+from onstream.paging import Cache, H2OCache, mrc, read_oracle_general, simulate
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cache_traces"
 LCS_NAMES = {"lru": "LRU", "fifo": "FIFO", "arc": "ARC", "lfd": "Belady", "clock": "Clock"}
@@ -133,6 +133,42 @@ def online_rows(bench: Bench, ids: np.ndarray[Any, Any], k: int) -> None:
     print(f"    -> onstream Cache.access {rate:.2f} M req/s from Python")
 
 
+def numpy_h2o_run(attn: list[np.ndarray[Any, Any]], heavy: int, recent: int) -> None:
+    """H2O as one would write it with NumPy: per-step column sums, argpartition per head."""
+    heads = attn[0].shape[0]
+    scores = np.zeros((heads, 0))
+    for a in attn:
+        scores = np.concatenate([scores, np.zeros((heads, 1))], axis=1)
+        scores += a[:, :, : scores.shape[1]].sum(axis=1)
+        n = scores.shape[1]
+        if n > heavy + recent:
+            old = n - recent
+            top = np.argpartition(-scores[:, :old], heavy - 1, axis=1)[:, :heavy]
+            top.sort(axis=1)
+            scores = np.concatenate(
+                [np.take_along_axis(scores[:, :old], top, axis=1), scores[:, old:]], axis=1
+            )
+
+
+def h2o_rows(bench: Bench) -> None:
+    heads, heavy, recent, steps = 32, 128, 128, 400 if bench.quick else 2000
+    rng = np.random.default_rng(0)
+    attn = [rng.dirichlet(np.ones(heavy + recent + 1), size=(heads, 1)) for _ in range(steps)]
+
+    def ours() -> None:
+        c = H2OCache(heavy, recent, n_heads=heads)
+        for a in attn:
+            c.append(1)
+            c.update(a[:, :, : c.kept])
+
+    bench.compare(
+        f"H2O {heads} heads, budget {heavy}+{recent}, {steps} steps",
+        ours,
+        "numpy",
+        lambda: numpy_h2o_run(attn, heavy, recent),
+    )
+
+
 def main() -> None:
     bench = Bench("paging: simulation and online caches")
     bench.header()
@@ -154,6 +190,7 @@ def main() -> None:
         f"{t_mrc / t_lru:.2f}x the time of one size"
     )
     online_rows(bench, zipf, 1000)
+    h2o_rows(bench)
     bench.finish()
 
 

@@ -5,6 +5,7 @@
 * :func:`mrc` gives LRU's miss ratio at every cache size in one pass (Mattson stack distances).
 * :class:`Cache` is a per-request cache for use in programs (``access(key) -> bool``), picklable
   mid-stream.
+* :class:`H2OCache` is H2O's KV-cache eviction (heavy hitters + recent window, per head).
 * :mod:`onstream.paging.traces` reads libCacheSim ``oracleGeneral`` files and plain-text id traces.
 
 Policies, by name: ``lru``, ``fifo``, ``clock``, ``lfu`` (ties: least recently used), ``arc``,
@@ -15,6 +16,7 @@ BlindOracle (Wei, APPROX 2020), each with a robust combination.
 """
 
 from onstream.paging.cache import Cache
+from onstream.paging.h2o import H2OCache
 from onstream.paging.mrc import mrc
 from onstream.paging.predictions import Predictions, discard_bits, next_arrivals, phase_bits
 from onstream.paging.simulate import CLASSICAL, POLICIES, PREDICTIVE, simulate
@@ -25,6 +27,7 @@ __all__ = [
     "POLICIES",
     "PREDICTIVE",
     "Cache",
+    "H2OCache",
     "Predictions",
     "as_trace",
     "discard_bits",

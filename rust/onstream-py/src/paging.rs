@@ -2,7 +2,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use numpy::PyUntypedArrayMethods;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
+use onstream_core::paging::h2o::{H2o, H2oVariant};
 use onstream_core::paging::{
     generate_bits, generate_next_arrival, mrc, simulate, trace, Needs, Noise, OnlineCache,
     PolicyName, Predictions,
@@ -277,5 +279,117 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(paging_prediction_bits, m)?)?;
     m.add_function(wrap_pyfunction!(paging_next_arrival, m)?)?;
     m.add_class::<PyCache>()?;
+    register_h2o(m)
+}
+
+/// A C-contiguous float32 or float64 3-D array (heads × queries × kept).
+#[derive(FromPyObject)]
+pub enum Attention<'py> {
+    F32(numpy::PyReadonlyArray3<'py, f32>),
+    F64(numpy::PyReadonlyArray3<'py, f64>),
+}
+
+#[pyclass(name = "H2OCache", module = "onstream._core")]
+pub struct PyH2o {
+    inner: H2o,
+}
+
+fn rows<'py, T: numpy::Element + Copy>(
+    py: Python<'py>,
+    per_head: &[Vec<T>],
+) -> PyResult<Bound<'py, PyArray2<T>>> {
+    Ok(PyArray2::from_vec2(py, per_head)?)
+}
+
+#[pymethods]
+impl PyH2o {
+    #[new]
+    fn new(n_heads: usize, heavy: usize, recent: usize, variant: &str) -> PyResult<Self> {
+        let variant = match variant {
+            "topk" => H2oVariant::TopK,
+            "argmin" => H2oVariant::Argmin,
+            other => {
+                return Err(CoreError(Error::invalid(
+                    "variant",
+                    format!("{other:?}"),
+                    "\"topk\" or \"argmin\"",
+                ))
+                .into())
+            }
+        };
+        Ok(PyH2o {
+            inner: H2o::new(n_heads, heavy, recent, variant).py()?,
+        })
+    }
+
+    fn append(&mut self, n: usize) {
+        self.inner.append(n);
+    }
+
+    fn update<'py>(
+        &mut self,
+        py: Python<'py>,
+        attn: Attention<'py>,
+    ) -> PyResult<Bound<'py, PyArray2<bool>>> {
+        let (shape, keep) = match &attn {
+            Attention::F32(a) => (a.shape().to_vec(), {
+                let q = a.shape()[1];
+                let data = a.as_slice()?;
+                attached(|| self.inner.update(data, q))?
+            }),
+            Attention::F64(a) => (a.shape().to_vec(), {
+                let q = a.shape()[1];
+                let data = a.as_slice()?;
+                attached(|| self.inner.update(data, q))?
+            }),
+        };
+        let heads = shape[0];
+        let per_head: Vec<Vec<bool>> = keep
+            .chunks(keep.len() / heads.max(1))
+            .map(<[bool]>::to_vec)
+            .collect();
+        rows(py, &per_head)
+    }
+
+    fn positions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<u64>>> {
+        rows(py, self.inner.positions())
+    }
+
+    fn scores<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        rows(py, self.inner.scores())
+    }
+
+    #[getter]
+    fn kept(&self) -> usize {
+        self.inner.kept()
+    }
+
+    #[getter]
+    fn n_heads(&self) -> usize {
+        self.inner.heads()
+    }
+
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = snapshot::to_bytes(&self.inner).py()?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    #[staticmethod]
+    fn from_bytes(data: &[u8]) -> PyResult<Self> {
+        Ok(PyH2o {
+            inner: snapshot::from_bytes(data).py()?,
+        })
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let restore = py.get_type::<PyH2o>().getattr("from_bytes")?;
+        let bytes = slf.borrow().to_bytes(py)?;
+        (restore, (bytes,)).into_pyobject(py)
+    }
+}
+
+pub fn register_h2o(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyH2o>()?;
     Ok(())
 }

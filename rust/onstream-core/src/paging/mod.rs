@@ -8,6 +8,7 @@ pub mod arc;
 pub mod clock;
 pub mod discard;
 pub mod fifo;
+pub mod h2o;
 pub mod keymap;
 pub mod lfd;
 pub mod lfu;
