@@ -7,6 +7,7 @@ oracleGeneral file written beforehand, as it takes no arrays.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import tempfile
@@ -26,6 +27,15 @@ from onstream.paging import Cache, H2OCache, mrc, read_oracle_general, simulate
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cache_traces"
 LCS_NAMES = {"lru": "LRU", "fifo": "FIFO", "arc": "ARC", "lfd": "Belady", "clock": "Clock"}
+
+
+def optional(name: str) -> Any:
+    """A peer package, or None when it is not installed (`make bench` installs them all); loaded
+    by name so that type checking does not depend on which peers this machine has."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
 
 
 def zipf_trace(n: int, universe: int, alpha: float, seed: int) -> np.ndarray[Any, Any]:
@@ -50,9 +60,8 @@ def write_oracle_general(ids: np.ndarray[Any, Any], path: str) -> None:
 
 
 def lcs_runner(path: str, policy: str, k: int) -> Callable[[], float] | None:
-    try:
-        import libcachesim as lcs
-    except ImportError:
+    lcs = optional("libcachesim")
+    if lcs is None:
         return None
 
     def run() -> float:
@@ -102,10 +111,7 @@ def online_rows(bench: Bench, ids: np.ndarray[Any, Any], k: int) -> None:
         for key in keys:
             access(key)
 
-    try:
-        import lru as lru_dict_module
-    except ImportError:
-        lru_dict_module = None  # type: ignore[assignment]
+    lru_dict_module = optional("lru")
     if lru_dict_module is not None:
 
         def lru_dict() -> None:
@@ -117,13 +123,12 @@ def online_rows(bench: Bench, ids: np.ndarray[Any, Any], k: int) -> None:
                     d[key]
 
         bench.compare("online LRU access(), 1M keys", ours, "lru-dict", lru_dict)
-    try:
-        from cachetools import LRUCache
-    except ImportError:
+    cachetools = optional("cachetools")
+    if cachetools is None:
         return
 
     def cachetools_lru() -> None:
-        c: LRUCache[int, bool] = LRUCache(k)
+        c = cachetools.LRUCache(k)
         for key in keys:
             if c.get(key) is None:
                 c[key] = True

@@ -104,6 +104,14 @@ def test_noise_rates_and_reproducibility() -> None:
     assert own["eta1"][0] == int((noisy & ~truth).sum())
 
 
+def test_marking_algorithms_with_exact_predictions_are_2_competitive_on_real_data() -> None:
+    trace = sprite_trace()
+    frame = simulate(trace, ["lfd", "predictive_marker", "lmarker", "mark_predict"], [200], seed=4)
+    misses = dict(zip(frame["policy"], frame["misses"], strict=True))
+    for policy in ("predictive_marker", "lmarker", "mark_predict"):
+        assert misses["lfd"] <= misses[policy] <= 2 * misses["lfd"] + 200, (policy, misses)
+
+
 def test_perfect_predictions_are_optimal_on_real_data() -> None:
     trace = sprite_trace()
     frame = simulate(trace, ["lfd", "discard", "discard_random", "blind_oracle"], [100, 1000])

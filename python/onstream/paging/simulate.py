@@ -25,7 +25,8 @@ CLASSICAL: tuple[str, ...] = ("lru", "fifo", "clock", "lfu", "arc", "sieve", "ma
 #: Learning-augmented policies and the prediction each reads:
 #: ``discard``/``discard_random`` (+ ``_robust``): discard bits (Antoniadis et al., ICML 2023);
 #: ``mark_predict``: phase bits (same paper); ``blind_oracle`` (+ ``_robust``): next-arrival times
-#: (Wei, APPROX 2020).
+#: (Wei, APPROX 2020); ``predictive_marker`` (Lykouris & Vassilvitskii, ICML 2018) and
+#: ``lmarker`` (Rohatgi, SODA 2020): next-arrival times inside a marking algorithm.
 PREDICTIVE: tuple[str, ...] = (
     "discard",
     "discard_random",
@@ -34,6 +35,8 @@ PREDICTIVE: tuple[str, ...] = (
     "mark_predict",
     "blind_oracle",
     "blind_oracle_robust",
+    "predictive_marker",
+    "lmarker",
 )
 
 #: Every policy name :func:`simulate` accepts (``belady`` and ``opt`` are aliases of ``lfd``).

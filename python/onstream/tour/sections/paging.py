@@ -62,6 +62,8 @@ SWEEP = (
     "mark_predict",
     "blind_oracle",
     "blind_oracle_robust",
+    "predictive_marker",
+    "lmarker",
 )
 
 

@@ -195,3 +195,41 @@ fn blind_oracle_with_exact_predictions_is_lfd_and_robust_version_bounds_it() {
         assert!(robust <= 4 * blind.min(lru) + k as u64 * 20);
     }
 }
+
+#[test]
+fn predictive_marker_and_lmarker_within_their_bounds() {
+    let trace: Vec<u64> = crate::paging::tests_support::locality_trace(20_000, 150, 13);
+    for k in [8usize, 32] {
+        let best = opt(&trace, k) as f64;
+        let hk = harmonic(k);
+        for sigma in [0.0, 2.0, 8.0] {
+            let noise = Noise {
+                wrong0: 0.0,
+                wrong1: 0.0,
+                sigma,
+            };
+            let mean = |p: PolicyName| {
+                (0..10)
+                    .map(|s| run(&trace, p, k, s, noise).misses as f64)
+                    .sum::<f64>()
+                    / 10.0
+            };
+            let pm = mean(PolicyName::PredictiveMarker);
+            let lm = mean(PolicyName::LMarker);
+            // Robustness: never beyond 4·H_k·OPT (Lykouris–Vassilvitskii); LMarker O(log k).
+            assert!(
+                pm <= 4.0 * hk * best + k as f64,
+                "k={k} sigma={sigma}: {pm} vs {best}"
+            );
+            assert!(
+                lm <= 4.0 * hk * best + k as f64,
+                "k={k} sigma={sigma}: {lm} vs {best}"
+            );
+            if sigma == 0.0 {
+                // Consistency: exact predictions give at most 2·OPT (plus the first phase).
+                assert!(pm <= 2.0 * best + k as f64, "k={k}: {pm} vs {best}");
+                assert!(lm <= 2.0 * best + k as f64, "k={k}: {lm} vs {best}");
+            }
+        }
+    }
+}

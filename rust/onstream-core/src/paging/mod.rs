@@ -20,6 +20,7 @@ pub mod online;
 pub mod policy;
 pub mod pools;
 pub mod predict;
+pub mod predictive_marker;
 pub mod robust;
 pub mod sieve;
 pub mod simulate;

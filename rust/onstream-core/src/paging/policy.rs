@@ -78,10 +78,12 @@ pub enum PolicyName {
     MarkPredict,
     BlindOracle,
     BlindOracleRobust,
+    PredictiveMarker,
+    LMarker,
 }
 
 impl PolicyName {
-    pub const ALL: [PolicyName; 15] = [
+    pub const ALL: [PolicyName; 17] = [
         PolicyName::Lru,
         PolicyName::Fifo,
         PolicyName::Clock,
@@ -97,6 +99,8 @@ impl PolicyName {
         PolicyName::MarkPredict,
         PolicyName::BlindOracle,
         PolicyName::BlindOracleRobust,
+        PolicyName::PredictiveMarker,
+        PolicyName::LMarker,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -116,6 +120,8 @@ impl PolicyName {
             PolicyName::MarkPredict => "mark_predict",
             PolicyName::BlindOracle => "blind_oracle",
             PolicyName::BlindOracleRobust => "blind_oracle_robust",
+            PolicyName::PredictiveMarker => "predictive_marker",
+            PolicyName::LMarker => "lmarker",
         }
     }
 
@@ -148,7 +154,10 @@ impl PolicyName {
             | PolicyName::DiscardRobust
             | PolicyName::DiscardRandomRobust => Needs::DiscardBits,
             PolicyName::MarkPredict => Needs::PhaseBits,
-            PolicyName::BlindOracle | PolicyName::BlindOracleRobust => Needs::NextArrival,
+            PolicyName::BlindOracle
+            | PolicyName::BlindOracleRobust
+            | PolicyName::PredictiveMarker
+            | PolicyName::LMarker => Needs::NextArrival,
             _ => Needs::Nothing,
         }
     }

@@ -17,6 +17,7 @@ use super::marker::Marker;
 use super::policy::{check_capacity, Needs, Policy, PolicyName, Request, NEVER};
 use super::pools::{LruPools, RandomPools};
 use super::predict::{self, Noise};
+use super::predictive_marker::{MarkerRule, PredictiveMarker};
 use super::robust::Robust;
 use super::sieve::Sieve;
 use super::trace::{densify, next_use, DenseTrace};
@@ -251,6 +252,16 @@ fn run_cell(
             want_mask,
         ),
         PolicyName::BlindOracle => run(Lfd::blind_oracle(k, map()), &inp, want_mask),
+        PolicyName::PredictiveMarker => run(
+            PredictiveMarker::new(MarkerRule::Chains, k, map(), map(), rng()),
+            &inp,
+            want_mask,
+        ),
+        PolicyName::LMarker => run(
+            PredictiveMarker::new(MarkerRule::LMarker, k, map(), map(), rng()),
+            &inp,
+            want_mask,
+        ),
         PolicyName::BlindOracleRobust => run(
             Robust::new(k, map(), Lfd::blind_oracle(k, map()), Lru::new(k, map())),
             &inp,
@@ -258,6 +269,7 @@ fn run_cell(
         ),
     };
     let l1_error = match (policy.needs(), predicted) {
+        // Keys are order-preserving encodings of the predicted float times (`predict::time_key`).
         (Needs::NextArrival, Some(p)) => Some(
             next.iter()
                 .zip(p)
