@@ -3,8 +3,8 @@
 //!
 //! LRU is a stack algorithm: a request hits in a cache of size k exactly when its stack distance
 //! (the number of distinct keys requested since its previous request, plus one) is at most k. The
-//! distance is counted with a Fenwick tree over request times in which only each key's latest
-//! request is marked: O(log n) per request, O(n) memory.
+//! distance is counted over request times in which only each key's latest request is marked: a
+//! bitset of marks plus a Fenwick tree of per-512-times block counts, O(log(n/512)) per request.
 
 use super::trace::DenseTrace;
 
@@ -42,25 +42,61 @@ impl Fenwick {
     }
 }
 
+/// Request times per Fenwick block: 8 words of the bitset, so the tree is 512 times smaller than
+/// the trace (cache-resident for tens of millions of requests) and in-block counts are a few
+/// popcounts.
+const BLOCK_SHIFT: u32 = 9;
+const WORDS_PER_BLOCK: usize = 1 << (BLOCK_SHIFT - 6);
+
 /// `hits[k-1]`: the number of hits of an LRU cache of size `k`, for `k` in `1..=universe`.
+///
+/// Marks live in a bitset over request times; a Fenwick tree counts marks per block of 512 times.
+/// The newest block's count is held back until the block is complete, because marks are only ever
+/// added at the newest time: one prefix query and one update per request.
 pub fn lru_hits_all_sizes(trace: &DenseTrace) -> Vec<u64> {
     let n = trace.ids.len();
     let mut last = vec![u32::MAX; trace.universe];
-    let mut tree = Fenwick::new(n);
+    let n_blocks = (n >> BLOCK_SHIFT) + 1;
+    let mut words = vec![0u64; n_blocks * WORDS_PER_BLOCK];
+    let mut blocks = Fenwick::new(n_blocks);
     // histogram[d-1]: requests at stack distance d.
     let mut histogram = vec![0u64; trace.universe];
     let mut marked = 0i64;
+    let mut pending = 0i32;
+    let mut current_block = 0usize;
     for (t, &id) in trace.ids.iter().enumerate() {
+        let block = t >> BLOCK_SHIFT;
+        if block != current_block {
+            blocks.add(current_block, pending);
+            pending = 0;
+            current_block = block;
+        }
         let prev = last[id as usize];
         if prev != u32::MAX {
-            // Distinct keys requested after prev: marked positions in (prev, t).
-            let after = marked - tree.prefix(prev as usize + 1);
+            let (w, off) = ((prev >> 6) as usize, prev & 63);
+            let b = (prev >> BLOCK_SHIFT) as usize;
+            let block_end = (b + 1) * WORDS_PER_BLOCK;
+            // Distinct keys requested after prev: later marks in prev's word and block, plus all
+            // marks in later blocks (the newest one's still pending).
+            let mut after = i64::from((words[w] >> off >> 1).count_ones());
+            for &word in &words[w + 1..block_end] {
+                after += i64::from(word.count_ones());
+            }
+            if b != current_block {
+                after += marked - blocks.prefix(b + 1);
+            }
             histogram[after as usize] += 1;
-            tree.add(prev as usize, -1);
+            words[w] &= !(1u64 << off);
+            if b == current_block {
+                pending -= 1;
+            } else {
+                blocks.add(b, -1);
+            }
         } else {
             marked += 1;
         }
-        tree.add(t, 1);
+        words[t >> 6] |= 1u64 << (t & 63);
+        pending += 1;
         last[id as usize] = t as u32;
     }
     let mut hits = Vec::with_capacity(trace.universe);
