@@ -55,6 +55,7 @@ bench: build
 	$(PY) benches/dense.py
 	$(PY) benches/stream.py
 	$(PY) benches/paging.py
+	$(PY) benches/privacy.py
 
 clean:
 	cargo clean

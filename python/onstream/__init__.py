@@ -5,6 +5,7 @@ Subpackages, one per domain (each mirrors ``rust/onstream-core/src/<domain>/``):
 
 * :mod:`onstream.dense`: dense kernels with CPU and CUDA paths (log-sum-exp, for optimal transport).
 * :mod:`onstream.paging`: cache eviction policies, Belady, trace simulation, miss-ratio curves.
+* :mod:`onstream.privacy`: exact differential-privacy noise on a CSPRNG.
 * :mod:`onstream.stream`: general streaming summaries (reservoir sampling).
 * :mod:`onstream.datasets`: small real datasets bundled in the wheel.
 * :mod:`onstream.gpu`: kernel loading and ``device=`` selection.
@@ -16,7 +17,7 @@ thread pool sized by ``ONSTREAM_MAX_THREADS``; streaming objects pickle and resu
 Run ``onstream info`` and ``onstream tour`` from a shell.
 """
 
-from onstream import _core, datasets, dense, exceptions, gpu, paging, stream
+from onstream import _core, datasets, dense, exceptions, gpu, paging, privacy, stream
 from onstream.exceptions import (
     BudgetExhaustedError,
     DtypeError,
@@ -57,5 +58,6 @@ __all__ = [
     "exceptions",
     "gpu",
     "paging",
+    "privacy",
     "stream",
 ]

@@ -22,6 +22,8 @@ __all__ = [
     "paging_prediction_bits",
     "paging_simulate",
     "pool_threads",
+    "privacy_discrete_gaussian",
+    "privacy_discrete_laplace",
 ]
 
 __version__: str
@@ -49,6 +51,12 @@ class Reservoir:
     def from_bytes(data: bytes) -> Reservoir: ...
     def __reduce__(self) -> tuple[Any, tuple[bytes]]: ...
 
+def privacy_discrete_laplace(
+    num: int, den: int, size: int, insecure_seed: int | None = None
+) -> npt.NDArray[np.int64]: ...
+def privacy_discrete_gaussian(
+    num: int, den: int, size: int, insecure_seed: int | None = None
+) -> npt.NDArray[np.int64]: ...
 def paging_simulate(
     ids: npt.NDArray[np.uint64],
     policies: list[str],

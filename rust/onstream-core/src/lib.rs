@@ -10,6 +10,7 @@ pub mod dense;
 pub mod error;
 pub mod paging;
 pub mod pool;
+pub mod privacy;
 pub mod rng;
 pub mod snapshot;
 pub mod stream;

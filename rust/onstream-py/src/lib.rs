@@ -10,6 +10,7 @@ mod dense;
 mod errors;
 mod kernels;
 mod paging;
+mod privacy;
 mod run;
 mod stream;
 
@@ -88,5 +89,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     dense::register(m)?;
     stream::register(m)?;
     paging::register(m)?;
+    privacy::register(m)?;
     Ok(())
 }

@@ -1,0 +1,9 @@
+//! Differential privacy: exact noise samplers on a cryptographically secure generator.
+//!
+//! Continual counters and continual MaxSum/SumSelect build on these (see the privacy issue).
+
+pub mod batch;
+pub mod exact;
+pub mod secure_rng;
+
+pub use secure_rng::SecureRng;
