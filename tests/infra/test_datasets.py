@@ -38,3 +38,14 @@ def test_catalog_lists_every_loader() -> None:
     assert names == {n for n in datasets.__all__ if n != "catalog"}
     for n in names:
         assert callable(getattr(datasets, n))
+
+
+def test_obd_clicks_match_the_source_counts() -> None:
+    clicks = datasets.obd_clicks()
+    assert clicks.columns == ["timestamp", "campaign", "policy", "click"]
+    assert clicks.height == 60_000
+    assert int(clicks["click"].sum()) == 287
+    assert clicks["timestamp"].is_sorted()
+    per_pair = clicks.group_by("policy", "campaign").len()
+    assert per_pair["len"].to_list() == [10_000] * 6
+    assert str(clicks["timestamp"][0]).startswith("2019-11-24 00:00:17.004")

@@ -14,7 +14,10 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["catalog", "email_eu_core", "sprite_trace"]
+__all__ = ["catalog", "email_eu_core", "obd_clicks", "sprite_trace"]
+
+#: First impression of the Open Bandit sample; `obd_clicks` stores offsets from it.
+_OBD_START_US = 1_574_553_617_004_101
 
 
 def _read_gz_text(filename: str) -> str:
@@ -45,18 +48,43 @@ def email_eu_core() -> pl.DataFrame:
     return pl.DataFrame({"src": edges[:, 0], "dst": edges[:, 1]})
 
 
+def obd_clicks() -> pl.DataFrame:
+    """Impressions and clicks of the Open Bandit Dataset's small sample, in time order: 60,000
+    rows over 7 days (late November 2019), columns ``timestamp`` (UTC), ``campaign`` (all, men,
+    women), ``policy`` (random, bts: the logging policy) and ``click`` (0/1). 287 clicks.
+
+    Saito, Aihara, Matsutani, Narita, "Open Bandit Dataset and Pipeline", NeurIPS 2021 Datasets
+    and Benchmarks (ZOZO, Inc.), from the sample shipped in the Apache-2.0 ``obp`` 0.4.1 package.
+    """
+    import polars as pl
+
+    frame = pl.read_csv(_read_gz_text("obd_clicks.csv.gz").encode())
+    start = pl.lit(_OBD_START_US).cast(pl.Datetime("us", "UTC"))
+    return frame.select(
+        timestamp=start + pl.duration(milliseconds=pl.col("ms")),
+        campaign="campaign",
+        policy="policy",
+        click=pl.col("click").cast(pl.UInt8),
+    )
+
+
 def catalog() -> pl.DataFrame:
     """One row per bundled dataset: loader name, what it holds, and where it comes from."""
     import polars as pl
 
     return pl.DataFrame(
         {
-            "loader": ["sprite_trace", "email_eu_core"],
-            "kind": ["cache trace", "directed graph"],
-            "size": ["133,996 requests / 7,075 blocks", "25,571 edges / 1,005 nodes"],
+            "loader": ["sprite_trace", "email_eu_core", "obd_clicks"],
+            "kind": ["cache trace", "directed graph", "click log"],
+            "size": [
+                "133,996 requests / 7,075 blocks",
+                "25,571 edges / 1,005 nodes",
+                "60,000 impressions / 287 clicks",
+            ],
             "source": [
                 "LIRS sprite trace (Jiang & Zhang 2002) via ben-manes/caffeine",
                 "SNAP email-Eu-core (Leskovec et al. 2007) via rapidsai/cugraph",
+                "Open Bandit Dataset sample (Saito et al. 2021) via obp 0.4.1",
             ],
         }
     )

@@ -6,9 +6,11 @@
 * Noise comes from ChaCha20 keyed by the operating system. Seeds are refused unless passed as
   ``insecure_seed=``, which returns a :class:`NonPrivateArray` whose repr says so: for tests only.
 
-Continual counters and continual max/selection (the privacy issue) build on these samplers.
+* :class:`ContinualCounter` releases a running count at every step (binary tree or online
+  Honaker), with the exact variance of every release.
 """
 
+from onstream.privacy.counter import ContinualCounter
 from onstream.privacy.noise import NonPrivateArray, discrete_gaussian, discrete_laplace
 
-__all__ = ["NonPrivateArray", "discrete_gaussian", "discrete_laplace"]
+__all__ = ["ContinualCounter", "NonPrivateArray", "discrete_gaussian", "discrete_laplace"]

@@ -50,5 +50,120 @@ pub fn privacy_discrete_gaussian<'py>(
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(privacy_discrete_laplace, m)?)?;
     m.add_function(wrap_pyfunction!(privacy_discrete_gaussian, m)?)?;
-    Ok(())
+    register_counter(m)
+}
+
+use numpy::PyReadonlyArray1;
+use onstream_core::privacy::{ContinualCounter, Mechanism, NodeNoise};
+use onstream_core::{snapshot, Error};
+use pyo3::types::{PyBytes, PyTuple};
+
+use crate::errors::{CoreError, IntoPyResult};
+use crate::run::attached;
+
+#[pyclass(name = "ContinualCounter", module = "onstream._core")]
+pub struct PyContinualCounter {
+    inner: ContinualCounter,
+}
+
+#[pymethods]
+impl PyContinualCounter {
+    #[new]
+    #[pyo3(signature = (mechanism, horizon, noise, num, den, insecure_seed = None))]
+    fn new(
+        mechanism: &str,
+        horizon: u64,
+        noise: &str,
+        num: u64,
+        den: u64,
+        insecure_seed: Option<u64>,
+    ) -> PyResult<Self> {
+        let mechanism = match mechanism {
+            "binary" => Mechanism::Binary,
+            "honaker" => Mechanism::Honaker,
+            other => {
+                return Err(CoreError(Error::invalid(
+                    "mechanism",
+                    format!("{other:?}"),
+                    "\"binary\" or \"honaker\"",
+                ))
+                .into())
+            }
+        };
+        let noise = match noise {
+            "laplace" => NodeNoise::Laplace { num, den },
+            "gaussian" => NodeNoise::Gaussian { num, den },
+            other => {
+                return Err(CoreError(Error::invalid(
+                    "noise",
+                    format!("{other:?}"),
+                    "\"laplace\" or \"gaussian\"",
+                ))
+                .into())
+            }
+        };
+        let rng = generator(insecure_seed);
+        Ok(PyContinualCounter {
+            inner: ContinualCounter::new(mechanism, noise, horizon, &rng).py()?,
+        })
+    }
+
+    fn step(&mut self, x: u8) -> PyResult<f64> {
+        attached(|| self.inner.step(x))
+    }
+
+    fn release<'py>(
+        &mut self,
+        py: Python<'py>,
+        xs: PyReadonlyArray1<'py, u8>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let xs = xs.as_slice()?;
+        let inner = &mut self.inner;
+        let out = detached(py, || inner.release(xs))?;
+        Ok(out.into_pyarray(py))
+    }
+
+    fn variance_at(&self, t: u64) -> f64 {
+        self.inner.variance_at(t)
+    }
+
+    fn node_variance(&self) -> f64 {
+        self.inner.noise().variance()
+    }
+
+    #[getter]
+    fn steps(&self) -> u64 {
+        self.inner.steps()
+    }
+    #[getter]
+    fn horizon(&self) -> u64 {
+        self.inner.horizon()
+    }
+    #[getter]
+    fn insecure(&self) -> bool {
+        self.inner.is_insecure()
+    }
+
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = snapshot::to_bytes(&self.inner).py()?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    #[staticmethod]
+    fn from_bytes(data: &[u8]) -> PyResult<Self> {
+        Ok(PyContinualCounter {
+            inner: snapshot::from_bytes(data).py()?,
+        })
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let restore = py.get_type::<PyContinualCounter>().getattr("from_bytes")?;
+        let bytes = slf.borrow().to_bytes(py)?;
+        (restore, (bytes,)).into_pyobject(py)
+    }
+}
+
+pub fn register_counter(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyContinualCounter>()
 }

@@ -30,12 +30,27 @@ impl Noise {
 
 /// `n` independent draws.
 pub fn sample(noise: Noise, n: usize, rng: &SecureRng) -> Result<Vec<i64>> {
+    sample_streams(noise, n, rng, 0)
+}
+
+/// How many generator streams a batch of `n` draws uses.
+pub fn streams_used(n: usize) -> u64 {
+    n.div_ceil(CHUNK) as u64
+}
+
+/// `n` independent draws from streams `first_stream..first_stream + streams_used(n)`.
+pub fn sample_streams(
+    noise: Noise,
+    n: usize,
+    rng: &SecureRng,
+    first_stream: u64,
+) -> Result<Vec<i64>> {
     noise.validate()?;
     let mut out = vec![0i64; n];
     out.par_chunks_mut(CHUNK)
         .enumerate()
         .try_for_each(|(i, chunk)| {
-            let mut r = rng.stream(i as u64);
+            let mut r = rng.stream(first_stream + i as u64);
             for slot in chunk.iter_mut() {
                 let y = match noise {
                     Noise::Laplace { num, den } => exact::discrete_laplace(&mut r, den, num),

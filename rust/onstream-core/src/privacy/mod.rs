@@ -3,7 +3,10 @@
 //! Continual counters and continual MaxSum/SumSelect build on these (see the privacy issue).
 
 pub mod batch;
+pub mod counter;
 pub mod exact;
 pub mod secure_rng;
+pub mod variance;
 
+pub use counter::{ContinualCounter, Mechanism, NodeNoise};
 pub use secure_rng::SecureRng;
