@@ -8,9 +8,19 @@
 
 * :class:`ContinualCounter` releases a running count at every step (binary tree or online
   Honaker), with the exact variance of every release.
+* :class:`Budget` composes costs (ε-DP, (ε, δ)-DP, ρ-zCDP) and refuses to overspend.
 """
 
+from onstream.privacy.accounting import Budget, pure_to_zcdp, zcdp_to_approx
 from onstream.privacy.counter import ContinualCounter
 from onstream.privacy.noise import NonPrivateArray, discrete_gaussian, discrete_laplace
 
-__all__ = ["ContinualCounter", "NonPrivateArray", "discrete_gaussian", "discrete_laplace"]
+__all__ = [
+    "Budget",
+    "ContinualCounter",
+    "NonPrivateArray",
+    "discrete_gaussian",
+    "discrete_laplace",
+    "pure_to_zcdp",
+    "zcdp_to_approx",
+]

@@ -15,6 +15,7 @@ from onstream._convert import int_array
 from onstream._random import normalize_seed
 from onstream._streaming import Streaming
 from onstream.exceptions import InvalidParameterError, OutOfRangeError
+from onstream.privacy.accounting import Budget
 
 __all__ = ["ContinualCounter"]
 
@@ -61,7 +62,8 @@ class ContinualCounter(Streaming):
     :class:`~onstream.BudgetExhaustedError`.
 
     ``insecure_seed`` makes the noise reproducible for tests; such a counter is not private, and
-    its repr says so.
+    its repr says so. With ``budget=``, the counter's whole cost (``epsilon`` or ``rho``) is charged
+    to that :class:`Budget` when it is built; if it does not fit, no counter is built.
     """
 
     _native: ClassVar[Any] = _core.ContinualCounter
@@ -74,6 +76,7 @@ class ContinualCounter(Streaming):
         epsilon: float | None = None,
         rho: float | None = None,
         insecure_seed: int | None = None,
+        budget: Budget | None = None,
     ) -> None:
         if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
             raise InvalidParameterError(
@@ -85,6 +88,12 @@ class ContinualCounter(Streaming):
                 "or rho (ρ-zCDP, Gaussian noise)"
             )
         levels = (int(horizon) - 1).bit_length() + 1
+        if budget is not None:
+            # The whole horizon's releases cost (epsilon or rho) together; charge before building.
+            if epsilon is not None:
+                budget.spend(epsilon=float(epsilon))
+            else:
+                budget.spend(rho=float(rho))  # type: ignore[arg-type]
         if epsilon is not None:
             kind = "laplace"
             num, den = _round_up(Fraction(levels) / _positive("epsilon", epsilon))

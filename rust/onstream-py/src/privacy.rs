@@ -165,5 +165,123 @@ impl PyContinualCounter {
 }
 
 pub fn register_counter(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<PyContinualCounter>()
+    m.add_class::<PyContinualCounter>()?;
+    register_accounting(m)
+}
+
+use onstream_core::privacy::accounting::{pure_to_zcdp, zcdp_to_approx};
+use onstream_core::privacy::{Budget, Guarantee};
+use pyo3::types::PyDict;
+
+fn guarantee(epsilon: Option<f64>, delta: Option<f64>, rho: Option<f64>) -> PyResult<Guarantee> {
+    match (epsilon, delta, rho) {
+        (Some(epsilon), None, None) => Ok(Guarantee::Pure { epsilon }),
+        (Some(epsilon), Some(delta), None) => Ok(Guarantee::Approx { epsilon, delta }),
+        (None, None, Some(rho)) => Ok(Guarantee::Zcdp { rho }),
+        _ => Err(CoreError(Error::invalid(
+            "privacy parameters",
+            format!("epsilon={epsilon:?}, delta={delta:?}, rho={rho:?}"),
+            "epsilon alone (pure DP), epsilon and delta (approximate DP), or rho alone (zCDP)",
+        ))
+        .into()),
+    }
+}
+
+fn as_dict<'py>(py: Python<'py>, g: Guarantee) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    match g {
+        Guarantee::Pure { epsilon } => d.set_item("epsilon", epsilon)?,
+        Guarantee::Approx { epsilon, delta } => {
+            d.set_item("epsilon", epsilon)?;
+            d.set_item("delta", delta)?;
+        }
+        Guarantee::Zcdp { rho } => d.set_item("rho", rho)?,
+    }
+    Ok(d)
+}
+
+#[pyclass(name = "Budget", module = "onstream._core")]
+pub struct PyBudget {
+    inner: Budget,
+}
+
+#[pymethods]
+impl PyBudget {
+    #[new]
+    #[pyo3(signature = (epsilon = None, delta = None, rho = None))]
+    fn new(epsilon: Option<f64>, delta: Option<f64>, rho: Option<f64>) -> PyResult<Self> {
+        Ok(PyBudget {
+            inner: Budget::new(guarantee(epsilon, delta, rho)?).py()?,
+        })
+    }
+
+    #[pyo3(signature = (epsilon = None, delta = None, rho = None))]
+    fn spend(
+        &mut self,
+        epsilon: Option<f64>,
+        delta: Option<f64>,
+        rho: Option<f64>,
+    ) -> PyResult<()> {
+        let cost = guarantee(epsilon, delta, rho)?;
+        self.inner.spend(cost).py()
+    }
+
+    fn total<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        as_dict(py, self.inner.total())
+    }
+
+    fn spent<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        as_dict(py, self.inner.spent())
+    }
+
+    #[getter]
+    fn spends(&self) -> u64 {
+        self.inner.spends()
+    }
+
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = snapshot::to_bytes(&self.inner).py()?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    #[staticmethod]
+    fn from_bytes(data: &[u8]) -> PyResult<Self> {
+        Ok(PyBudget {
+            inner: snapshot::from_bytes(data).py()?,
+        })
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let restore = py.get_type::<PyBudget>().getattr("from_bytes")?;
+        let bytes = slf.borrow().to_bytes(py)?;
+        (restore, (bytes,)).into_pyobject(py)
+    }
+}
+
+/// ε-DP implies (ε²/2)-zCDP.
+#[pyfunction]
+fn privacy_pure_to_zcdp(epsilon: f64) -> PyResult<f64> {
+    Guarantee::Pure { epsilon }.validate().py()?;
+    Ok(pure_to_zcdp(epsilon))
+}
+
+/// ρ-zCDP implies (ε, δ)-DP with this ε.
+#[pyfunction]
+fn privacy_zcdp_to_approx(rho: f64, delta: f64) -> PyResult<f64> {
+    Guarantee::Zcdp { rho }.validate().py()?;
+    Guarantee::Approx {
+        epsilon: 1.0,
+        delta,
+    }
+    .validate()
+    .py()?;
+    Ok(zcdp_to_approx(rho, delta))
+}
+
+pub fn register_accounting(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyBudget>()?;
+    m.add_function(wrap_pyfunction!(privacy_pure_to_zcdp, m)?)?;
+    m.add_function(wrap_pyfunction!(privacy_zcdp_to_approx, m)?)?;
+    Ok(())
 }
