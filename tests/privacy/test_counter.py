@@ -124,3 +124,27 @@ def test_snapshots_keep_counts_not_the_generator() -> None:
     a, b = c.release(xs[40:]), restored.release(xs[40:])
     assert not np.array_equal(a, b)
     assert abs(float(b[-1]) - 64) < 8 * math.sqrt(restored.variance())
+
+
+def test_continual_counts_per_group_on_real_clicks() -> None:
+    from onstream.datasets import obd_clicks
+    from onstream.privacy import continual_counts
+
+    frame = obd_clicks()
+    out = continual_counts(frame, by="campaign", event="click", rho=2.0, insecure_seed=3)
+    assert out.columns == [*frame.columns, "released", "sd"]
+    truth = frame.with_columns(truth=pl.col("click").cast(pl.Int64).cum_sum().over("campaign"))[
+        "truth"
+    ].to_numpy()
+    z = (out["released"].to_numpy() - truth) / out["sd"].to_numpy()
+    # Standardized errors: mean ~0, sd ~1 (they are sums of independent discrete Gaussians).
+    assert abs(float(z.mean())) < 0.2
+    assert 0.8 < float(z.std()) < 1.2
+    # Each group has its own counter: the last row of a group estimates that group's clicks.
+    last = out.group_by("campaign").agg(
+        pl.col("released").last(), pl.col("sd").last(), pl.col("click").sum()
+    )
+    for row in last.iter_rows(named=True):
+        assert abs(row["released"] - row["click"]) < 6 * row["sd"]
+    with pytest.raises(InvalidParameterError, match="invalid column"):
+        continual_counts(frame, by="nope", event="click", epsilon=1.0)

@@ -8,17 +8,20 @@
 
 * :class:`ContinualCounter` releases a running count at every step (binary tree or online
   Honaker), with the exact variance of every release.
+* :func:`continual_counts` does it per group over a time-ordered polars DataFrame.
 * :class:`Budget` composes costs (ε-DP, (ε, δ)-DP, ρ-zCDP) and refuses to overspend.
 """
 
 from onstream.privacy.accounting import Budget, pure_to_zcdp, zcdp_to_approx
 from onstream.privacy.counter import ContinualCounter
+from onstream.privacy.frames import continual_counts
 from onstream.privacy.noise import NonPrivateArray, discrete_gaussian, discrete_laplace
 
 __all__ = [
     "Budget",
     "ContinualCounter",
     "NonPrivateArray",
+    "continual_counts",
     "discrete_gaussian",
     "discrete_laplace",
     "pure_to_zcdp",
