@@ -8,6 +8,8 @@
 
 * :class:`ContinualCounter` releases a running count at every step (binary tree or online
   Honaker), with the exact variance of every release.
+* :class:`ContinualMaxSum` releases the largest of d running counts and its index (Jain et al.,
+  ICML 2023, the √d route).
 * :func:`continual_counts` does it per group over a time-ordered polars DataFrame.
 * :func:`epsilon_lower_bound` audits a mechanism: the ε its outputs on adjacent inputs prove.
 * :class:`Budget` composes costs (ε-DP, (ε, δ)-DP, ρ-zCDP) and refuses to overspend.
@@ -17,11 +19,13 @@ from onstream.privacy.accounting import Budget, pure_to_zcdp, zcdp_to_approx
 from onstream.privacy.audit import epsilon_lower_bound
 from onstream.privacy.counter import ContinualCounter
 from onstream.privacy.frames import continual_counts
+from onstream.privacy.maxsum import ContinualMaxSum
 from onstream.privacy.noise import NonPrivateArray, discrete_gaussian, discrete_laplace
 
 __all__ = [
     "Budget",
     "ContinualCounter",
+    "ContinualMaxSum",
     "NonPrivateArray",
     "continual_counts",
     "discrete_gaussian",
