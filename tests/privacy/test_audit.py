@@ -25,8 +25,9 @@ def _counter_outputs(stream: list[int], epsilon: float, seed0: int) -> np.ndarra
 
 def test_laplace_noise_passes_at_its_epsilon() -> None:
     eps = 1.0
-    a = 0 + discrete_laplace(1 / eps, 200_000)
-    b = 1 + discrete_laplace(1 / eps, 200_000)
+    # Seeded, so that the auditor's designed 0.1% false-alarm rate cannot fail a CI run.
+    a = 0 + discrete_laplace(1 / eps, 200_000, insecure_seed=1)
+    b = 1 + discrete_laplace(1 / eps, 200_000, insecure_seed=2)
     bound = epsilon_lower_bound(a, b)
     assert bound <= eps
     assert bound > 0.6 * eps  # and the auditor is not toothless: it proves most of it

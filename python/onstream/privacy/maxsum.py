@@ -34,8 +34,9 @@ class ContinualMaxSum:
     least 1 − beta: each release's noise is a combination of independent discrete Gaussians, which
     are σ²-sub-Gaussian (Canonne, Kamath & Steinke 2020), and a union bound covers the d counts.
 
-    ``insecure_seed`` is for tests only (not private). The generators are never pickled; this
-    object does not pickle (use one checkpoint per counter if needed).
+    ``insecure_seed`` is for tests only (not private). Pickling keeps the d counters' counts and the
+    step reached, never their generators: a restored object draws fresh noise, and restoring one
+    checkpoint twice spends the budget twice (as with :class:`ContinualCounter`).
     """
 
     def __init__(
