@@ -8,6 +8,7 @@
 
 * :class:`ContinualCounter` releases a running count at every step (binary tree or online
   Honaker), with the exact variance of every release.
+* :class:`ContinualHistogram` releases running counts of d categories.
 * :class:`ContinualMaxSum` releases the largest of d running counts and its index (Jain et al.,
   ICML 2023, the √d route).
 * :func:`continual_counts` does it per group over a time-ordered polars DataFrame.
@@ -19,12 +20,14 @@ from onstream.privacy.accounting import Budget, pure_to_zcdp, zcdp_to_approx
 from onstream.privacy.audit import epsilon_lower_bound
 from onstream.privacy.counter import ContinualCounter
 from onstream.privacy.frames import continual_counts
+from onstream.privacy.histogram import ContinualHistogram
 from onstream.privacy.maxsum import ContinualMaxSum
 from onstream.privacy.noise import NonPrivateArray, discrete_gaussian, discrete_laplace
 
 __all__ = [
     "Budget",
     "ContinualCounter",
+    "ContinualHistogram",
     "ContinualMaxSum",
     "NonPrivateArray",
     "continual_counts",
