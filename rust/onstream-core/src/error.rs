@@ -86,18 +86,6 @@ impl Error {
     }
 }
 
-/// Checks that no element of `values` is NaN; returns the first offender otherwise.
-pub fn check_not_nan(name: &'static str, values: &[f64]) -> Result<()> {
-    match values.iter().position(|v| v.is_nan()) {
-        None => Ok(()),
-        Some(index) => Err(Error::NonFinite {
-            name,
-            index,
-            value: f64::NAN,
-        }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,14 +102,5 @@ mod tests {
             e.to_string(),
             "shape mismatch for weights: got 4, expected 5"
         );
-    }
-
-    #[test]
-    fn nan_check_reports_first_index() {
-        assert!(check_not_nan("x", &[1.0, f64::INFINITY]).is_ok());
-        match check_not_nan("x", &[1.0, f64::NAN, f64::NAN]) {
-            Err(Error::NonFinite { index, .. }) => assert_eq!(index, 1),
-            other => unreachable!("unexpected {other:?}"),
-        }
     }
 }

@@ -94,11 +94,6 @@ impl<M: KeyMap> Arc<M> {
         self.links.push_front(&mut self.lists[T1 as usize], slot);
         self.map.insert(key, slot);
     }
-
-    /// The adaptation target for T1 (for tests and introspection).
-    pub fn target(&self) -> f64 {
-        self.p
-    }
 }
 
 impl<M: KeyMap> Policy for Arc<M> {

@@ -26,14 +26,6 @@ impl<M: KeyMap> Lru<M> {
             order: List::default(),
         }
     }
-
-    /// Resident keys from most to least recently used.
-    pub fn keys_by_recency(&self) -> Vec<u64> {
-        self.links
-            .iter(&self.order)
-            .map(|s| self.keys[s as usize])
-            .collect()
-    }
 }
 
 impl<M: KeyMap> Policy for Lru<M> {

@@ -23,7 +23,6 @@ pub struct Marker<M> {
     unmarked: Vec<u32>,
     /// Position of each slot in `unmarked`, or NIL when marked.
     pos: Vec<u32>,
-    phases: u64,
     rng: Rng,
 }
 
@@ -35,14 +34,8 @@ impl<M: KeyMap> Marker<M> {
             keys: Vec::with_capacity(k),
             unmarked: Vec::with_capacity(k),
             pos: Vec::with_capacity(k),
-            phases: 1,
             rng,
         }
-    }
-
-    /// Phases begun so far (the first starts with the first request).
-    pub fn phases(&self) -> u64 {
-        self.phases
     }
 
     #[inline]
@@ -74,7 +67,6 @@ impl<M: KeyMap> Policy for Marker<M> {
             return false;
         }
         if self.unmarked.is_empty() {
-            self.phases += 1;
             self.unmarked.extend(0..self.k as u32);
             for (i, p) in self.pos.iter_mut().enumerate() {
                 *p = i as u32;

@@ -37,7 +37,6 @@ pub struct Robust<M, A, B> {
     faults_a: u64,
     faults_b: u64,
     following_a: bool,
-    switches: u64,
     cursor: usize,
 }
 
@@ -52,14 +51,8 @@ impl<M: KeyMap, A: Policy, B: Policy> Robust<M, A, B> {
             faults_a: 0,
             faults_b: 0,
             following_a: true,
-            switches: 0,
             cursor: 0,
         }
-    }
-
-    /// How many times the combination changed the algorithm it follows.
-    pub fn switches(&self) -> u64 {
-        self.switches
     }
 
     fn followed_contains(&self, key: u64) -> bool {
@@ -91,10 +84,8 @@ impl<M: KeyMap, A: Policy, B: Policy> Policy for Robust<M, A, B> {
         let k = self.k as u64;
         if self.following_a && self.faults_a > self.faults_b + k {
             self.following_a = false;
-            self.switches += 1;
         } else if !self.following_a && self.faults_b > self.faults_a + k {
             self.following_a = true;
-            self.switches += 1;
         }
         if self.map.get(req.key) != NIL {
             return true;
