@@ -33,6 +33,8 @@ def test_pip_install_from_the_source_tree(tmp_path: Path) -> None:
         "import numpy as np, onstream, pickle\n"
         "assert onstream.build_info()['build profile'] == 'release'\n"
         "assert onstream.gpu.kernel_names() == ['logsumexp']\n"
+        "assert len(onstream.datasets.sprite_trace()) == 133_996  # data files are in the wheel\n"
+        "assert onstream.datasets.obd_clicks().height == 60_000\n"
         "print(float(onstream.dense.logsumexp(np.zeros((1, 4)))[0]))\n"
     )
     out = subprocess.run(
