@@ -17,6 +17,7 @@ import numpy.typing as npt
 from onstream.exceptions import (
     DtypeError,
     EmptyInputError,
+    InvalidParameterError,
     MissingValueError,
     NonFiniteError,
     OutOfRangeError,
@@ -28,6 +29,7 @@ __all__ = [
     "id_array",
     "index_array",
     "int_array",
+    "positive_int",
     "same_length",
     "to_frame",
 ]
@@ -211,6 +213,13 @@ def id_array(x: object, name: str, *, allow_empty: bool = False) -> npt.NDArray[
             i = int(np.argmax(neg))
             raise OutOfRangeError(f"{name} out of range at index {i}: got {a[i]}, expected >= 0")
     return np.ascontiguousarray(a, dtype=np.uint64)
+
+
+def positive_int(value: object, name: str) -> int:
+    """Return a count or size as ``int``; refuse booleans, non-integers and values below 1."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise InvalidParameterError(f"invalid {name}: got {value!r}, expected a positive integer")
+    return int(value)
 
 
 def same_length(**arrays: np.ndarray[Any, Any]) -> int:

@@ -13,7 +13,7 @@ import numbers
 from onstream._typing import Seed
 from onstream.exceptions import InvalidParameterError
 
-__all__ = ["normalize_seed"]
+__all__ = ["derive_seed", "normalize_seed"]
 
 _SEED_LIMIT = 1 << 64
 
@@ -33,3 +33,11 @@ def normalize_seed(seed: Seed, name: str = "seed") -> int | None:
             f"invalid {name}: got {value}, expected an integer in [0, 2**64) or None"
         )
     return value
+
+
+def derive_seed(seed: int | None, index: int) -> int | None:
+    """The seed of the ``index``-th of several objects built from one ``seed`` (None stays None):
+    distinct per index, spread by the golden-ratio constant."""
+    if seed is None:
+        return None
+    return (seed + 0x9E3779B97F4A7C15 * (index + 1)) % 2**64

@@ -8,10 +8,10 @@ import numpy as np
 import numpy.typing as npt
 
 from onstream import _core
+from onstream._convert import positive_int
 from onstream._random import normalize_seed
 from onstream._streaming import Streaming
 from onstream._typing import Seed
-from onstream.exceptions import InvalidParameterError
 from onstream.paging.traces import as_trace
 
 __all__ = ["Cache"]
@@ -41,13 +41,9 @@ class Cache(Streaming):
     _native: ClassVar[Any] = _core.Cache
 
     def __init__(self, policy: str, capacity: int, *, seed: Seed = None) -> None:
-        if isinstance(capacity, bool) or not isinstance(capacity, (int, np.integer)):
-            raise InvalidParameterError(
-                f"invalid capacity: got {capacity!r}, expected a positive integer"
-            )
-        if capacity <= 0:
-            raise InvalidParameterError(f"invalid capacity: got {capacity}, expected >= 1")
-        self._inner = _core.Cache(str(policy), int(capacity), normalize_seed(seed))
+        self._inner = _core.Cache(
+            str(policy), positive_int(capacity, "capacity"), normalize_seed(seed)
+        )
 
     def access(self, key: int) -> bool:
         """Serve one request for ``key``; True on a hit (a miss admits the key)."""

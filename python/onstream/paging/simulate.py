@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from onstream import _core
+from onstream._convert import positive_int
 from onstream._random import normalize_seed
 from onstream.exceptions import InvalidParameterError
 from onstream.paging.predictions import Predictions
@@ -47,10 +48,7 @@ def _sizes(sizes: int | Sequence[int]) -> list[int]:
     items = [sizes] if isinstance(sizes, (int, np.integer)) else list(sizes)
     if not items:
         raise InvalidParameterError("invalid sizes: got an empty list, expected cache sizes")
-    for s in items:
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s <= 0:
-            raise InvalidParameterError(f"invalid size: got {s!r}, expected a positive integer")
-    return [int(s) for s in items]
+    return [positive_int(s, "size") for s in items]
 
 
 def _policies(policies: str | Sequence[str]) -> list[str]:

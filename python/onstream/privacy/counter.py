@@ -11,8 +11,8 @@ import numpy as np
 import numpy.typing as npt
 
 from onstream import _core
-from onstream._convert import int_array
-from onstream._random import normalize_seed
+from onstream._convert import int_array, positive_int
+from onstream._random import derive_seed, normalize_seed
 from onstream._streaming import Streaming
 from onstream.exceptions import InvalidParameterError, OutOfRangeError
 from onstream.privacy.accounting import Budget
@@ -35,6 +35,17 @@ def _positive(name: str, value: float | None) -> Fraction:
     if value <= 0:
         raise InvalidParameterError(f"invalid {name}: got {value!r}, expected > 0")
     return Fraction(value)
+
+
+def _native_bank(
+    d: int, horizon: int, mechanism: str, kind: str, num: int, den: int, seed: int | None
+) -> list[Any]:
+    """d native counters sharing one noise setting, each on its own generator (derived seeds in
+    the insecure test mode, independent OS keys otherwise)."""
+    return [
+        _core.ContinualCounter(mechanism, horizon, kind, num, den, derive_seed(seed, j))
+        for j in range(d)
+    ]
 
 
 class ContinualCounter(Streaming):
@@ -78,10 +89,7 @@ class ContinualCounter(Streaming):
         insecure_seed: int | None = None,
         budget: Budget | None = None,
     ) -> None:
-        if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
-            raise InvalidParameterError(
-                f"invalid horizon: got {horizon!r}, expected a positive integer"
-            )
+        horizon = positive_int(horizon, "horizon")
         if (epsilon is None) == (rho is None):
             raise InvalidParameterError(
                 "invalid privacy parameters: give exactly one of epsilon (ε-DP, Laplace noise) "

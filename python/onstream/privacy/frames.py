@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from onstream._random import normalize_seed
+from onstream._random import derive_seed, normalize_seed
 from onstream.exceptions import InvalidParameterError, MissingValueError
 from onstream.privacy.accounting import Budget
 from onstream.privacy.counter import ContinualCounter
@@ -62,7 +62,7 @@ def continual_counts(
             mechanism=mechanism,
             epsilon=epsilon,
             rho=rho,
-            insecure_seed=None if seed is None else (seed + 0x9E3779B97F4A7C15 * (g + 1)) % 2**64,
+            insecure_seed=derive_seed(seed, g),
         )
         released[rows] = counter.release(events[rows])
         sd[rows] = np.sqrt([counter.variance(t) for t in range(1, len(rows) + 1)])

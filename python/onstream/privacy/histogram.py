@@ -8,11 +8,10 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from onstream import _core
-from onstream._convert import int_array
+from onstream._convert import int_array, positive_int
 from onstream._random import normalize_seed
 from onstream.exceptions import InvalidParameterError, OutOfRangeError
-from onstream.privacy.counter import _positive, _round_up
+from onstream.privacy.counter import _native_bank, _positive, _round_up
 
 __all__ = ["ContinualHistogram"]
 
@@ -41,12 +40,7 @@ class ContinualHistogram:
         mechanism: Literal["binary", "honaker"] = "honaker",
         insecure_seed: int | None = None,
     ) -> None:
-        if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
-            raise InvalidParameterError(f"invalid d: got {d!r}, expected a positive integer")
-        if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
-            raise InvalidParameterError(
-                f"invalid horizon: got {horizon!r}, expected a positive integer"
-            )
+        d, horizon = positive_int(d, "d"), positive_int(horizon, "horizon")
         if (epsilon is None) == (rho is None):
             raise InvalidParameterError(
                 "invalid privacy parameters: give exactly one of epsilon or rho"
@@ -59,17 +53,7 @@ class ContinualHistogram:
             kind = "gaussian"
             num, den = _round_up(Fraction(levels) / _positive("rho", rho))
         seed = normalize_seed(insecure_seed, "insecure_seed")
-        self._counters = [
-            _core.ContinualCounter(
-                str(mechanism),
-                int(horizon),
-                kind,
-                num,
-                den,
-                None if seed is None else (seed + 0x9E3779B97F4A7C15 * (j + 1)) % 2**64,
-            )
-            for j in range(int(d))
-        ]
+        self._counters = _native_bank(d, horizon, str(mechanism), kind, num, den, seed)
         self.d, self.horizon, self.insecure = int(d), int(horizon), seed is not None
 
     @property

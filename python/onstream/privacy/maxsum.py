@@ -10,11 +10,10 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from onstream import _core
-from onstream._convert import int_array
+from onstream._convert import int_array, positive_int
 from onstream._random import normalize_seed
 from onstream.exceptions import InvalidParameterError, OutOfRangeError, ShapeMismatchError
-from onstream.privacy.counter import _positive, _round_up
+from onstream.privacy.counter import _native_bank, _positive, _round_up
 
 __all__ = ["ContinualMaxSum"]
 
@@ -48,28 +47,13 @@ class ContinualMaxSum:
         mechanism: Literal["binary", "honaker"] = "honaker",
         insecure_seed: int | None = None,
     ) -> None:
-        if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
-            raise InvalidParameterError(f"invalid d: got {d!r}, expected a positive integer")
-        if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
-            raise InvalidParameterError(
-                f"invalid horizon: got {horizon!r}, expected a positive integer"
-            )
+        d, horizon = positive_int(d, "d"), positive_int(horizon, "horizon")
         levels = (int(horizon) - 1).bit_length() + 1
         num, den = _round_up(Fraction(int(d) * levels) / (2 * _positive("rho", rho)))
         self._sigma2 = Fraction(num, den)
         self._mechanism = mechanism
         seed = normalize_seed(insecure_seed, "insecure_seed")
-        self._counters = [
-            _core.ContinualCounter(
-                str(mechanism),
-                int(horizon),
-                "gaussian",
-                num,
-                den,
-                None if seed is None else (seed + 0x9E3779B97F4A7C15 * (j + 1)) % 2**64,
-            )
-            for j in range(int(d))
-        ]
+        self._counters = _native_bank(d, horizon, str(mechanism), "gaussian", num, den, seed)
         self.d, self.horizon, self.insecure = int(d), int(horizon), seed is not None
 
     @property

@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from onstream import _core
-from onstream._convert import int_array
+from onstream._convert import int_array, positive_int
 from onstream._random import normalize_seed
 from onstream._streaming import Streaming
 from onstream._typing import Seed
@@ -40,9 +40,7 @@ class Reservoir(Streaming):
     _native: ClassVar[Any] = _core.Reservoir
 
     def __init__(self, k: int, *, seed: Seed = None) -> None:
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k <= 0:
-            raise InvalidParameterError(f"invalid k: got {k!r}, expected a positive integer")
-        self._inner = _core.Reservoir(int(k), normalize_seed(seed))
+        self._inner = _core.Reservoir(positive_int(k, "k"), normalize_seed(seed))
 
     def push(self, item: int) -> None:
         """Offer one item."""

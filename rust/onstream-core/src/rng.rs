@@ -36,9 +36,10 @@ pub fn open01(rng: &mut Rng) -> f64 {
     ((rng.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
 }
 
-/// A uniform integer in `0..n` without modulo bias (Lemire's multiply-and-reject). `n` must be > 0.
+/// A uniform integer in `0..n` without modulo bias (Lemire's multiply-and-reject), from any
+/// generator (the seeded ChaCha12 here, the privacy module's ChaCha20). `n` must be > 0.
 #[inline]
-pub fn below(rng: &mut Rng, n: u64) -> u64 {
+pub fn below<R: RngCore + ?Sized>(rng: &mut R, n: u64) -> u64 {
     debug_assert!(n > 0);
     let mut m = u128::from(rng.next_u64()) * u128::from(n);
     if (m as u64) < n {

@@ -17,16 +17,7 @@ use crate::error::{Error, Result};
 pub fn uniform_below<R: RngCore>(rng: &mut R, n: u128) -> u128 {
     debug_assert!(n > 0);
     if n <= u128::from(u64::MAX) {
-        let n = n as u64;
-        // Lemire's method: multiply, reject the biased low part.
-        let mut m = u128::from(rng.next_u64()) * u128::from(n);
-        if (m as u64) < n {
-            let threshold = n.wrapping_neg() % n;
-            while (m as u64) < threshold {
-                m = u128::from(rng.next_u64()) * u128::from(n);
-            }
-        }
-        return m >> 64;
+        return u128::from(crate::rng::below(rng, n as u64));
     }
     // Wide case: rejection from the smallest enclosing power of two.
     let bits = 128 - (n - 1).leading_zeros();
