@@ -18,6 +18,9 @@ __all__ = [
     "kernel_names",
     "kernel_source",
     "logsumexp",
+    "ot_dense_plan",
+    "ot_evaluate",
+    "ot_solve",
     "paging_lru_hits_all_sizes",
     "paging_next_arrival",
     "paging_next_use",
@@ -39,6 +42,39 @@ def _rng_u64(seed: int, stream: int, n: int) -> npt.NDArray[np.uint64]: ...
 def kernel_names() -> list[str]: ...
 def kernel_source(name: str) -> str: ...
 def logsumexp(x: npt.NDArray[np.floating], axis: int) -> npt.NDArray[np.floating]: ...
+def ot_solve(
+    a: npt.NDArray[np.float64],
+    b: npt.NDArray[np.float64],
+    cost: npt.NDArray[np.float64] | None,
+    x: npt.NDArray[np.float64] | None,
+    y: npt.NDArray[np.float64] | None,
+    reg: float,
+    method: str,
+    tol: float,
+    max_iter: int,
+    eps_scaling: float | None,
+    warmup: int,
+    keep_drop: float,
+    max_keep: int,
+) -> dict[str, Any]: ...
+def ot_dense_plan(
+    cost: npt.NDArray[np.float64] | None,
+    x: npt.NDArray[np.float64] | None,
+    y: npt.NDArray[np.float64] | None,
+    f: npt.NDArray[np.float64],
+    g: npt.NDArray[np.float64],
+    reg: float,
+) -> npt.NDArray[np.float64]: ...
+def ot_evaluate(
+    cost: npt.NDArray[np.float64] | None,
+    x: npt.NDArray[np.float64] | None,
+    y: npt.NDArray[np.float64] | None,
+    f: npt.NDArray[np.float64],
+    g: npt.NDArray[np.float64],
+    reg: float,
+    keep_drop: float | None,
+    max_keep: int,
+) -> dict[str, Any]: ...
 
 @final
 class Reservoir:

@@ -16,6 +16,7 @@ __all__ = [
     "InvalidParameterError",
     "MissingValueError",
     "NonFiniteError",
+    "NumericalError",
     "OnstreamError",
     "OutOfRangeError",
     "ShapeMismatchError",
@@ -66,6 +67,11 @@ class SnapshotError(OnstreamError, ValueError):
 
 class SnapshotVersionError(SnapshotError):
     """A snapshot written in a format version this build cannot read."""
+
+
+class NumericalError(OnstreamError, FloatingPointError):
+    """Valid input that a method cannot handle in floating point (for example a Sinkhorn kernel
+    ``exp(-C/reg)`` that underflows); the message names the method that can."""
 
 
 class GpuUnavailableError(OnstreamError, RuntimeError):

@@ -26,6 +26,7 @@ from onstream import exceptions as exc
         (exc.BudgetExhaustedError, RuntimeError),
         (exc.SnapshotError, ValueError),
         (exc.SnapshotVersionError, ValueError),
+        (exc.NumericalError, FloatingPointError),
         (exc.GpuUnavailableError, RuntimeError),
         (exc.InternalError, RuntimeError),
     ],

@@ -54,6 +54,11 @@ pub enum Error {
     /// Bytes that are not a snapshot of the expected kind, or are damaged.
     #[error("invalid snapshot: {0}")]
     Snapshot(String),
+    /// A computation left the range floating point can represent (an underflowed kernel, an
+    /// overflowing scaling): the input is valid but this method cannot handle it; the message
+    /// names the method that can.
+    #[error("numerical failure: {0}")]
+    Numerical(String),
     /// A broken internal invariant: a bug in onstream, reported instead of a crash.
     #[error("internal error (a bug in onstream; please report it): {0}")]
     Internal(String),

@@ -8,6 +8,7 @@
 
 pub mod dense;
 pub mod error;
+pub mod ot;
 pub mod paging;
 pub mod pool;
 pub mod privacy;

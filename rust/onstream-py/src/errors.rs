@@ -15,6 +15,7 @@ pyo3::import_exception!(onstream.exceptions, EmptyInputError);
 pyo3::import_exception!(onstream.exceptions, BudgetExhaustedError);
 pyo3::import_exception!(onstream.exceptions, SnapshotVersionError);
 pyo3::import_exception!(onstream.exceptions, SnapshotError);
+pyo3::import_exception!(onstream.exceptions, NumericalError);
 pyo3::import_exception!(onstream.exceptions, InternalError);
 
 /// A core error on its way to Python.
@@ -32,6 +33,7 @@ impl From<CoreError> for PyErr {
             Error::BudgetExhausted(_) => BudgetExhaustedError::new_err(msg),
             Error::SnapshotVersion { .. } => SnapshotVersionError::new_err(msg),
             Error::Snapshot(_) => SnapshotError::new_err(msg),
+            Error::Numerical(_) => NumericalError::new_err(msg),
             // `Error` is non-exhaustive: a variant added later is still an OnstreamError.
             _ => InternalError::new_err(msg),
         }

@@ -9,6 +9,7 @@ use pyo3::types::PyDict;
 mod dense;
 mod errors;
 mod kernels;
+mod ot;
 mod paging;
 mod privacy;
 mod run;
@@ -89,6 +90,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     dense::register(m)?;
     stream::register(m)?;
     paging::register(m)?;
+    ot::register(m)?;
     privacy::register(m)?;
     Ok(())
 }

@@ -1,0 +1,151 @@
+//! Log-domain Sinkhorn (Cuturi 2013, in the stabilized form of Schmitzer 2019) with ε-scaling.
+//!
+//! The plan is `P_ij = exp((f_i + g_j − C_ij)/ε)`. A sweep makes the rows right,
+//! `f_i = ε(ln a_i − LSE_j (g_j − C_ij)/ε)`, then the columns,
+//! `g_j = ε(ln b_j − LSE_i (f_i − C_ij)/ε)`: exact block-coordinate ascent on the dual (Tang et al.
+//! 2024, §2). Each half is one fused pass over the cost ([`super::ground`]), and the pass that
+//! updates the rows also yields the row sums of the plan it replaces, so the marginal error costs
+//! nothing: after a sweep the columns are exact and the rows are off by what the next pass measures.
+//!
+//! ε-scaling (Schmitzer 2019, §3.2): the potentials are in cost units, so they carry over between
+//! values of ε; starting at the largest cost and shrinking ε geometrically reaches a small target ε
+//! in far fewer sweeps than starting there. The fixed point, and so the plan, is the target ε's.
+
+use super::ground::{lse_rows, Ground};
+use super::problem::{Marginals, Stage, Tally};
+
+/// Potentials and the per-side scratch of a log-domain Sinkhorn run.
+pub(crate) struct LogSinkhorn<'a, G: Ground> {
+    ground: &'a G,
+    marginals: &'a Marginals,
+    pub f: Vec<f64>,
+    pub g: Vec<f64>,
+    lse_r: Vec<f64>,
+    lse_c: Vec<f64>,
+}
+
+/// `Σ_i |exp(p_i/ε + lse_i) − w_i|`: the L1 violation of a marginal, from the log-sums of a pass.
+fn violation(p: &[f64], lse: &[f64], w: &[f64], inv_eps: f64) -> f64 {
+    p.iter()
+        .zip(lse)
+        .zip(w)
+        .map(|((&p, &l), &w)| ((p * inv_eps + l).exp() - w).abs())
+        .sum()
+}
+
+impl<'a, G: Ground> LogSinkhorn<'a, G> {
+    /// Starts from the given potentials.
+    pub fn new(ground: &'a G, marginals: &'a Marginals, f: Vec<f64>, g: Vec<f64>) -> Self {
+        let (n, m) = ground.shape();
+        Self {
+            ground,
+            marginals,
+            f,
+            g,
+            lse_r: vec![0.0; n],
+            lse_c: vec![0.0; m],
+        }
+    }
+
+    /// Measures the row violation of the current plan (one pass); [`Self::apply_rows`] then uses
+    /// the same pass to make the rows exact.
+    pub fn measure_rows(&mut self, eps: f64, tally: &mut Tally) -> f64 {
+        let inv_eps = 1.0 / eps;
+        lse_rows(self.ground, &self.g, inv_eps, &mut self.lse_r);
+        tally.passes += 1;
+        violation(&self.f, &self.lse_r, &self.marginals.a, inv_eps)
+    }
+
+    /// Updates `f` from the last [`Self::measure_rows`] at the same `eps`: the rows become exact.
+    pub fn apply_rows(&mut self, eps: f64) {
+        for ((f, &la), &l) in self
+            .f
+            .iter_mut()
+            .zip(&self.marginals.log_a)
+            .zip(&self.lse_r)
+        {
+            *f = eps * (la - l);
+        }
+    }
+
+    /// Updates `g` so the columns are exact; returns the column violation before the update.
+    pub fn cols(&mut self, eps: f64, tally: &mut Tally) -> f64 {
+        let inv_eps = 1.0 / eps;
+        self.ground.lse_cols(&self.f, inv_eps, &mut self.lse_c);
+        tally.passes += 1;
+        let err = violation(&self.g, &self.lse_c, &self.marginals.b, inv_eps);
+        for ((g, &lb), &l) in self
+            .g
+            .iter_mut()
+            .zip(&self.marginals.log_b)
+            .zip(&self.lse_c)
+        {
+            *g = eps * (lb - l);
+        }
+        err
+    }
+
+    /// Sweeps at `eps` until the row violation found at the start of a sweep is at most `tol`, or
+    /// `budget` sweeps ran. Returns the last violation measured and whether it met `tol`; when it
+    /// did, the potentials are those it was measured on (the columns exact, the rows within `tol`).
+    pub fn sweep_until(
+        &mut self,
+        eps: f64,
+        tol: f64,
+        budget: usize,
+        stage: Stage,
+        tally: &mut Tally,
+    ) -> (f64, bool) {
+        let mut err = f64::INFINITY;
+        for _ in 0..budget {
+            err = self.measure_rows(eps, tally);
+            if err <= tol {
+                return (err, true);
+            }
+            self.apply_rows(eps);
+            self.cols(eps, tally);
+            tally.record(stage, eps, err);
+        }
+        (err, false)
+    }
+}
+
+/// The ε of each scaling stage above the target: `max_cost·θ^k` while that exceeds `eps`.
+pub(crate) fn schedule(max_cost: f64, eps: f64, theta: f64) -> Vec<f64> {
+    let mut out = Vec::new();
+    let mut e = max_cost;
+    while e > eps && out.len() < 200 {
+        out.push(e);
+        e *= theta;
+    }
+    out
+}
+
+/// Sweeps run at each scaling stage: enough to follow the moving fixed point, few enough that the
+/// stages cost less than the sweeps they save at the target.
+const SWEEPS_PER_STAGE: usize = 2;
+
+/// Runs the scaling stages (if any) and then sweeps at the target ε until `tol` or `max_iter`.
+pub(crate) fn run<G: Ground>(
+    solver: &mut LogSinkhorn<'_, G>,
+    eps: f64,
+    tol: f64,
+    max_iter: usize,
+    scaling: Option<f64>,
+    tally: &mut Tally,
+) -> (f64, bool) {
+    if let Some(theta) = scaling {
+        for e in schedule(solver.ground.max_cost(), eps, theta) {
+            let left = max_iter.saturating_sub(tally.iter);
+            solver.sweep_until(e, 0.0, SWEEPS_PER_STAGE.min(left), Stage::Scaling, tally);
+        }
+    }
+    let left = max_iter.saturating_sub(tally.iter);
+    let (err, done) = solver.sweep_until(eps, tol, left, Stage::Sinkhorn, tally);
+    if done {
+        return (err, true);
+    }
+    // Out of iterations: measure the returned state (its columns are exact).
+    let err = solver.measure_rows(eps, tally);
+    (err, err <= tol)
+}
