@@ -49,3 +49,28 @@ def test_obd_clicks_match_the_source_counts() -> None:
     per_pair = clicks.group_by("policy", "campaign").len()
     assert per_pair["len"].to_list() == [10_000] * 6
     assert str(clicks["timestamp"][0]).startswith("2019-11-24 00:00:17.004")
+
+
+def test_ocean_images_are_the_published_photographs() -> None:
+    data = resources.files("onstream.datasets").joinpath("data")
+    for name, digest in [
+        ("ocean_day.jpg", "084ae49297ef39834e9ccfbfd8b138aa28db0ad8dc8dd05c1b304598edb1c506"),
+        ("ocean_sunset.jpg", "616462bfa6f82c1eba1f3395a95aedc4ff57916ea6e9bcc871fe3747f2894dd1"),
+    ]:
+        assert hashlib.sha256(data.joinpath(name).read_bytes()).hexdigest() == digest
+    day, sunset = datasets.ocean_images()
+    assert day.shape == (669, 1000, 3)
+    assert sunset.shape == (750, 1000, 3)
+    assert day.dtype == sunset.dtype == np.uint8
+    # Means published with the data (decoders may differ by ±1 in a few pixels).
+    np.testing.assert_allclose(day.reshape(-1, 3).mean(0), [41.33, 96.59, 143.16], atol=0.05)
+    np.testing.assert_allclose(sunset.reshape(-1, 3).mean(0), [152.66, 70.14, 57.03], atol=0.05)
+
+
+def test_bakeries_cafes_is_balanced_with_the_published_masses() -> None:
+    table = datasets.bakeries_cafes()
+    assert table.columns == ["kind", "index", "x", "y", "mass"]
+    bakery = table.filter(table["kind"] == "bakery")["mass"].to_list()
+    cafe = table.filter(table["kind"] == "cafe")["mass"].to_list()
+    assert bakery == [31, 48, 82, 30, 40, 48, 89, 73]
+    assert cafe == [82, 88, 92, 88, 91]

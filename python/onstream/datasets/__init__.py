@@ -14,7 +14,14 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["catalog", "email_eu_core", "obd_clicks", "sprite_trace"]
+__all__ = [
+    "bakeries_cafes",
+    "catalog",
+    "email_eu_core",
+    "obd_clicks",
+    "ocean_images",
+    "sprite_trace",
+]
 
 #: First impression of the Open Bandit sample; `obd_clicks` stores offsets from it.
 _OBD_START_US = 1_574_553_617_004_101
@@ -68,23 +75,68 @@ def obd_clicks() -> pl.DataFrame:
     )
 
 
+def _data_bytes(filename: str) -> bytes:
+    return resources.files("onstream.datasets").joinpath("data").joinpath(filename).read_bytes()
+
+
+def ocean_images() -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
+    """Two photographs of the sea, by day (669 × 1000) and at sunset (750 × 1000), as uint8 RGB
+    arrays: the colour-transfer pair of POT's examples (MIT licence). Needs Pillow to decode the
+    JPEGs (``pip install pillow``; it comes with the ``plot`` extra's matplotlib).
+    """
+    import io
+
+    try:
+        from PIL import Image
+    except ImportError as e:  # pragma: no cover - Pillow ships with matplotlib
+        raise ImportError(
+            "ocean_images() decodes JPEG with Pillow: pip install pillow (or onstream[plot])"
+        ) from e
+
+    def load(name: str) -> npt.NDArray[np.uint8]:
+        with Image.open(io.BytesIO(_data_bytes(name))) as img:
+            return np.asarray(img.convert("RGB"), dtype=np.uint8)
+
+    return load("ocean_day.jpg"), load("ocean_sunset.jpg")
+
+
+def bakeries_cafes() -> pl.DataFrame:
+    """POT's Manhattan transport example: 8 bakeries (supply) and 5 cafés (demand), columns
+    ``kind`` (bakery, cafe), ``index``, ``x``, ``y`` (map pixels) and ``mass``; both sides total
+    441. The positions are real, the masses fictional (POT's ``plot_Intro_OT.py``; MIT licence).
+    """
+    import polars as pl
+
+    return pl.read_csv(_data_bytes("manhattan_bakeries_cafes.csv"))
+
+
 def catalog() -> pl.DataFrame:
     """One row per bundled dataset: loader name, what it holds, and where it comes from."""
     import polars as pl
 
     return pl.DataFrame(
         {
-            "loader": ["sprite_trace", "email_eu_core", "obd_clicks"],
-            "kind": ["cache trace", "directed graph", "click log"],
+            "loader": [
+                "sprite_trace",
+                "email_eu_core",
+                "obd_clicks",
+                "ocean_images",
+                "bakeries_cafes",
+            ],
+            "kind": ["cache trace", "directed graph", "click log", "images", "transport problem"],
             "size": [
                 "133,996 requests / 7,075 blocks",
                 "25,571 edges / 1,005 nodes",
                 "60,000 impressions / 287 clicks",
+                "2 photographs, 669,000 + 750,000 pixels",
+                "8 bakeries / 5 cafés",
             ],
             "source": [
                 "LIRS sprite trace (Jiang & Zhang 2002) via ben-manes/caffeine",
                 "SNAP email-Eu-core (Leskovec et al. 2007) via rapidsai/cugraph",
                 "Open Bandit Dataset sample (Saito et al. 2021) via obp 0.4.1",
+                "POT colour-adaptation example images (MIT)",
+                "POT plot_Intro_OT.py Manhattan example (MIT; masses fictional)",
             ],
         }
     )

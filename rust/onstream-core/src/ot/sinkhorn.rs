@@ -125,6 +125,11 @@ pub(crate) fn schedule(max_cost: f64, eps: f64, theta: f64) -> Vec<f64> {
 /// stages cost less than the sweeps they save at the target.
 const SWEEPS_PER_STAGE: usize = 2;
 
+/// Sweeps the scaling stages take in all.
+pub(crate) fn scaling_sweeps(max_cost: f64, eps: f64, theta: f64) -> usize {
+    schedule(max_cost, eps, theta).len() * SWEEPS_PER_STAGE
+}
+
 /// Runs the scaling stages (if any) and then sweeps at the target ε until `tol` or `max_iter`.
 pub(crate) fn run<G: Ground>(
     solver: &mut LogSinkhorn<'_, G>,

@@ -34,8 +34,15 @@ pub struct SnsOptions {
 
 /// Armijo's sufficient-increase constant.
 const ARMIJO: f64 = 1e-4;
-/// Halvings of the step before the line search gives up.
-const MAX_HALVINGS: usize = 30;
+/// Halvings of the step before the line search gives up (and Sinkhorn takes over).
+const MAX_HALVINGS: usize = 12;
+/// Largest first trial step, in units of ε per potential: far from the optimum a Newton step on
+/// `exp` overshoots by the ratio of wanted to present mass (`ε·a_i/r_i`, astronomically large
+/// when a row's mass underflowed), which no number of halvings would tame.
+const STEP_CAP: f64 = 8.0;
+/// Diagonal floor of the Newton matrix, relative to its largest diagonal entry: rows whose mass
+/// underflowed to zero would otherwise make the system singular and inconsistent.
+const DIAG_FLOOR: f64 = 1e-14;
 /// A Newton step "stalls" when it leaves more than this fraction of the marginal error.
 const STALL: f64 = 0.5;
 
@@ -121,7 +128,7 @@ fn pcg(a: &NewtonMatrix<'_>, b: &[f64], rtol: f64, max_iter: usize) -> (Vec<f64>
     while it < max_iter && dot(&r, &r).sqrt() > target {
         a.mul(&p, &mut ap);
         let pap = dot(&p, &ap);
-        if !(pap > 0.0) {
+        if pap.is_nan() || pap <= 0.0 {
             break;
         }
         let alpha = rz / pap;
@@ -156,7 +163,11 @@ pub(crate) fn run<G: Ground>(
     let mut tally = Tally::default();
     let mut solver = LogSinkhorn::new(ground, marg, vec![0.0; n], vec![0.0; m]);
     let budget = opts.max_iter;
-    let warmup = sns.warmup.min(budget);
+    // ε-scaling stages (when asked for) come on top of the warm-up sweeps at the target ε.
+    let stages = opts
+        .eps_scaling
+        .map_or(0, |t| sinkhorn::scaling_sweeps(ground.max_cost(), eps, t));
+    let warmup = (stages + sns.warmup).min(budget);
     let (err, done) = sinkhorn::run(
         &mut solver,
         eps,
@@ -187,11 +198,19 @@ pub(crate) fn run<G: Ground>(
             .chain(marg.b.iter().zip(&pass.col_sums).map(|(b, c)| b - c))
             .collect();
         let rhs: Vec<f64> = grad.iter().map(|v| eps * v).collect();
+        let top = pass
+            .row_sums
+            .iter()
+            .chain(&pass.col_sums)
+            .fold(0.0f64, |x, &y| x.max(y));
+        let floor =
+            |v: &Vec<f64>| -> Vec<f64> { v.iter().map(|&d| d.max(DIAG_FLOOR * top)).collect() };
+        let (r, c) = (floor(&pass.row_sums), floor(&pass.col_sums));
         let matrix = NewtonMatrix {
             st: sparse.transpose(),
             s: &sparse,
-            r: &pass.row_sums,
-            c: &pass.col_sums,
+            r: &r,
+            c: &c,
         };
         // Inexact Newton (Eisenstat–Walker): solve only as accurately as the current error warrants.
         let rtol = err.clamp(1e-12, 0.1);
@@ -200,7 +219,12 @@ pub(crate) fn run<G: Ground>(
         tally.sparse_work += cg as f64 * 2.0 * sparse.nnz() as f64 / cells;
         let slope = dot(&grad, &dir);
         let (d0, slack) = dual(marg, &f, &g, &pass, eps);
-        let mut alpha = 1.0;
+        let longest = dir.iter().fold(0.0f64, |x, &y| x.max(y.abs()));
+        let mut alpha = if longest > STEP_CAP * eps {
+            STEP_CAP * eps / longest
+        } else {
+            1.0
+        };
         let mut accepted = None;
         for _ in 0..MAX_HALVINGS {
             let ft: Vec<f64> = f
