@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import platform
 import statistics
@@ -16,7 +17,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Bench", "Row"]
+__all__ = ["Bench", "Row", "optional"]
+
+
+def optional(name: str) -> Any:
+    """A peer package, or None when it is not installed (`make bench` installs them all); loaded
+    by name so that type checking does not depend on which peers this machine has."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -69,13 +79,20 @@ class Bench:
         peer: Callable[[], Any],
         note: str = "",
     ) -> Row:
-        row = Row(
-            case=case,
-            peer=peer_name,
-            ours_s=median_time(ours, self.args.repeat),
-            peer_s=median_time(peer, self.args.repeat),
-            note=note,
+        return self.record(
+            case,
+            median_time(ours, self.args.repeat),
+            peer_name,
+            median_time(peer, self.args.repeat),
+            note,
         )
+
+    def record(
+        self, case: str, ours_s: float, peer_name: str, peer_s: float, note: str = ""
+    ) -> Row:
+        """Add a row timed by the caller (runs too long to repeat, or extrapolated peers: say so
+        in ``note``)."""
+        row = Row(case=case, peer=peer_name, ours_s=ours_s, peer_s=peer_s, note=note)
         self.rows.append(row)
         print(
             f"{row.case:<40} {1e3 * row.ours_s:>10.3f} {1e3 * row.peer_s:>10.3f} "

@@ -7,7 +7,6 @@ oracleGeneral file written beforehand, as it takes no arrays.
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 import tempfile
@@ -19,7 +18,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _harness import Bench, median_time
+from _harness import Bench, median_time, optional
 
 from onstream import _core
 from onstream.datasets import sprite_trace
@@ -27,15 +26,6 @@ from onstream.paging import Cache, H2OCache, mrc, read_oracle_general, simulate
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cache_traces"
 LCS_NAMES = {"lru": "LRU", "fifo": "FIFO", "arc": "ARC", "lfd": "Belady", "clock": "Clock"}
-
-
-def optional(name: str) -> Any:
-    """A peer package, or None when it is not installed (`make bench` installs them all); loaded
-    by name so that type checking does not depend on which peers this machine has."""
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None
 
 
 def zipf_trace(n: int, universe: int, alpha: float, seed: int) -> np.ndarray[Any, Any]:

@@ -4,7 +4,6 @@ only). Variances are printed so that the rows also check each other."""
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 from functools import partial
@@ -13,16 +12,9 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _harness import Bench
+from _harness import Bench, optional
 
 from onstream.privacy import ContinualCounter, discrete_gaussian, discrete_laplace
-
-
-def optional(name: str) -> Any:
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None
 
 
 def numpy_binary_mechanism(xs: np.ndarray[Any, Any], epsilon: float) -> np.ndarray[Any, Any]:

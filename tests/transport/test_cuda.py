@@ -10,7 +10,7 @@ import pytest
 from onstream.exceptions import GpuUnavailableError, InvalidParameterError
 from onstream.gpu import cupy_status
 from onstream.ot import sinkhorn
-from tests.ot.reference import clouds, random_weights, sq_cost
+from tests.transport.reference import clouds, random_weights, sq_cost
 
 
 def _problem(kind: str) -> dict[str, Any]:

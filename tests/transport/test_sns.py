@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from onstream.ot import sinkhorn
-from tests.ot.reference import clouds
+from tests.transport.reference import clouds
 
 
 def test_sns_reaches_1e9_in_fewer_passes_than_sinkhorn_needs_for_1e6() -> None:
