@@ -56,7 +56,7 @@ bench: build
 	$(PY) benches/stream.py
 	$(PY) benches/paging.py
 	$(PY) benches/privacy.py
-	$(PY) benches/ot.py
+	$(PY) benches/transport.py
 
 clean:
 	cargo clean

@@ -56,6 +56,7 @@ def ot_solve(
     warmup: int,
     keep_drop: float,
     max_keep: int,
+    stored_kernel: bool,
 ) -> dict[str, Any]: ...
 def ot_dense_plan(
     cost: npt.NDArray[np.float64] | None,

@@ -19,7 +19,7 @@ from onstream.exceptions import DtypeError, InvalidParameterError, ShapeMismatch
 from onstream.ot.result import SparsePlan
 from onstream.ot.sinkhorn import Method, sinkhorn
 
-__all__ = ["color_transfer"]
+__all__ = ["color_transfer", "palette"]
 
 
 def _rgb(img: Any, name: str) -> tuple[F64Array, bool]:
@@ -38,7 +38,7 @@ def _rgb(img: Any, name: str) -> tuple[F64Array, bool]:
     return out, False
 
 
-def _palette(rgb: F64Array, bins: int) -> tuple[np.ndarray[Any, Any], F64Array, F64Array]:
+def palette(rgb: F64Array, bins: int) -> tuple[np.ndarray[Any, Any], F64Array, F64Array]:
     """Bin index of each pixel, and the occupied bins' mean colours and pixel shares."""
     flat = rgb.reshape(-1, 3)
     q = np.minimum((flat * bins).astype(np.int64), bins - 1)
@@ -72,8 +72,8 @@ def color_transfer(
         raise InvalidParameterError(f"invalid bins: got {bins!r}, expected an int in [2, 64]")
     src, was_u8 = _rgb(source, "source")
     dst, _ = _rgb(target, "target")
-    index, xs, wa = _palette(src, int(bins))
-    _, ys, wb = _palette(dst, int(bins))
+    index, xs, wa = palette(src, int(bins))
+    _, ys, wb = palette(dst, int(bins))
     res = sinkhorn(wa, wb, x=xs, y=ys, reg=reg, method=method)
     plan = res.plan
     if isinstance(plan, SparsePlan):

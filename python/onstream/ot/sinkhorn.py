@@ -22,6 +22,9 @@ Method = Literal["sinkhorn", "log", "sns"]
 #: Mass fraction per row left out of the sparse plan SNS returns.
 PLAN_DROP = 1e-12
 
+#: Largest kernel ``method="log"`` stores by default, in entries (1 GiB of float64).
+KERNEL_BUDGET = 2**27
+
 
 def _positive(value: float, name: str) -> float:
     v = float(value)
@@ -51,6 +54,7 @@ def sinkhorn(
     warmup: int = 20,
     keep_drop: float = 1e-4,
     max_keep: int | None = None,
+    store_kernel: bool | None = None,
     device: Device = "auto",
 ) -> TransportResult:
     """Entropic optimal transport between weights ``a`` and ``b``.
@@ -62,8 +66,10 @@ def sinkhorn(
 
     Methods:
 
-    * ``"log"``: log-domain Sinkhorn (Cuturi 2013; stabilized as in Schmitzer 2019), fused Rust
-      passes on all cores; works at any ``reg``.
+    * ``"log"``: log-domain Sinkhorn (Cuturi 2013; stabilized as in Schmitzer 2019); works at any
+      ``reg``. With a stored kernel (``store_kernel``) a sweep is two matrix-vector products on the
+      kernel of the potentials absorbed so far; without, two fused exponential passes over the cost
+      (nothing ``n × m`` is stored, and point clouds never form the cost matrix).
     * ``"sinkhorn"``: kernel-domain matrix scaling with ``K = exp(-C/reg)`` stored (what POT's
       ``ot.sinkhorn`` runs): the cheapest sweep, but :class:`~onstream.NumericalError` when the
       kernel underflows at small ``reg``.
@@ -89,6 +95,9 @@ def sinkhorn(
     eps_scaling:
         ε-scaling (``"log"``, ``"sns"``): start ``reg`` at the largest cost and multiply it by this
         factor in ``(0, 1)`` per stage (two sweeps each) down to ``reg``. ``None``: off.
+    store_kernel:
+        ``"log"`` only: store the stabilized kernel (``n·m`` float64). ``None``: when it takes at
+        most ``KERNEL_BUDGET`` entries (1 GiB).
     device:
         ``"cpu"``, ``"cuda"`` (``gpu/sinkhorn.cu``; ``method="log"``) or ``"auto"`` (CUDA when the
         input is a cupy array).
@@ -122,6 +131,9 @@ def sinkhorn(
             eps_scaling=eps_scaling,
         )  # fmt: skip
     problem = make_problem(a, b, cost, x, y)
+    if store_kernel is None:
+        n, m = problem.support_shape
+        store_kernel = n * m <= KERNEL_BUDGET
     out = _core.ot_solve(
         problem.a,
         problem.b,
@@ -134,6 +146,7 @@ def sinkhorn(
         warmup=warmup,
         keep_drop=float(keep_drop),
         max_keep=keep,
+        stored_kernel=bool(store_kernel),
     )
     return finish(problem, out, reg=reg, method=method, device="cpu")
 

@@ -60,7 +60,7 @@ fn slices<'a>(
 
 /// Solves an entropic OT problem; returns potentials, counters and the convergence log.
 #[pyfunction]
-#[pyo3(signature = (a, b, cost, x, y, reg, method, tol, max_iter, eps_scaling, warmup, keep_drop, max_keep))]
+#[pyo3(signature = (a, b, cost, x, y, reg, method, tol, max_iter, eps_scaling, warmup, keep_drop, max_keep, stored_kernel))]
 #[allow(clippy::too_many_arguments)]
 pub fn ot_solve<'py>(
     py: Python<'py>,
@@ -77,10 +77,11 @@ pub fn ot_solve<'py>(
     warmup: usize,
     keep_drop: f64,
     max_keep: usize,
+    stored_kernel: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let method = match method {
         "sinkhorn" => Method::Scaling,
-        "log" => Method::Log,
+        "log" => Method::Log { stored_kernel },
         "sns" => Method::Sns(SnsOptions {
             warmup,
             keep: Keep {

@@ -9,7 +9,7 @@
 pub mod ground;
 pub mod pass;
 pub mod problem;
-mod scaling;
+pub mod scaling;
 mod sinkhorn;
 pub mod sns;
 
@@ -44,8 +44,12 @@ macro_rules! with_ground {
 pub enum Method {
     /// Kernel-domain matrix scaling (fast sweeps; fails cleanly when `exp(−C/ε)` underflows).
     Scaling,
-    /// Log-domain Sinkhorn (any ε).
-    Log,
+    /// Log-domain Sinkhorn (any ε); `stored_kernel` runs the sweeps on a stored stabilized kernel
+    /// (`n·m` floats, two products a sweep) instead of fused exponential passes (no storage).
+    Log {
+        /// Store the stabilized kernel.
+        stored_kernel: bool,
+    },
     /// Sinkhorn-Newton-Sparse.
     Sns(SnsOptions),
 }
@@ -80,15 +84,16 @@ pub fn solve(
         }
     }
     with_ground!(cost, g => match method {
-        Method::Scaling => scaling::run(g, &marg, opts),
-        Method::Log => {
-            let (n, m) = g.shape();
+        Method::Scaling => {
             let mut tally = Tally::default();
-            let mut s = sinkhorn::LogSinkhorn::new(g, &marg, vec![0.0; n], vec![0.0; m]);
-            let (err, _) =
-                sinkhorn::run(&mut s, opts.eps, opts.tol, opts.max_iter, opts.eps_scaling, &mut tally);
-            Ok(tally.finish(s.f, s.g, err, opts.tol))
+            let g0 = vec![0.0; g.shape().1];
+            let fin = scaling::run(
+                g, &marg, opts.eps, opts.tol, opts.max_iter, scaling::row_minima(g), g0,
+                scaling::Mode::Fail, &mut tally,
+            )?;
+            Ok(tally.finish(fin.f, fin.g, fin.err, opts.tol))
         }
+        Method::Log { stored_kernel } => sinkhorn::run_log(g, &marg, opts, stored_kernel),
         Method::Sns(s) => Ok(sns::run(g, &marg, opts, &s)),
     })
 }

@@ -7,12 +7,20 @@
 //! updates the rows also yields the row sums of the plan it replaces, so the marginal error costs
 //! nothing: after a sweep the columns are exact and the rows are off by what the next pass measures.
 //!
+//! With `stored = true` the sweeps at the target ε run on a stored kernel in Schmitzer's stabilized
+//! form ([`super::scaling`], `Mode::Absorb`): the same iterates for two matrix-vector products a
+//! sweep instead of two exponential passes, at the price of `n·m` stored floats. The fused passes
+//! remain for the ε-scaling stages, the first sweep (which gives every row and column mass), and
+//! as the fallback should a stored kernel underflow.
+//!
 //! ε-scaling (Schmitzer 2019, §3.2): the potentials are in cost units, so they carry over between
 //! values of ε; starting at the largest cost and shrinking ε geometrically reaches a small target ε
 //! in far fewer sweeps than starting there. The fixed point, and so the plan, is the target ε's.
 
 use super::ground::{lse_rows, Ground};
-use super::problem::{Marginals, Stage, Tally};
+use super::problem::{Marginals, Options, Outcome, Stage, Tally};
+use super::scaling::{self, Mode};
+use crate::error::{Error, Result};
 
 /// Potentials and the per-side scratch of a log-domain Sinkhorn run.
 pub(crate) struct LogSinkhorn<'a, G: Ground> {
@@ -153,4 +161,66 @@ pub(crate) fn run<G: Ground>(
     // Out of iterations: measure the returned state (its columns are exact).
     let err = solver.measure_rows(eps, tally);
     (err, err <= tol)
+}
+
+/// Scalings beyond `e^±TAU` are absorbed into the potentials (Schmitzer's τ): far inside the
+/// float range, so no product overflows, and rare enough that rebuilds cost little.
+const TAU: f64 = 30.0;
+
+/// Log-domain Sinkhorn: ε-scaling stages (if asked), then sweeps at `opts.eps`, fused or on a
+/// stored stabilized kernel.
+pub(crate) fn run_log<G: Ground>(
+    ground: &G,
+    marg: &Marginals,
+    opts: &Options,
+    stored: bool,
+) -> Result<Outcome> {
+    let (n, m) = ground.shape();
+    let mut tally = Tally::default();
+    let mut solver = LogSinkhorn::new(ground, marg, vec![0.0; n], vec![0.0; m]);
+    let budget = if stored {
+        let stages = opts
+            .eps_scaling
+            .map_or(0, |t| scaling_sweeps(ground.max_cost(), opts.eps, t));
+        (stages + 1).min(opts.max_iter)
+    } else {
+        opts.max_iter
+    };
+    let (err, done) = run(
+        &mut solver,
+        opts.eps,
+        opts.tol,
+        budget,
+        opts.eps_scaling,
+        &mut tally,
+    );
+    if done || !stored || tally.iter >= opts.max_iter {
+        return Ok(tally.finish(solver.f, solver.g, err, opts.tol));
+    }
+    let (f, g) = (solver.f.clone(), solver.g.clone());
+    match scaling::run(
+        ground,
+        marg,
+        opts.eps,
+        opts.tol,
+        opts.max_iter,
+        f,
+        g,
+        Mode::Absorb(TAU),
+        &mut tally,
+    ) {
+        Ok(fin) => Ok(tally.finish(fin.f, fin.g, fin.err, opts.tol)),
+        Err(Error::Numerical(_)) => {
+            let (err, _) = run(
+                &mut solver,
+                opts.eps,
+                opts.tol,
+                opts.max_iter,
+                None,
+                &mut tally,
+            );
+            Ok(tally.finish(solver.f, solver.g, err, opts.tol))
+        }
+        Err(e) => Err(e),
+    }
 }

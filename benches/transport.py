@@ -1,4 +1,5 @@
-"""Bench: entropic OT, onstream (Rust, all threads) against POT in the same process.
+"""Bench: entropic OT, onstream (Rust, all threads) against POT in the same process (this file is
+not called ot.py: that name would shadow POT's package when run as a script).
 
 The problem of the shared notes (§2.1): n = m = 2000 uniform 2-D points, squared Euclidean cost
 divided by its maximum, uniform weights, reg 1e-2 and 1e-3. Rows:
