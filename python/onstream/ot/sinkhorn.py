@@ -96,8 +96,8 @@ def sinkhorn(
         ε-scaling (``"log"``, ``"sns"``): start ``reg`` at the largest cost and multiply it by this
         factor in ``(0, 1)`` per stage (two sweeps each) down to ``reg``. ``None``: off.
     store_kernel:
-        ``"log"`` only: store the stabilized kernel (``n·m`` float64). ``None``: when it takes at
-        most ``KERNEL_BUDGET`` entries (1 GiB).
+        ``"log"`` and ``"sns"`` (its Sinkhorn sweeps): store the stabilized kernel (``n·m``
+        float64). ``None``: when it takes at most ``KERNEL_BUDGET`` entries (1 GiB).
     device:
         ``"cpu"``, ``"cuda"`` (``gpu/sinkhorn.cu``; ``method="log"``) or ``"auto"`` (CUDA when the
         input is a cupy array).

@@ -88,6 +88,7 @@ pub fn ot_solve<'py>(
                 drop: keep_drop,
                 max_keep,
             },
+            stored_kernel,
         }),
         other => {
             return Err(Error::invalid(

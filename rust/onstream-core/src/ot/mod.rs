@@ -88,13 +88,13 @@ pub fn solve(
             let mut tally = Tally::default();
             let g0 = vec![0.0; g.shape().1];
             let fin = scaling::run(
-                g, &marg, opts.eps, opts.tol, opts.max_iter, scaling::row_minima(g), g0,
-                scaling::Mode::Fail, &mut tally,
+                g, &marg, opts.eps, opts.tol, opts.max_iter, (scaling::row_minima(g), g0),
+                scaling::Mode::Fail, Stage::Sinkhorn, &mut tally,
             )?;
             Ok(tally.finish(fin.f, fin.g, fin.err, opts.tol))
         }
         Method::Log { stored_kernel } => sinkhorn::run_log(g, &marg, opts, stored_kernel),
-        Method::Sns(s) => Ok(sns::run(g, &marg, opts, &s)),
+        Method::Sns(s) => sns::run(g, &marg, opts, &s),
     })
 }
 

@@ -217,9 +217,9 @@ pub(crate) fn run<G: Ground>(
     eps: f64,
     tol: f64,
     max_iter: usize,
-    mut f: Vec<f64>,
-    mut g: Vec<f64>,
+    (mut f, mut g): (Vec<f64>, Vec<f64>),
     mode: Mode,
+    stage: Stage,
     tally: &mut Tally,
 ) -> Result<Finished> {
     let (n, m) = ground.shape();
@@ -265,7 +265,7 @@ pub(crate) fn run<G: Ground>(
                 absorb(&mut g, &v, eps);
                 break;
             }
-            tally.record(Stage::Sinkhorn, eps, err);
+            tally.record(stage, eps, err);
             fresh = false;
             if out_of(&u, lo, hi) || out_of(&v, lo, hi) {
                 absorb(&mut f, &u, eps);

@@ -138,13 +138,15 @@ pub(crate) fn scaling_sweeps(max_cost: f64, eps: f64, theta: f64) -> usize {
     schedule(max_cost, eps, theta).len() * SWEEPS_PER_STAGE
 }
 
-/// Runs the scaling stages (if any) and then sweeps at the target ε until `tol` or `max_iter`.
-pub(crate) fn run<G: Ground>(
+/// Runs the scaling stages (if any) and then sweeps at the target ε until `tol` or until `max_iter`
+/// iterations ran in all, logging the latter as `stage`.
+fn run_stage<G: Ground>(
     solver: &mut LogSinkhorn<'_, G>,
     eps: f64,
     tol: f64,
     max_iter: usize,
     scaling: Option<f64>,
+    stage: Stage,
     tally: &mut Tally,
 ) -> (f64, bool) {
     if let Some(theta) = scaling {
@@ -154,7 +156,7 @@ pub(crate) fn run<G: Ground>(
         }
     }
     let left = max_iter.saturating_sub(tally.iter);
-    let (err, done) = solver.sweep_until(eps, tol, left, Stage::Sinkhorn, tally);
+    let (err, done) = solver.sweep_until(eps, tol, left, stage, tally);
     if done {
         return (err, true);
     }
@@ -167,8 +169,85 @@ pub(crate) fn run<G: Ground>(
 /// float range, so no product overflows, and rare enough that rebuilds cost little.
 const TAU: f64 = 30.0;
 
-/// Log-domain Sinkhorn: ε-scaling stages (if asked), then sweeps at `opts.eps`, fused or on a
-/// stored stabilized kernel.
+/// Where a round of sweeps ended.
+pub(crate) struct Swept {
+    pub f: Vec<f64>,
+    pub g: Vec<f64>,
+    /// Row violation of `(f, g)`, whose columns are exact.
+    pub err: f64,
+    /// Whether `err <= tol`.
+    pub done: bool,
+}
+
+/// Sinkhorn sweeps from `(f, g)` at `eps` until the row violation is at most `tol` or `until`
+/// iterations ran in all (counted in `tally`), after ε-scaling stages when `scaling` is given.
+/// With `stored`, the sweeps at `eps` run on a stored stabilized kernel; `prime` first runs one
+/// fused sweep (potentials from scratch may leave rows without mass in a stored kernel).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn sweeps<G: Ground>(
+    ground: &G,
+    marg: &Marginals,
+    (f, g): (Vec<f64>, Vec<f64>),
+    eps: f64,
+    tol: f64,
+    until: usize,
+    scaling: Option<f64>,
+    stored: bool,
+    prime: bool,
+    stage: Stage,
+    tally: &mut Tally,
+) -> Result<Swept> {
+    let mut solver = LogSinkhorn::new(ground, marg, f, g);
+    let fused_until = if stored {
+        let stages = scaling.map_or(0, |t| scaling_sweeps(ground.max_cost(), eps, t));
+        (tally.iter + stages + usize::from(prime)).min(until)
+    } else {
+        until
+    };
+    if fused_until > tally.iter || !stored {
+        let (err, done) = run_stage(&mut solver, eps, tol, fused_until, scaling, stage, tally);
+        if done || !stored || tally.iter >= until {
+            return Ok(Swept {
+                f: solver.f,
+                g: solver.g,
+                err,
+                done,
+            });
+        }
+    }
+    let start = (solver.f.clone(), solver.g.clone());
+    match scaling::run(
+        ground,
+        marg,
+        eps,
+        tol,
+        until,
+        start,
+        Mode::Absorb(TAU),
+        stage,
+        tally,
+    ) {
+        Ok(fin) => Ok(Swept {
+            done: fin.err <= tol,
+            f: fin.f,
+            g: fin.g,
+            err: fin.err,
+        }),
+        Err(Error::Numerical(_)) => {
+            let (err, done) = run_stage(&mut solver, eps, tol, until, None, stage, tally);
+            Ok(Swept {
+                f: solver.f,
+                g: solver.g,
+                err,
+                done,
+            })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Log-domain Sinkhorn from zero potentials: ε-scaling stages (if asked), then sweeps at
+/// `opts.eps`, fused or on a stored stabilized kernel.
 pub(crate) fn run_log<G: Ground>(
     ground: &G,
     marg: &Marginals,
@@ -177,50 +256,19 @@ pub(crate) fn run_log<G: Ground>(
 ) -> Result<Outcome> {
     let (n, m) = ground.shape();
     let mut tally = Tally::default();
-    let mut solver = LogSinkhorn::new(ground, marg, vec![0.0; n], vec![0.0; m]);
-    let budget = if stored {
-        let stages = opts
-            .eps_scaling
-            .map_or(0, |t| scaling_sweeps(ground.max_cost(), opts.eps, t));
-        (stages + 1).min(opts.max_iter)
-    } else {
-        opts.max_iter
-    };
-    let (err, done) = run(
-        &mut solver,
-        opts.eps,
-        opts.tol,
-        budget,
-        opts.eps_scaling,
-        &mut tally,
-    );
-    if done || !stored || tally.iter >= opts.max_iter {
-        return Ok(tally.finish(solver.f, solver.g, err, opts.tol));
-    }
-    let (f, g) = (solver.f.clone(), solver.g.clone());
-    match scaling::run(
+    let zero = (vec![0.0; n], vec![0.0; m]);
+    let s = sweeps(
         ground,
         marg,
+        zero,
         opts.eps,
         opts.tol,
         opts.max_iter,
-        f,
-        g,
-        Mode::Absorb(TAU),
+        opts.eps_scaling,
+        stored,
+        true,
+        Stage::Sinkhorn,
         &mut tally,
-    ) {
-        Ok(fin) => Ok(tally.finish(fin.f, fin.g, fin.err, opts.tol)),
-        Err(Error::Numerical(_)) => {
-            let (err, _) = run(
-                &mut solver,
-                opts.eps,
-                opts.tol,
-                opts.max_iter,
-                None,
-                &mut tally,
-            );
-            Ok(tally.finish(solver.f, solver.g, err, opts.tol))
-        }
-        Err(e) => Err(e),
-    }
+    )?;
+    Ok(tally.finish(s.f, s.g, s.err, opts.tol))
 }

@@ -21,7 +21,8 @@
 use super::ground::Ground;
 use super::pass::{plan_pass, Csr, Keep, PassResult};
 use super::problem::{Marginals, Options, Outcome, Stage, Tally};
-use super::sinkhorn::{self, LogSinkhorn};
+use super::sinkhorn;
+use crate::error::Result;
 
 /// The knobs of the Newton stage.
 #[derive(Debug, Clone, Copy)]
@@ -30,6 +31,9 @@ pub struct SnsOptions {
     pub warmup: usize,
     /// Which entries of the plan the Hessian keeps.
     pub keep: Keep,
+    /// Run the Sinkhorn sweeps on a stored stabilized kernel (`n·m` floats; see
+    /// [`super::Method::Log`]).
+    pub stored_kernel: bool,
 }
 
 /// Armijo's sufficient-increase constant.
@@ -156,29 +160,32 @@ pub(crate) fn run<G: Ground>(
     marg: &Marginals,
     opts: &Options,
     sns: &SnsOptions,
-) -> Outcome {
+) -> Result<Outcome> {
     let (n, m) = ground.shape();
     let eps = opts.eps;
     let keep = Some(sns.keep);
     let mut tally = Tally::default();
-    let mut solver = LogSinkhorn::new(ground, marg, vec![0.0; n], vec![0.0; m]);
     let budget = opts.max_iter;
     // ε-scaling stages (when asked for) come on top of the warm-up sweeps at the target ε.
     let stages = opts
         .eps_scaling
         .map_or(0, |t| sinkhorn::scaling_sweeps(ground.max_cost(), eps, t));
-    let warmup = (stages + sns.warmup).min(budget);
-    let (err, done) = sinkhorn::run(
-        &mut solver,
+    let warm = sinkhorn::sweeps(
+        ground,
+        marg,
+        (vec![0.0; n], vec![0.0; m]),
         eps,
         opts.tol,
-        warmup,
+        (stages + sns.warmup).min(budget),
         opts.eps_scaling,
+        sns.stored_kernel,
+        true,
+        Stage::Sinkhorn,
         &mut tally,
-    );
-    let (mut f, mut g) = (solver.f, solver.g);
-    if done {
-        return tally.finish(f, g, err, opts.tol);
+    )?;
+    let (mut f, mut g) = (warm.f, warm.g);
+    if warm.done {
+        return Ok(tally.finish(f, g, warm.err, opts.tol));
     }
     let mut pass = plan_pass(ground, &f, &g, eps, keep);
     tally.passes += 1;
@@ -187,7 +194,7 @@ pub(crate) fn run<G: Ground>(
     loop {
         let err = marginal_error(marg, &pass);
         if err <= opts.tol || tally.iter >= budget || !pass.is_finite() {
-            return tally.finish(f, g, err, opts.tol);
+            return Ok(tally.finish(f, g, err, opts.tol));
         }
         let sparse = pass.sparse.take().unwrap_or_default();
         let grad: Vec<f64> = marg
@@ -258,10 +265,21 @@ pub(crate) fn run<G: Ground>(
             None => stalls = 2,
         }
         if stalls >= 2 {
-            let mut solver = LogSinkhorn::new(ground, marg, f, g);
-            let left = sns.warmup.min(budget.saturating_sub(tally.iter));
-            solver.sweep_until(eps, opts.tol, left, Stage::Fallback, &mut tally);
-            (f, g) = (solver.f, solver.g);
+            let until = (tally.iter + sns.warmup).min(budget);
+            let s = sinkhorn::sweeps(
+                ground,
+                marg,
+                (f, g),
+                eps,
+                opts.tol,
+                until,
+                None,
+                sns.stored_kernel,
+                false,
+                Stage::Fallback,
+                &mut tally,
+            )?;
+            (f, g) = (s.f, s.g);
             pass = plan_pass(ground, &f, &g, eps, keep);
             tally.passes += 1;
             stalls = 0;

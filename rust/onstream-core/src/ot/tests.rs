@@ -57,14 +57,19 @@ fn opts(eps: f64) -> Options {
     }
 }
 
-fn sns() -> Method {
+fn sns_with(stored_kernel: bool) -> Method {
     Method::Sns(SnsOptions {
         warmup: 20,
         keep: Keep {
             drop: 1e-6,
             max_keep: usize::MAX,
         },
+        stored_kernel,
     })
+}
+
+fn sns() -> Method {
+    sns_with(false)
 }
 
 #[test]
@@ -87,7 +92,7 @@ fn every_method_finds_the_textbook_plan() {
         };
         [FUSED, STORED].map(|me| solve(&cost, &a, &b, me, &o).unwrap())
     };
-    let plain = [Method::Scaling, FUSED, STORED, sns()]
+    let plain = [Method::Scaling, FUSED, STORED, sns(), sns_with(true)]
         .map(|me| solve(&cost, &a, &b, me, &opts(eps)).unwrap());
     for out in plain.iter().chain(&scaled) {
         assert!(out.converged, "{out:?}");
