@@ -181,8 +181,12 @@ pub(crate) struct Swept {
 
 /// Sinkhorn sweeps from `(f, g)` at `eps` until the row violation is at most `tol` or `until`
 /// iterations ran in all (counted in `tally`), after ε-scaling stages when `scaling` is given.
-/// With `stored`, the sweeps at `eps` run on a stored stabilized kernel; `prime` first runs one
-/// fused sweep (potentials from scratch may leave rows without mass in a stored kernel).
+///
+/// With `stored`, the sweeps at `eps` run on a stored stabilized kernel. `prime` says the
+/// potentials are from scratch: the kernel then starts from each row's smallest cost (as the
+/// kernel-domain method does), so every row has mass. A column without mass in a fresh kernel (ε
+/// small against the cost) gets one fused sweep, which gives every row and column its exact mass,
+/// before the stored kernel is tried again; a second failure leaves the rest to fused sweeps.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn sweeps<G: Ground>(
     ground: &G,
@@ -198,52 +202,65 @@ pub(crate) fn sweeps<G: Ground>(
     tally: &mut Tally,
 ) -> Result<Swept> {
     let mut solver = LogSinkhorn::new(ground, marg, f, g);
-    let fused_until = if stored {
-        let stages = scaling.map_or(0, |t| scaling_sweeps(ground.max_cost(), eps, t));
-        (tally.iter + stages + usize::from(prime)).min(until)
-    } else {
-        until
+    let fused = |solver: &mut LogSinkhorn<'_, G>, until: usize, scaling, tally: &mut Tally| {
+        run_stage(solver, eps, tol, until, scaling, stage, tally)
     };
-    if fused_until > tally.iter || !stored {
-        let (err, done) = run_stage(&mut solver, eps, tol, fused_until, scaling, stage, tally);
-        if done || !stored || tally.iter >= until {
-            return Ok(Swept {
-                f: solver.f,
-                g: solver.g,
-                err,
-                done,
-            });
+    let swept = |solver: LogSinkhorn<'_, G>, (err, done): (f64, bool)| Swept {
+        f: solver.f,
+        g: solver.g,
+        err,
+        done,
+    };
+    if !stored {
+        let r = fused(&mut solver, until, scaling, tally);
+        return Ok(swept(solver, r));
+    }
+    if let Some(theta) = scaling {
+        let stages = scaling_sweeps(ground.max_cost(), eps, theta);
+        let r = fused(
+            &mut solver,
+            (tally.iter + stages).min(until),
+            scaling,
+            tally,
+        );
+        if r.1 || tally.iter >= until {
+            return Ok(swept(solver, r));
+        }
+    } else if prime {
+        solver.f = scaling::row_minima(ground);
+    }
+    for _ in 0..2 {
+        let start = (solver.f.clone(), solver.g.clone());
+        match scaling::run(
+            ground,
+            marg,
+            eps,
+            tol,
+            until,
+            start,
+            Mode::Absorb(TAU),
+            stage,
+            tally,
+        ) {
+            Ok(fin) => {
+                return Ok(Swept {
+                    done: fin.err <= tol,
+                    f: fin.f,
+                    g: fin.g,
+                    err: fin.err,
+                })
+            }
+            Err(Error::Numerical(_)) => {
+                let r = fused(&mut solver, (tally.iter + 1).min(until), None, tally);
+                if r.1 || tally.iter >= until {
+                    return Ok(swept(solver, r));
+                }
+            }
+            Err(e) => return Err(e),
         }
     }
-    let start = (solver.f.clone(), solver.g.clone());
-    match scaling::run(
-        ground,
-        marg,
-        eps,
-        tol,
-        until,
-        start,
-        Mode::Absorb(TAU),
-        stage,
-        tally,
-    ) {
-        Ok(fin) => Ok(Swept {
-            done: fin.err <= tol,
-            f: fin.f,
-            g: fin.g,
-            err: fin.err,
-        }),
-        Err(Error::Numerical(_)) => {
-            let (err, done) = run_stage(&mut solver, eps, tol, until, None, stage, tally);
-            Ok(Swept {
-                f: solver.f,
-                g: solver.g,
-                err,
-                done,
-            })
-        }
-        Err(e) => Err(e),
-    }
+    let r = fused(&mut solver, until, None, tally);
+    Ok(swept(solver, r))
 }
 
 /// Log-domain Sinkhorn from zero potentials: ε-scaling stages (if asked), then sweeps at
