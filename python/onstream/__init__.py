@@ -4,6 +4,7 @@ rayon), CUDA kernels (CuPy) and this typed facade.
 Subpackages, one per domain (each mirrors ``rust/onstream-core/src/<domain>/``):
 
 * :mod:`onstream.dense`: dense kernels with CPU and CUDA paths (log-sum-exp, for optimal transport).
+* :mod:`onstream.graph`: graphs and personalized PageRank (push, power iteration, random walks).
 * :mod:`onstream.ot`: entropic optimal transport (Sinkhorn, Sinkhorn-Newton-Sparse), CPU and CUDA.
 * :mod:`onstream.paging`: cache eviction policies, Belady, trace simulation, miss-ratio curves.
 * :mod:`onstream.privacy`: exact differential-privacy noise on a CSPRNG.
@@ -18,7 +19,7 @@ thread pool sized by ``ONSTREAM_MAX_THREADS``; streaming objects pickle and resu
 Run ``onstream info`` and ``onstream tour`` from a shell.
 """
 
-from onstream import _core, datasets, dense, exceptions, gpu, ot, paging, privacy, stream
+from onstream import _core, datasets, dense, exceptions, gpu, graph, ot, paging, privacy, stream
 from onstream.exceptions import (
     BudgetExhaustedError,
     DtypeError,
@@ -60,6 +61,7 @@ __all__ = [
     "dense",
     "exceptions",
     "gpu",
+    "graph",
     "ot",
     "paging",
     "privacy",

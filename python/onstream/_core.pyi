@@ -9,12 +9,14 @@ __all__ = [
     "Budget",
     "Cache",
     "ContinualCounter",
+    "Graph",
     "H2OCache",
     "Reservoir",
     "__version__",
     "_debug_panic",
     "_rng_u64",
     "build_info",
+    "graph_ppr",
     "kernel_names",
     "kernel_source",
     "logsumexp",
@@ -198,3 +200,32 @@ class Budget:
     @staticmethod
     def from_bytes(data: bytes) -> Budget: ...
     def __reduce__(self) -> tuple[Any, tuple[bytes]]: ...
+
+@final
+class Graph:
+    @staticmethod
+    def from_edges(
+        src: npt.NDArray[np.int64],
+        dst: npt.NDArray[np.int64],
+        n_nodes: int | None,
+        directed: bool,
+        weights: npt.NDArray[np.float64] | None,
+    ) -> Graph: ...
+    @property
+    def n_nodes(self) -> int: ...
+    @property
+    def n_edges(self) -> int: ...
+    def dangling(self) -> npt.NDArray[np.int64]: ...
+    def out_degrees(self) -> npt.NDArray[np.int64]: ...
+
+def graph_ppr(
+    graph: Graph,
+    p: npt.NDArray[np.float64],
+    alpha: float,
+    method: str,
+    tol: float,
+    max_iter: int,
+    dangling: str,
+    walks: int,
+    seed: int,
+) -> dict[str, Any]: ...

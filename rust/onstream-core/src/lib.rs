@@ -8,6 +8,7 @@
 
 pub mod dense;
 pub mod error;
+pub mod graph;
 pub mod ot;
 pub mod paging;
 pub mod pool;

@@ -8,6 +8,7 @@ use pyo3::types::PyDict;
 
 mod dense;
 mod errors;
+mod graph;
 mod kernels;
 mod ot;
 mod paging;
@@ -91,6 +92,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     stream::register(m)?;
     paging::register(m)?;
     ot::register(m)?;
+    graph::register(m)?;
     privacy::register(m)?;
     Ok(())
 }

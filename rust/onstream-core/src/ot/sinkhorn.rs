@@ -10,8 +10,8 @@
 //! With `stored = true` the sweeps at the target ε run on a stored kernel in Schmitzer's stabilized
 //! form ([`super::scaling`], `Mode::Absorb`): the same iterates for two matrix-vector products a
 //! sweep instead of two exponential passes, at the price of `n·m` stored floats. The fused passes
-//! remain for the ε-scaling stages, the first sweep (which gives every row and column mass), and
-//! as the fallback should a stored kernel underflow.
+//! remain for the ε-scaling stages and for the rare kernel that leaves a column without mass
+//! ([`sweeps`]).
 //!
 //! ε-scaling (Schmitzer 2019, §3.2): the potentials are in cost units, so they carry over between
 //! values of ε; starting at the largest cost and shrinking ε geometrically reaches a small target ε

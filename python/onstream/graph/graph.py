@@ -1,0 +1,138 @@
+"""``Graph``: an immutable weighted directed graph in CSR form (both directions), built once from
+NumPy arrays, a polars DataFrame of edges or an edge-list file, and shared by every computation."""
+
+from __future__ import annotations
+
+import gzip
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from onstream import _core
+from onstream._convert import float_array, int_array
+from onstream.exceptions import InvalidParameterError, ShapeMismatchError
+
+__all__ = ["Graph"]
+
+
+class Graph:
+    """A weighted directed graph on nodes ``0 .. n_nodes - 1``.
+
+    Parallel edges are kept and their weights add; self-loops are ordinary edges; an undirected
+    graph stores each edge both ways. Nodes without outgoing weight are *dangling*: where a walk
+    goes from there is chosen per computation (``dangling=`` of :func:`onstream.graph.ppr`).
+    ``labels`` maps node numbers back to the ids of a file read with relabelling.
+    """
+
+    __slots__ = ("_native", "directed", "labels")
+
+    def __init__(self, native: Any, directed: bool, labels: npt.NDArray[np.int64] | None) -> None:
+        self._native = native
+        self.directed = directed
+        self.labels = labels
+
+    @classmethod
+    def from_edges(
+        cls,
+        src: Any,
+        dst: Any,
+        n_nodes: int | None = None,
+        directed: bool = True,
+        weights: Any = None,
+    ) -> Graph:
+        """The graph of edges ``src[k] -> dst[k]`` (node ids in ``[0, n_nodes)``; ``n_nodes``
+        defaults to the largest id plus one), with optional nonnegative ``weights``."""
+        s = int_array(src, "src", allow_empty=True).astype(np.int64, copy=False)
+        d = int_array(dst, "dst", allow_empty=True).astype(np.int64, copy=False)
+        if s.size != d.size:
+            raise ShapeMismatchError(f"src has {s.size} edges but dst has {d.size}")
+        w = None
+        if weights is not None:
+            w = float_array(weights, "weights", allow_empty=True).astype(np.float64, copy=False)
+        if n_nodes is not None and (isinstance(n_nodes, bool) or int(n_nodes) < 1):
+            raise InvalidParameterError(f"invalid n_nodes: got {n_nodes!r}, expected an int >= 1")
+        native = _core.Graph.from_edges(
+            s, d, None if n_nodes is None else int(n_nodes), bool(directed), w
+        )
+        return cls(native, bool(directed), None)
+
+    @classmethod
+    def from_polars(
+        cls,
+        edges: Any,
+        src: str = "src",
+        dst: str = "dst",
+        weight: str | None = None,
+        n_nodes: int | None = None,
+        directed: bool = True,
+    ) -> Graph:
+        """The graph of a polars DataFrame with integer columns ``src`` and ``dst`` (and an
+        optional weight column)."""
+        for col in (src, dst, *([weight] if weight else [])):
+            if col not in edges.columns:
+                raise InvalidParameterError(f"the edge table has no column {col!r}")
+        w = None if weight is None else edges[weight]
+        return cls.from_edges(edges[src], edges[dst], n_nodes, directed, w)
+
+    @classmethod
+    def read_edgelist(cls, path: str | Path, directed: bool = True, relabel: bool = True) -> Graph:
+        """Read an edge list: SNAP text (two ids per line, ``#`` comments, whitespace), CSV (with
+        or without a ``src,dst`` header), or the LG format of Graphs.jl (``.jlg``); ``.gz`` is
+        decompressed. With ``relabel`` the ids become ``0 .. n - 1`` in sorted order and
+        ``labels`` keeps the originals; otherwise they must already be in ``[0, n)``.
+        """
+        p = Path(path)
+        raw = p.read_bytes()
+        if p.suffix == ".gz":
+            raw = gzip.decompress(raw)
+        text = raw.decode("utf-8")
+        lines = text.splitlines()
+        name = p.name.removesuffix(".gz")
+        if name.endswith(".jlg") and lines:
+            header = lines[0].split(",")
+            if len(header) >= 3 and header[2].strip() == "u":
+                directed = False
+            lines = lines[1:]
+        body = "\n".join(ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#"))
+        if body and not body.lstrip()[0].isdigit() and body.lstrip()[0] != "-":
+            body = body.split("\n", 1)[1] if "\n" in body else ""  # a header row
+        if not body:
+            raise InvalidParameterError(f"{p} has no edges")
+        table = np.loadtxt(io.StringIO(body.replace(",", " ")), dtype=np.int64, ndmin=2)
+        if table.shape[1] < 2:
+            raise InvalidParameterError(f"{p}: expected two ids per line")
+        src, dst = table[:, 0], table[:, 1]
+        labels = None
+        if relabel:
+            labels, inverse = np.unique(np.concatenate([src, dst]), return_inverse=True)
+            src, dst = inverse[: src.size], inverse[src.size :]
+        g = cls.from_edges(src, dst, None if labels is None else labels.size, directed)
+        g.labels = labels
+        return g
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return int(self._native.n_nodes)
+
+    @property
+    def n_edges(self) -> int:
+        """Number of stored directed edges (an undirected edge counts twice, a self-loop once)."""
+        return int(self._native.n_edges)
+
+    def dangling(self) -> npt.NDArray[np.int64]:
+        """The dangling nodes (no outgoing weight), ascending."""
+        out: npt.NDArray[np.int64] = self._native.dangling()
+        return out
+
+    def out_degrees(self) -> npt.NDArray[np.int64]:
+        """Stored out-edges per node."""
+        out: npt.NDArray[np.int64] = self._native.out_degrees()
+        return out
+
+    def __repr__(self) -> str:
+        kind = "directed" if self.directed else "undirected"
+        return f"Graph({kind}, n_nodes={self.n_nodes}, n_edges={self.n_edges})"

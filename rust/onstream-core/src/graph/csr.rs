@@ -1,0 +1,252 @@
+//! A directed graph in compressed sparse rows, both ways: out-edges (for pushing mass forward and
+//! for walks) and in-edges (for pulling it, which parallelizes over target nodes without atomics).
+//!
+//! Every edge carries its transition probability `P_uv = w_uv / W_u`, with `W_u` the total weight
+//! leaving `u`. Parallel edges are kept and their weights add (as a sparse matrix sums duplicates);
+//! self-loops are ordinary edges. A node with `W_u = 0` is dangling: where its walkers go is the
+//! [`Dangling`] policy of each computation, not a property of the graph.
+
+use crate::error::{Error, Result};
+
+/// Where the mass (or a walker) at a dangling node goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dangling {
+    /// To the personalization (teleport) distribution: networkx's and igraph's default.
+    Personalization,
+    /// To every node uniformly.
+    Uniform,
+    /// Nowhere: it stays on the dangling node (an implicit self-loop).
+    SelfLoop,
+}
+
+/// A weighted directed graph on nodes `0..n`.
+#[derive(Debug, Clone)]
+pub struct Graph {
+    n: usize,
+    out_ptr: Vec<usize>,
+    out_idx: Vec<u32>,
+    out_p: Vec<f64>,
+    in_ptr: Vec<usize>,
+    in_idx: Vec<u32>,
+    in_p: Vec<f64>,
+    dangling: Vec<u32>,
+    is_dangling: Vec<bool>,
+}
+
+fn csr(n: usize, from: &[u32], to: &[u32], p: &[f64]) -> (Vec<usize>, Vec<u32>, Vec<f64>) {
+    let mut ptr = vec![0usize; n + 1];
+    for &u in from {
+        ptr[u as usize + 1] += 1;
+    }
+    for i in 0..n {
+        ptr[i + 1] += ptr[i];
+    }
+    let mut next = ptr.clone();
+    let mut idx = vec![0u32; from.len()];
+    let mut val = vec![0.0; from.len()];
+    for ((&u, &v), &w) in from.iter().zip(to).zip(p) {
+        let k = &mut next[u as usize];
+        idx[*k] = v;
+        val[*k] = w;
+        *k += 1;
+    }
+    (ptr, idx, val)
+}
+
+impl Graph {
+    /// Builds the graph of edges `src[k] → dst[k]` (both directions when `directed` is false) on
+    /// `n_nodes` nodes (default: the largest id plus one), with optional nonnegative weights.
+    pub fn from_edges(
+        src: &[i64],
+        dst: &[i64],
+        n_nodes: Option<usize>,
+        directed: bool,
+        weights: Option<&[f64]>,
+    ) -> Result<Self> {
+        if src.len() != dst.len() {
+            return Err(Error::shape("dst", dst.len(), src.len()));
+        }
+        if let Some(w) = weights {
+            if w.len() != src.len() {
+                return Err(Error::shape("weights", w.len(), src.len()));
+            }
+            if let Some(index) = w.iter().position(|v| !v.is_finite()) {
+                return Err(Error::NonFinite {
+                    name: "weights",
+                    index,
+                    value: w[index],
+                });
+            }
+            if let Some(index) = w.iter().position(|&v| v < 0.0) {
+                return Err(Error::OutOfRange {
+                    name: "weights",
+                    index,
+                    got: w[index].to_string(),
+                    expected: "a weight >= 0".into(),
+                });
+            }
+        }
+        let top = src.iter().chain(dst).copied().max().map_or(0, |m| m + 1);
+        let n = match n_nodes {
+            Some(n) => n,
+            None => usize::try_from(top).unwrap_or(0),
+        };
+        if n == 0 {
+            return Err(Error::Empty { name: "graph" });
+        }
+        if n > u32::MAX as usize {
+            return Err(Error::invalid("n_nodes", n, "at most 2^32 - 1 nodes"));
+        }
+        for (name, ids) in [("src", src), ("dst", dst)] {
+            if let Some(index) = ids.iter().position(|&v| v < 0 || v as u64 >= n as u64) {
+                return Err(Error::OutOfRange {
+                    name,
+                    index,
+                    got: ids[index].to_string(),
+                    expected: format!("a node id in [0, {n})"),
+                });
+            }
+        }
+        let extra = if directed { 0 } else { src.len() };
+        let mut from = Vec::with_capacity(src.len() + extra);
+        let mut to = Vec::with_capacity(src.len() + extra);
+        let mut w = Vec::with_capacity(src.len() + extra);
+        for (k, (&u, &v)) in src.iter().zip(dst).enumerate() {
+            let wk = weights.map_or(1.0, |ws| ws[k]);
+            from.push(u as u32);
+            to.push(v as u32);
+            w.push(wk);
+            if !directed && u != v {
+                from.push(v as u32);
+                to.push(u as u32);
+                w.push(wk);
+            }
+        }
+        let mut total = vec![0.0f64; n];
+        for (&u, &wk) in from.iter().zip(&w) {
+            total[u as usize] += wk;
+        }
+        let p: Vec<f64> = from
+            .iter()
+            .zip(&w)
+            .map(|(&u, &wk)| wk / total[u as usize])
+            .collect();
+        let is_dangling: Vec<bool> = total.iter().map(|&t| t <= 0.0).collect();
+        let dangling = (0..n as u32).filter(|&u| is_dangling[u as usize]).collect();
+        // Zero-weight edges out of a node with weight elsewhere have probability 0; out of a node
+        // with no weight at all they would be 0/0: the node is dangling and they carry nothing.
+        let p: Vec<f64> = p
+            .into_iter()
+            .map(|v| if v.is_finite() { v } else { 0.0 })
+            .collect();
+        let (out_ptr, out_idx, out_p) = csr(n, &from, &to, &p);
+        let (in_ptr, in_idx, in_p) = csr(n, &to, &from, &p);
+        Ok(Self {
+            n,
+            out_ptr,
+            out_idx,
+            out_p,
+            in_ptr,
+            in_idx,
+            in_p,
+            dangling,
+            is_dangling,
+        })
+    }
+
+    /// Number of nodes.
+    pub fn n_nodes(&self) -> usize {
+        self.n
+    }
+
+    /// Number of stored (directed) edges: twice the input edges of an undirected graph, self-loops
+    /// once.
+    pub fn n_edges(&self) -> usize {
+        self.out_idx.len()
+    }
+
+    /// The dangling nodes, ascending.
+    pub fn dangling(&self) -> &[u32] {
+        &self.dangling
+    }
+
+    /// Out-neighbours of `u` with their transition probabilities.
+    #[inline]
+    pub fn out_edges(&self, u: usize) -> (&[u32], &[f64]) {
+        let r = self.out_ptr[u]..self.out_ptr[u + 1];
+        (&self.out_idx[r.clone()], &self.out_p[r])
+    }
+
+    /// In-neighbours of `v` with the probabilities of their edges into `v`.
+    #[inline]
+    pub fn in_edges(&self, v: usize) -> (&[u32], &[f64]) {
+        let r = self.in_ptr[v]..self.in_ptr[v + 1];
+        (&self.in_idx[r.clone()], &self.in_p[r])
+    }
+
+    /// Out-degree (stored edges) of `u`.
+    #[inline]
+    pub fn out_degree(&self, u: usize) -> usize {
+        self.out_ptr[u + 1] - self.out_ptr[u]
+    }
+
+    /// Whether `u` is dangling.
+    #[inline]
+    pub fn is_dangling(&self, u: usize) -> bool {
+        self.is_dangling[u]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probabilities_dangling_nodes_and_undirected_edges() {
+        let g = Graph::from_edges(&[0, 0, 1, 0], &[1, 2, 2, 1], Some(4), true, None).unwrap();
+        assert_eq!(g.n_nodes(), 4);
+        assert_eq!(g.dangling(), &[2, 3]);
+        let (nb, p) = g.out_edges(0);
+        assert_eq!(nb, &[1, 2, 1]);
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-15);
+        let (inb, inp) = g.in_edges(2);
+        assert_eq!(inb, &[0, 1]);
+        assert_eq!(inp, &[1.0 / 3.0, 1.0]);
+        let u = Graph::from_edges(&[0, 1], &[1, 1], None, false, Some(&[2.0, 1.0])).unwrap();
+        assert_eq!(u.n_edges(), 3);
+        let (nb, p) = u.out_edges(1);
+        assert_eq!(nb, &[0, 1]);
+        assert_eq!(p, &[2.0 / 3.0, 1.0 / 3.0]);
+    }
+
+    #[test]
+    fn bad_edges_are_refused() {
+        assert!(matches!(
+            Graph::from_edges(&[0, 5], &[1, 1], Some(3), true, None),
+            Err(Error::OutOfRange {
+                name: "src",
+                index: 1,
+                ..
+            })
+        ));
+        assert!(matches!(
+            Graph::from_edges(&[0], &[-1], None, true, None),
+            Err(Error::OutOfRange { name: "dst", .. })
+        ));
+        assert!(matches!(
+            Graph::from_edges(&[0], &[1], None, true, Some(&[-1.0])),
+            Err(Error::OutOfRange {
+                name: "weights",
+                ..
+            })
+        ));
+        assert!(matches!(
+            Graph::from_edges(&[], &[], None, true, None),
+            Err(Error::Empty { .. })
+        ));
+        assert!(matches!(
+            Graph::from_edges(&[0], &[1, 2], None, true, None),
+            Err(Error::ShapeMismatch { .. })
+        ));
+    }
+}

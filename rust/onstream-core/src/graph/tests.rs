@@ -1,0 +1,149 @@
+//! PPR against a dense linear solve written here, and the walk estimators against the exact vector.
+
+use super::*;
+
+/// `π = α p + (1−α)(π P + D(π) q)` solved by Gaussian elimination on the dense system.
+fn exact(g: &Graph, p: &[f64], alpha: f64, dangling: Dangling) -> Vec<f64> {
+    let n = g.n_nodes();
+    // Build M = I − (1−α) Tᵀ where T is the effective transition matrix (rows sum to 1).
+    let mut t = vec![0.0; n * n];
+    for u in 0..n {
+        if g.is_dangling(u) {
+            for v in 0..n {
+                t[u * n + v] = match dangling {
+                    Dangling::Personalization => p[v],
+                    Dangling::Uniform => 1.0 / n as f64,
+                    Dangling::SelfLoop => f64::from(u == v),
+                };
+            }
+        } else {
+            let (nb, pr) = g.out_edges(u);
+            for (&v, &w) in nb.iter().zip(pr) {
+                t[u * n + v as usize] += w;
+            }
+        }
+    }
+    let mut a = vec![0.0; n * (n + 1)];
+    for v in 0..n {
+        for u in 0..n {
+            a[v * (n + 1) + u] = f64::from(u == v) - (1.0 - alpha) * t[u * n + v];
+        }
+        a[v * (n + 1) + n] = alpha * p[v];
+    }
+    for col in 0..n {
+        let piv = (col..n)
+            .max_by(|&i, &j| {
+                a[i * (n + 1) + col]
+                    .abs()
+                    .total_cmp(&a[j * (n + 1) + col].abs())
+            })
+            .unwrap();
+        for k in 0..=n {
+            a.swap(col * (n + 1) + k, piv * (n + 1) + k);
+        }
+        for row in 0..n {
+            if row != col {
+                let f = a[row * (n + 1) + col] / a[col * (n + 1) + col];
+                for k in col..=n {
+                    a[row * (n + 1) + k] -= f * a[col * (n + 1) + k];
+                }
+            }
+        }
+    }
+    (0..n)
+        .map(|v| a[v * (n + 1) + n] / a[v * (n + 1) + v])
+        .collect()
+}
+
+fn random_graph(n: usize, m: usize, seed: u64) -> Graph {
+    let mut s = seed;
+    let mut next = || {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (s >> 33) as i64
+    };
+    let (mut src, mut dst) = (Vec::new(), Vec::new());
+    for _ in 0..m {
+        src.push(next() % n as i64);
+        dst.push(next() % n as i64);
+    }
+    Graph::from_edges(&src, &dst, Some(n), true, None).unwrap()
+}
+
+fn l1(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum()
+}
+
+#[test]
+fn power_and_push_meet_their_error_bound_for_every_dangling_policy() {
+    let g = random_graph(60, 150, 1);
+    assert!(!g.dangling().is_empty());
+    let mut p = vec![0.0; 60];
+    p[3] = 0.7;
+    p[40] = 0.3;
+    for dangling in [
+        Dangling::Personalization,
+        Dangling::Uniform,
+        Dangling::SelfLoop,
+    ] {
+        let want = exact(&g, &p, 0.15, dangling);
+        for tol in [1e-4, 1e-10] {
+            let opts = PprOptions {
+                alpha: 0.15,
+                tol,
+                max_iter: 10_000,
+                dangling,
+            };
+            for out in [power(&g, &p, &opts).unwrap(), push(&g, &p, &opts).unwrap()] {
+                assert!(out.converged);
+                let err = l1(&out.scores, &want);
+                assert!(
+                    err <= out.error_bound + 1e-12,
+                    "{dangling:?} {err} > {}",
+                    out.error_bound
+                );
+                assert!(err <= tol, "{dangling:?}: {err}");
+            }
+        }
+    }
+}
+
+#[test]
+fn walks_are_unbiased_within_their_confidence_intervals() {
+    let g = random_graph(30, 90, 2);
+    let mut p = vec![0.0; 30];
+    p[5] = 1.0;
+    let want = exact(&g, &p, 0.2, Dangling::Personalization);
+    let walks = 200_000;
+    for est in [Estimator::EndPoint, Estimator::FullPath] {
+        let got = monte_carlo(&g, &p, 0.2, walks, est, Dangling::Personalization, 9).unwrap();
+        for v in 0..30 {
+            // End-point counts are binomial; full-path has smaller variance than that.
+            let sd = (want[v] * (1.0 - want[v]) / walks as f64).sqrt();
+            assert!(
+                (got[v] - want[v]).abs() <= 5.0 * sd + 1e-12,
+                "{est:?} node {v}"
+            );
+        }
+        let again = monte_carlo(&g, &p, 0.2, walks, est, Dangling::Personalization, 9).unwrap();
+        assert_eq!(got, again);
+    }
+}
+
+#[test]
+fn bad_parameters_are_refused() {
+    let g = random_graph(5, 8, 3);
+    let p = vec![0.2; 5];
+    let ok = PprOptions {
+        alpha: 0.15,
+        tol: 1e-6,
+        max_iter: 10,
+        dangling: Dangling::Uniform,
+    };
+    assert!(power(&g, &p, &PprOptions { alpha: 1.0, ..ok }).is_err());
+    assert!(push(&g, &p, &PprOptions { tol: 0.0, ..ok }).is_err());
+    assert!(power(&g, &[0.5; 5], &ok).is_err());
+    assert!(power(&g, &[1.0], &ok).is_err());
+    assert!(monte_carlo(&g, &p, 0.15, 0, Estimator::EndPoint, Dangling::Uniform, 1).is_err());
+}

@@ -1,0 +1,150 @@
+//! Bindings of `onstream_core::graph`.
+
+use std::sync::Arc;
+
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use onstream_core::graph::{self, Dangling, Estimator, Graph, PprOptions};
+use onstream_core::Error;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::errors::IntoPyResult;
+use crate::run::detached;
+
+/// An immutable CSR graph, shared (not copied) by every computation on it.
+#[pyclass(name = "Graph", module = "onstream._core", frozen)]
+pub struct PyGraph {
+    inner: Arc<Graph>,
+}
+
+#[pymethods]
+impl PyGraph {
+    #[staticmethod]
+    #[pyo3(signature = (src, dst, n_nodes, directed, weights))]
+    fn from_edges(
+        py: Python<'_>,
+        src: PyReadonlyArray1<'_, i64>,
+        dst: PyReadonlyArray1<'_, i64>,
+        n_nodes: Option<usize>,
+        directed: bool,
+        weights: Option<PyReadonlyArray1<'_, f64>>,
+    ) -> PyResult<Self> {
+        let (src, dst) = (src.as_slice()?, dst.as_slice()?);
+        let weights = match &weights {
+            Some(w) => Some(w.as_slice()?),
+            None => None,
+        };
+        let g = detached(py, || {
+            Graph::from_edges(src, dst, n_nodes, directed, weights)
+        })?;
+        Ok(Self { inner: Arc::new(g) })
+    }
+
+    #[getter]
+    fn n_nodes(&self) -> usize {
+        self.inner.n_nodes()
+    }
+
+    #[getter]
+    fn n_edges(&self) -> usize {
+        self.inner.n_edges()
+    }
+
+    fn dangling<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<i64>> {
+        let d: Vec<i64> = self
+            .inner
+            .dangling()
+            .iter()
+            .map(|&v| i64::from(v))
+            .collect();
+        d.into_pyarray(py)
+    }
+
+    fn out_degrees<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<i64>> {
+        let n = self.inner.n_nodes();
+        let d: Vec<i64> = (0..n).map(|u| self.inner.out_degree(u) as i64).collect();
+        d.into_pyarray(py)
+    }
+}
+
+fn dangling_policy(name: &str) -> PyResult<Dangling> {
+    match name {
+        "personalization" => Ok(Dangling::Personalization),
+        "uniform" => Ok(Dangling::Uniform),
+        "self" => Ok(Dangling::SelfLoop),
+        other => Err(Error::invalid(
+            "dangling",
+            format!("{other:?}"),
+            "\"personalization\", \"uniform\" or \"self\"",
+        ))
+        .py(),
+    }
+}
+
+/// Personalized PageRank of `graph` for the distribution `p`.
+#[pyfunction]
+#[pyo3(signature = (graph, p, alpha, method, tol, max_iter, dangling, walks, seed))]
+#[allow(clippy::too_many_arguments)]
+pub fn graph_ppr<'py>(
+    py: Python<'py>,
+    graph: &PyGraph,
+    p: PyReadonlyArray1<'py, f64>,
+    alpha: f64,
+    method: &str,
+    tol: f64,
+    max_iter: usize,
+    dangling: &str,
+    walks: usize,
+    seed: u64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let g = Arc::clone(&graph.inner);
+    let p = p.as_slice()?;
+    let dangling = dangling_policy(dangling)?;
+    let opts = PprOptions {
+        alpha,
+        tol,
+        max_iter,
+        dangling,
+    };
+    let d = PyDict::new(py);
+    match method {
+        "power" | "push" => {
+            let out = detached(py, || match method {
+                "power" => graph::power(&g, p, &opts),
+                _ => graph::push(&g, p, &opts),
+            })?;
+            d.set_item("scores", out.scores.into_pyarray(py))?;
+            d.set_item("iterations", out.iterations)?;
+            d.set_item("edge_work", out.edge_work)?;
+            d.set_item("error_bound", out.error_bound)?;
+            d.set_item("converged", out.converged)?;
+        }
+        "montecarlo" | "montecarlo_endpoint" => {
+            let est = if method == "montecarlo" {
+                Estimator::FullPath
+            } else {
+                Estimator::EndPoint
+            };
+            let out = detached(py, || {
+                graph::monte_carlo(&g, p, alpha, walks, est, dangling, seed)
+            })?;
+            d.set_item("scores", out.into_pyarray(py))?;
+            d.set_item("walks", walks)?;
+        }
+        other => {
+            return Err(Error::invalid(
+                "method",
+                format!("{other:?}"),
+                "\"power\", \"push\", \"montecarlo\" or \"montecarlo_endpoint\"",
+            ))
+            .py()
+        }
+    }
+    Ok(d)
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyGraph>()?;
+    m.add_function(wrap_pyfunction!(graph_ppr, m)?)?;
+    Ok(())
+}
