@@ -29,12 +29,19 @@ def test_pip_install_from_the_source_tree(tmp_path: Path) -> None:
         timeout=1500,
         cwd=tmp_path,
     )
+    kernels = sorted(p.stem for p in (REPO / "gpu").glob("*.cu"))
     code = (
         "import numpy as np, onstream, pickle\n"
+        "from importlib import resources\n"
         "assert onstream.build_info()['build profile'] == 'release'\n"
-        "assert onstream.gpu.kernel_names() == ['logsumexp']\n"
+        f"assert onstream.gpu.kernel_names() == {kernels!r}\n"
         "assert len(onstream.datasets.sprite_trace()) == 133_996  # data files are in the wheel\n"
         "assert onstream.datasets.obd_clicks().height == 60_000\n"
+        "assert onstream.datasets.bakeries_cafes().height == 13\n"
+        "data = resources.files('onstream.datasets').joinpath('data')\n"
+        "assert data.joinpath('ocean_sunset.jpg').read_bytes()[:2] == b'\\xff\\xd8'\n"
+        "r = onstream.ot.sinkhorn(None, None, np.eye(3), reg=0.1, method='sns')\n"
+        "assert r.converged\n"
         "print(float(onstream.dense.logsumexp(np.zeros((1, 4)))[0]))\n"
     )
     out = subprocess.run(
