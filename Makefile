@@ -57,6 +57,7 @@ bench: build
 	$(PY) benches/paging.py
 	$(PY) benches/privacy.py
 	$(PY) benches/transport.py
+	$(PY) benches/graph.py
 
 clean:
 	cargo clean

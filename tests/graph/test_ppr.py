@@ -114,7 +114,7 @@ def test_cli_lists_the_top_nodes(capsys: pytest.CaptureFixture[str], tmp_path: P
     assert main(["ppr", "email-eu-core", "--source", "7", "--top", "5"]) == 0
     out = capsys.readouterr().out
     assert "email-eu-core" in out
-    assert "push, alpha=0.15" in out
+    assert "power, alpha=0.15" in out
     (tmp_path / "g.txt").write_text("1 2\n2 3\n")
     assert main(["ppr", str(tmp_path / "g.txt"), "--source", "99"]) == 2
     assert "not in" in capsys.readouterr().err

@@ -26,7 +26,7 @@ def test_info_reports_build_threads_and_gpu(capsys: pytest.CaptureFixture[str]) 
 def test_tour_registry_discovers_the_sections() -> None:
     keys = [s.key for s in discover_sections()]
     assert keys[0] == "infrastructure"
-    assert {"stream", "paging", "privacy", "transport"} <= set(keys)
+    assert {"stream", "paging", "privacy", "transport", "graph"} <= set(keys)
 
 
 def test_unknown_section_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -55,4 +55,5 @@ def test_the_whole_tour_runs_and_writes_its_outputs(tmp_path: Path) -> None:
     assert (out / "paging_mrc.png").stat().st_size > 1000
     assert (out / "privacy_counter.png").stat().st_size > 1000
     assert (out / "transport_colours.png").stat().st_size > 1000
+    assert (out / "graph_ppr_walks.png").stat().st_size > 1000
     assert "Tour done" in run.stdout

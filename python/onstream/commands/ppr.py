@@ -17,7 +17,7 @@ def _add(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top", type=int, default=10, help="how many nodes to list")
     parser.add_argument("--alpha", type=float, default=0.15, help="teleport probability")
     parser.add_argument(
-        "--method", default="push", choices=["push", "power", "montecarlo", "montecarlo_endpoint"]
+        "--method", default="power", choices=["push", "power", "montecarlo", "montecarlo_endpoint"]
     )
     parser.add_argument("--tol", type=float, default=1e-8, help="L1 error bound (exact methods)")
     parser.add_argument("--undirected", action="store_true", help="read edges both ways")

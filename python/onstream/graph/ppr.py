@@ -73,7 +73,7 @@ def ppr(
     source_or_weights: Any,
     alpha: float = 0.15,
     *,
-    method: PprMethod = "push",
+    method: PprMethod = "power",
     tol: float = 1e-6,
     max_iter: int = 10_000,
     dangling: DanglingPolicy = "personalization",
@@ -86,9 +86,10 @@ def ppr(
 
     Methods:
 
+    * ``"power"`` (default): power iteration pulling along in-edges, on all cores.
     * ``"push"``: forward push (Andersen, Chung & Lang 2006) that turns into ordered sweeps once
-      the active set is large (as PowerPush, Wu et al. 2021); sequential.
-    * ``"power"``: power iteration pulling along in-edges, on all cores.
+      the active set is large (as PowerPush, Wu et al. 2021); sequential, and the faster choice
+      when the answer is local (large ``alpha``, loose ``tol``).
     * ``"montecarlo"`` / ``"montecarlo_endpoint"``: ``walks`` random walks, full-path or end-point
       estimator (unbiased; error shrinks as 1/sqrt(walks)); reproducible from ``seed``.
 

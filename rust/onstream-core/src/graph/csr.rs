@@ -31,6 +31,9 @@ pub struct Graph {
     in_p: Vec<f64>,
     dangling: Vec<u32>,
     is_dangling: Vec<bool>,
+    /// When every node's out-edges are equally likely: that probability per node (0 if dangling),
+    /// so a pull needs no per-edge probabilities.
+    uniform_out: Option<Vec<f64>>,
 }
 
 fn csr(n: usize, from: &[u32], to: &[u32], p: &[f64]) -> (Vec<usize>, Vec<u32>, Vec<f64>) {
@@ -141,6 +144,22 @@ impl Graph {
             .collect();
         let (out_ptr, out_idx, out_p) = csr(n, &from, &to, &p);
         let (in_ptr, in_idx, in_p) = csr(n, &to, &from, &p);
+        let uniform_out = (0..n)
+            .all(|u| {
+                let row = &out_p[out_ptr[u]..out_ptr[u + 1]];
+                row.iter().all(|&v| v == row[0])
+            })
+            .then(|| {
+                (0..n)
+                    .map(|u| {
+                        out_p
+                            .get(out_ptr[u])
+                            .filter(|_| out_ptr[u + 1] > out_ptr[u])
+                            .copied()
+                            .unwrap_or(0.0)
+                    })
+                    .collect()
+            });
         Ok(Self {
             n,
             out_ptr,
@@ -151,6 +170,7 @@ impl Graph {
             in_p,
             dangling,
             is_dangling,
+            uniform_out,
         })
     }
 
@@ -182,6 +202,18 @@ impl Graph {
     pub fn in_edges(&self, v: usize) -> (&[u32], &[f64]) {
         let r = self.in_ptr[v]..self.in_ptr[v + 1];
         (&self.in_idx[r.clone()], &self.in_p[r])
+    }
+
+    /// In-neighbours of `v` (without probabilities).
+    #[inline]
+    pub fn in_neighbours(&self, v: usize) -> &[u32] {
+        &self.in_idx[self.in_ptr[v]..self.in_ptr[v + 1]]
+    }
+
+    /// Each node's out-edge probability when all of a node's out-edges are equally likely (as
+    /// in every unweighted graph), else `None`.
+    pub fn uniform_out(&self) -> Option<&[f64]> {
+        self.uniform_out.as_deref()
     }
 
     /// Out-degree (stored edges) of `u`.

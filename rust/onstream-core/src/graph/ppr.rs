@@ -109,8 +109,22 @@ pub fn power(g: &Graph, p: &[f64], opts: &PprOptions) -> Result<PprOutcome> {
     let uniform = 1.0 / n as f64;
     let mut x = p.to_vec();
     let mut next = vec![0.0; n];
+    // With equally likely out-edges, `y_u = x_u · P_u` once per node and the pull is a plain sum
+    // over in-neighbours: no per-edge probabilities to read.
+    let mut y = vec![0.0; if g.uniform_out().is_some() { n } else { 0 }];
     let (mut iterations, mut bound) = (0, f64::INFINITY);
     while iterations < opts.max_iter {
+        if let Some(pu) = g.uniform_out() {
+            y.par_chunks_mut(CHUNK)
+                .zip(x.par_chunks(CHUNK))
+                .zip(pu.par_chunks(CHUNK))
+                .for_each(|((yc, xc), pc)| {
+                    for ((yv, &xv), &pv) in yc.iter_mut().zip(xc).zip(pc) {
+                        *yv = xv * pv;
+                    }
+                });
+        }
+        let yr = &y;
         let dangling_mass: f64 = match opts.dangling {
             Dangling::SelfLoop => 0.0,
             _ => g.dangling().iter().map(|&d| x[d as usize]).sum(),
@@ -123,8 +137,12 @@ pub fn power(g: &Graph, p: &[f64], opts: &PprOptions) -> Result<PprOutcome> {
                 let mut delta = 0.0;
                 for (k, o) in out.iter_mut().enumerate() {
                     let v = c * CHUNK + k;
-                    let (nb, pr) = g.in_edges(v);
-                    let mut s: f64 = nb.iter().zip(pr).map(|(&u, &w)| xr[u as usize] * w).sum();
+                    let mut s: f64 = if yr.is_empty() {
+                        let (nb, pr) = g.in_edges(v);
+                        nb.iter().zip(pr).map(|(&u, &w)| xr[u as usize] * w).sum()
+                    } else {
+                        g.in_neighbours(v).iter().map(|&u| yr[u as usize]).sum()
+                    };
                     s += match opts.dangling {
                         Dangling::Personalization => dangling_mass * p[v],
                         Dangling::Uniform => dangling_mass * uniform,
