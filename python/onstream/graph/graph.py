@@ -133,6 +133,25 @@ class Graph:
         out: npt.NDArray[np.int64] = self._native.out_degrees()
         return out
 
+    def to_bytes(self) -> bytes:
+        """The graph as a versioned snapshot (node labels are not included)."""
+        out: bytes = self._native.to_bytes()
+        return out
+
+    @classmethod
+    def from_bytes(cls, data: bytes, directed: bool = True) -> Graph:
+        """A graph written by :meth:`to_bytes`."""
+        return cls(_core.Graph.from_bytes(data), directed, None)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore, (self.to_bytes(), self.directed, self.labels))
+
     def __repr__(self) -> str:
         kind = "directed" if self.directed else "undirected"
         return f"Graph({kind}, n_nodes={self.n_nodes}, n_edges={self.n_edges})"
+
+
+def _restore(data: bytes, directed: bool, labels: npt.NDArray[np.int64] | None) -> Graph:
+    g = Graph.from_bytes(data, directed)
+    g.labels = labels
+    return g

@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
-use onstream_core::graph::{self, Dangling, Estimator, Graph, PprOptions};
-use onstream_core::Error;
+use onstream_core::graph::{self, Dangling, Estimator, Graph, PowerWalkIndex, PprOptions};
+use onstream_core::{snapshot, Error};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyBytes, PyDict};
 
 use crate::errors::IntoPyResult;
 use crate::run::detached;
@@ -64,6 +64,107 @@ impl PyGraph {
         let n = self.inner.n_nodes();
         let d: Vec<i64> = (0..n).map(|u| self.inner.out_degree(u) as i64).collect();
         d.into_pyarray(py)
+    }
+
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let g = Arc::clone(&self.inner);
+        let bytes = detached(py, || snapshot::to_bytes(&*g))?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+        let g: Graph = detached(py, || snapshot::from_bytes(data))?;
+        Ok(Self { inner: Arc::new(g) })
+    }
+}
+
+/// A PowerWalk index: fingerprints of every vertex, and the graph queries step on.
+#[pyclass(name = "PowerWalkIndex", module = "onstream._core", frozen)]
+pub struct PyPowerWalkIndex {
+    inner: PowerWalkIndex,
+}
+
+#[pymethods]
+impl PyPowerWalkIndex {
+    #[staticmethod]
+    fn build(
+        py: Python<'_>,
+        graph: &PyGraph,
+        walks: usize,
+        alpha: f64,
+        seed: u64,
+    ) -> PyResult<Self> {
+        let g = Arc::clone(&graph.inner);
+        let inner = detached(py, || PowerWalkIndex::build(g, walks, alpha, seed))?;
+        Ok(Self { inner })
+    }
+
+    #[staticmethod]
+    fn from_parts(py: Python<'_>, graph: &PyGraph, fingerprints: &[u8]) -> PyResult<Self> {
+        let g = Arc::clone(&graph.inner);
+        let inner = detached(py, || {
+            PowerWalkIndex::from_parts(g, snapshot::from_bytes(fingerprints)?)
+        })?;
+        Ok(Self { inner })
+    }
+
+    fn fingerprint_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = detached(py, || snapshot::to_bytes(self.inner.fingerprints()))?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    #[getter]
+    fn nnz(&self) -> usize {
+        self.inner.nnz()
+    }
+
+    #[getter]
+    fn alpha(&self) -> f64 {
+        self.inner.fingerprints().alpha
+    }
+
+    #[getter]
+    fn walks_per_node(&self) -> usize {
+        self.inner.fingerprints().walks
+    }
+
+    /// Top-k rows for every source: flat arrays `source, node, score, rank`.
+    fn query<'py>(
+        &self,
+        py: Python<'py>,
+        sources: PyReadonlyArray1<'py, i64>,
+        k: usize,
+        steps: usize,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let src = sources.as_slice()?;
+        let tops = detached(py, || self.inner.query(src, k, steps))?;
+        let (mut s, mut node, mut score, mut rank) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (&source, top) in src.iter().zip(&tops) {
+            for (r, (&v, &sc)) in top.nodes.iter().zip(&top.scores).enumerate() {
+                s.push(source);
+                node.push(i64::from(v));
+                score.push(sc);
+                rank.push(r as i64 + 1);
+            }
+        }
+        let d = PyDict::new(py);
+        d.set_item("source", s.into_pyarray(py))?;
+        d.set_item("node", node.into_pyarray(py))?;
+        d.set_item("score", score.into_pyarray(py))?;
+        d.set_item("rank", rank.into_pyarray(py))?;
+        Ok(d)
+    }
+
+    fn query_dense<'py>(
+        &self,
+        py: Python<'py>,
+        source: usize,
+        steps: usize,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let v = detached(py, || self.inner.query_dense(source, steps))?;
+        Ok(v.into_pyarray(py))
     }
 }
 
@@ -145,6 +246,7 @@ pub fn graph_ppr<'py>(
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyGraph>()?;
+    m.add_class::<PyPowerWalkIndex>()?;
     m.add_function(wrap_pyfunction!(graph_ppr, m)?)?;
     Ok(())
 }

@@ -6,7 +6,10 @@
 //! self-loops are ordinary edges. A node with `W_u = 0` is dangling: where its walkers go is the
 //! [`Dangling`] policy of each computation, not a property of the graph.
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::{Error, Result};
+use crate::snapshot::Snapshot;
 
 /// Where the mass (or a walker) at a dangling node goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,7 +23,7 @@ pub enum Dangling {
 }
 
 /// A weighted directed graph on nodes `0..n`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Graph {
     n: usize,
     out_ptr: Vec<usize>,
@@ -226,6 +229,37 @@ impl Graph {
     #[inline]
     pub fn is_dangling(&self, u: usize) -> bool {
         self.is_dangling[u]
+    }
+}
+
+impl Snapshot for Graph {
+    const KIND: &'static str = "graph.Graph";
+    const FORMAT_VERSION: u32 = 1;
+
+    fn validate(&self) -> Result<()> {
+        let n = self.n;
+        let ok = |ptr: &[usize], idx: &[u32], p: &[f64]| {
+            ptr.len() == n + 1
+                && ptr.windows(2).all(|w| w[0] <= w[1])
+                && ptr.last() == Some(&idx.len())
+                && idx.len() == p.len()
+                && idx.iter().all(|&v| (v as usize) < n)
+                && p.iter().all(|&w| (0.0..=1.0).contains(&w))
+        };
+        let consistent = n > 0
+            && ok(&self.out_ptr, &self.out_idx, &self.out_p)
+            && ok(&self.in_ptr, &self.in_idx, &self.in_p)
+            && self.is_dangling.len() == n
+            && self
+                .dangling
+                .iter()
+                .all(|&d| (d as usize) < n && self.is_dangling[d as usize])
+            && self.uniform_out.as_ref().is_none_or(|u| u.len() == n);
+        if consistent {
+            Ok(())
+        } else {
+            Err(Error::Snapshot("graph arrays are inconsistent".into()))
+        }
     }
 }
 

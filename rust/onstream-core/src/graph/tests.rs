@@ -147,3 +147,66 @@ fn bad_parameters_are_refused() {
     assert!(power(&g, &[1.0], &ok).is_err());
     assert!(monte_carlo(&g, &p, 0.15, 0, Estimator::EndPoint, Dangling::Uniform, 1).is_err());
 }
+
+#[test]
+fn powerwalk_error_falls_with_the_exact_steps() {
+    use std::sync::Arc;
+    let g = Arc::new(random_graph(200, 1200, 5));
+    let opts = PprOptions {
+        alpha: 0.15,
+        tol: 1e-13,
+        max_iter: 100_000,
+        dangling: Dangling::Personalization,
+    };
+    let index = PowerWalkIndex::build(Arc::clone(&g), 64, 0.15, 3).unwrap();
+    let mut mean = Vec::new();
+    for steps in [0, 3, 8] {
+        let mut total = 0.0;
+        for s in 0..40 {
+            let mut p = vec![0.0; 200];
+            p[s] = 1.0;
+            let want = power(&g, &p, &opts).unwrap().scores;
+            let got = index.query_dense(s, steps).unwrap();
+            total += l1(&got, &want);
+        }
+        mean.push(total / 40.0);
+    }
+    // The fingerprints' error reaches the answer through f_T, whose mass is (1 - alpha)^T.
+    assert!(mean[1] < mean[0] * 0.85f64.powi(3) * 1.5, "{mean:?}");
+    assert!(mean[2] < mean[1] * 0.85f64.powi(5) * 1.5, "{mean:?}");
+    assert!(mean[2] < 0.05, "{mean:?}");
+    // Exact with enough steps: only (1 - alpha)^T of the mass is estimated.
+    let top = index.query(&[7], 10, 60).unwrap();
+    let mut p = vec![0.0; 200];
+    p[7] = 1.0;
+    let want = power(&g, &p, &opts).unwrap().scores;
+    let mut order: Vec<usize> = (0..200).collect();
+    order.sort_by(|&a, &b| want[b].total_cmp(&want[a]).then(a.cmp(&b)));
+    let got: Vec<usize> = top[0].nodes.iter().map(|&v| v as usize).collect();
+    assert_eq!(got, order[..10].to_vec());
+    let again = PowerWalkIndex::build(g, 64, 0.15, 3).unwrap();
+    assert_eq!(
+        again.query(&[7, 9], 10, 3).unwrap(),
+        index.query(&[7, 9], 10, 3).unwrap()
+    );
+}
+
+#[test]
+fn graph_and_fingerprints_round_trip_through_snapshots() {
+    use crate::snapshot;
+    use std::sync::Arc;
+    let g = random_graph(50, 200, 6);
+    let bytes = snapshot::to_bytes(&g).unwrap();
+    let back: Graph = snapshot::from_bytes(&bytes).unwrap();
+    assert_eq!(back.n_edges(), g.n_edges());
+    let index = PowerWalkIndex::build(Arc::new(g), 8, 0.2, 1).unwrap();
+    let fp = snapshot::to_bytes(index.fingerprints()).unwrap();
+    let restored =
+        PowerWalkIndex::from_parts(Arc::new(back), snapshot::from_bytes(&fp).unwrap()).unwrap();
+    assert_eq!(
+        restored.query(&[3], 5, 2).unwrap(),
+        index.query(&[3], 5, 2).unwrap()
+    );
+    let small = random_graph(10, 20, 7);
+    assert!(PowerWalkIndex::from_parts(Arc::new(small), index.fingerprints().clone()).is_err());
+}
