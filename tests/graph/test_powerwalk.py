@@ -81,3 +81,15 @@ def test_bad_input(graph: Graph, index: PowerWalkIndex) -> None:
         PowerWalkIndex.build(graph, walks_per_node=0)
     with pytest.raises(InvalidParameterError):
         PowerWalkIndex.build(graph, alpha=1.5)
+
+
+def test_pruned_queries_stay_close_to_exact(graph: Graph, index: PowerWalkIndex) -> None:
+    # Stopping small flows early into their fingerprints keeps the estimate unbiased: the error
+    # against exact PPR grows only by the fingerprints' noise on the pruned mass.
+    exact = ppr(graph, 160, tol=1e-12)
+    full = np.abs(index.query_vector(160, steps=10) - exact).sum()
+    pruned = np.abs(index.query_vector(160, steps=10, prune=1e-3) - exact).sum()
+    assert pruned < 0.1
+    assert pruned < 3 * full + 0.02
+    with pytest.raises(InvalidParameterError, match="prune"):
+        index.query([1], prune=2.0)

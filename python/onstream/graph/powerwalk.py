@@ -24,6 +24,13 @@ def _count(value: Any, name: str, minimum: int) -> int:
     return int(value)
 
 
+def _prune(value: float) -> float:
+    v = float(value)
+    if not 0 <= v < 1:
+        raise InvalidParameterError(f"invalid prune: got {value!r}, expected a value in [0, 1)")
+    return v
+
+
 class PowerWalkIndex:
     """Monte Carlo fingerprints of every vertex, for fast approximate personalized PageRank.
 
@@ -72,16 +79,22 @@ class PowerWalkIndex:
         """Stored fingerprint entries (about ``n * walks_per_node / alpha`` at most)."""
         return int(self._native.nnz)
 
-    def query(self, sources: Any, k: int = 100, steps: int = 6) -> pl.DataFrame:
+    def query(
+        self, sources: Any, k: int = 100, steps: int = 10, prune: float = 1e-4
+    ) -> pl.DataFrame:
         """Top-``k`` PPR of each source: a polars DataFrame with ``source``, ``node``, ``score``,
         ``rank`` (1 = highest; ties broken by node number), node ids as in ``graph.labels`` when
-        the graph was relabelled."""
+        the graph was relabelled.
+
+        Flow below ``prune`` stops before ``steps`` and takes its fingerprint at once (the
+        decomposition holds for any stopping rule, so the estimate stays unbiased; PowerWalk's
+        released query drops such flow instead). ``prune=0`` runs every step."""
         k = _count(k, "k", 1)
         steps = _count(steps, "steps", 0)
         if isinstance(sources, (int, np.integer)) and not isinstance(sources, bool):
             sources = [int(sources)]
         src = int_array(sources, "sources").astype(np.int64, copy=False)
-        out = self._native.query(src, k, steps)
+        out = self._native.query(src, k, steps, _prune(prune))
         labels = self.graph.labels
         node, source = out["node"], out["source"]
         if labels is not None:
@@ -90,16 +103,17 @@ class PowerWalkIndex:
             {"source": source, "node": node, "score": out["score"], "rank": out["rank"]}
         )
 
-    def query_vector(self, source: int, steps: int = 6) -> npt.NDArray[np.float64]:
-        """The whole estimated PPR vector of one source."""
+    def query_vector(
+        self, source: int, steps: int = 10, prune: float = 0.0
+    ) -> npt.NDArray[np.float64]:
+        """The whole estimated PPR vector of one source (``prune`` as in :meth:`query`)."""
         n = self.graph.n_nodes
         if isinstance(source, bool) or not isinstance(source, (int, np.integer)):
             raise InvalidParameterError(f"invalid source: got {source!r}, expected a node id")
         if not 0 <= int(source) < n:
             raise OutOfRangeError(f"source {source} is not a node: expected an id in [0, {n})")
-        out: npt.NDArray[np.float64] = self._native.query_dense(
-            int(source), _count(steps, "steps", 0)
-        )
+        steps = _count(steps, "steps", 0)
+        out: npt.NDArray[np.float64] = self._native.query_dense(int(source), steps, _prune(prune))
         return out
 
     def to_bytes(self) -> bytes:

@@ -136,9 +136,10 @@ impl PyPowerWalkIndex {
         sources: PyReadonlyArray1<'py, i64>,
         k: usize,
         steps: usize,
+        prune: f64,
     ) -> PyResult<Bound<'py, PyDict>> {
         let src = sources.as_slice()?;
-        let tops = detached(py, || self.inner.query(src, k, steps))?;
+        let tops = detached(py, || self.inner.query(src, k, steps, prune))?;
         let (mut s, mut node, mut score, mut rank) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (&source, top) in src.iter().zip(&tops) {
@@ -162,8 +163,9 @@ impl PyPowerWalkIndex {
         py: Python<'py>,
         source: usize,
         steps: usize,
+        prune: f64,
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let v = detached(py, || self.inner.query_dense(source, steps))?;
+        let v = detached(py, || self.inner.query_dense(source, steps, prune))?;
         Ok(v.into_pyarray(py))
     }
 }

@@ -107,6 +107,13 @@ impl Scratch {
     }
 }
 
+fn check_prune(prune: f64) -> Result<()> {
+    if !(0.0..1.0).contains(&prune) {
+        return Err(Error::invalid("prune", prune, "a flow threshold in [0, 1)"));
+    }
+    Ok(())
+}
+
 /// One walk from `start` that stops with probability α per step and dies at a dangling node;
 /// counts every visit.
 fn fingerprint_walks(g: &Graph, v: usize, alpha: f64, walks: usize, seed: u64, acc: &mut Scratch) {
@@ -215,10 +222,12 @@ impl PowerWalkIndex {
 
     /// The estimated PPR vector of `source` after `steps` exact steps (dangling mass back to the
     /// source), as a sparse vector on `out`.
+    #[allow(clippy::too_many_arguments)]
     fn estimate(
         &self,
         source: usize,
         steps: usize,
+        prune: f64,
         f: &mut Scratch,
         next: &mut Scratch,
         out: &mut Scratch,
@@ -230,6 +239,12 @@ impl PowerWalkIndex {
             for k in 0..f.touched.len() {
                 let u = f.touched[k];
                 let mass = f.val[u as usize];
+                if mass < prune {
+                    // The decomposition may stop anywhere: a small flow takes its fingerprint now
+                    // instead of spreading over the neighbours (the answer stays unbiased).
+                    self.combine(u as usize, mass, out);
+                    continue;
+                }
                 out.add(u, alpha * mass);
                 if g.is_dangling(u as usize) {
                     continue; // the stopped walk: its mass returns at the normalization
@@ -245,11 +260,7 @@ impl PowerWalkIndex {
         }
         for k in 0..f.touched.len() {
             let u = f.touched[k] as usize;
-            let mass = f.val[u];
-            let r = self.fp.indptr[u]..self.fp.indptr[u + 1];
-            for (&v, &s) in self.fp.nodes[r.clone()].iter().zip(&self.fp.scores[r]) {
-                out.add(v, mass * f64::from(s));
-            }
+            self.combine(u, f.val[u], out);
         }
         f.clear();
         let total: f64 = out.touched.iter().map(|&v| out.val[v as usize]).sum();
@@ -260,8 +271,19 @@ impl PowerWalkIndex {
         }
     }
 
-    /// Top-`k` PPR of each source after `steps` exact steps, the sources in parallel.
-    pub fn query(&self, sources: &[i64], k: usize, steps: usize) -> Result<Vec<TopK>> {
+    /// Adds `mass × π̂_u` to `out`.
+    #[inline]
+    fn combine(&self, u: usize, mass: f64, out: &mut Scratch) {
+        let r = self.fp.indptr[u]..self.fp.indptr[u + 1];
+        for (&v, &s) in self.fp.nodes[r.clone()].iter().zip(&self.fp.scores[r]) {
+            out.add(v, mass * f64::from(s));
+        }
+    }
+
+    /// Top-`k` PPR of each source after (at most) `steps` exact steps, the sources in parallel;
+    /// flow below `prune` stops early and takes its fingerprint.
+    pub fn query(&self, sources: &[i64], k: usize, steps: usize, prune: f64) -> Result<Vec<TopK>> {
+        check_prune(prune)?;
         let n = self.graph.n_nodes();
         if k == 0 {
             return Err(Error::invalid("k", 0, "at least 1"));
@@ -279,7 +301,7 @@ impl PowerWalkIndex {
             .map_init(
                 || (Scratch::new(n), Scratch::new(n), Scratch::new(n)),
                 |(f, next, out), &s| {
-                    self.estimate(s as usize, steps, f, next, out);
+                    self.estimate(s as usize, steps, prune, f, next, out);
                     let mut cand: Vec<(u32, f64)> = out
                         .touched
                         .iter()
@@ -303,7 +325,8 @@ impl PowerWalkIndex {
     }
 
     /// The full estimated PPR vector of one source (dense), for checking against exact PPR.
-    pub fn query_dense(&self, source: usize, steps: usize) -> Result<Vec<f64>> {
+    pub fn query_dense(&self, source: usize, steps: usize, prune: f64) -> Result<Vec<f64>> {
+        check_prune(prune)?;
         let n = self.graph.n_nodes();
         if source >= n {
             return Err(Error::OutOfRange {
@@ -314,7 +337,7 @@ impl PowerWalkIndex {
             });
         }
         let (mut f, mut next, mut out) = (Scratch::new(n), Scratch::new(n), Scratch::new(n));
-        self.estimate(source, steps, &mut f, &mut next, &mut out);
+        self.estimate(source, steps, prune, &mut f, &mut next, &mut out);
         Ok(out.val)
     }
 }

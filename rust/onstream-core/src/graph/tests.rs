@@ -166,7 +166,7 @@ fn powerwalk_error_falls_with_the_exact_steps() {
             let mut p = vec![0.0; 200];
             p[s] = 1.0;
             let want = power(&g, &p, &opts).unwrap().scores;
-            let got = index.query_dense(s, steps).unwrap();
+            let got = index.query_dense(s, steps, 0.0).unwrap();
             total += l1(&got, &want);
         }
         mean.push(total / 40.0);
@@ -176,7 +176,7 @@ fn powerwalk_error_falls_with_the_exact_steps() {
     assert!(mean[2] < mean[1] * 0.85f64.powi(5) * 1.5, "{mean:?}");
     assert!(mean[2] < 0.05, "{mean:?}");
     // Exact with enough steps: only (1 - alpha)^T of the mass is estimated.
-    let top = index.query(&[7], 10, 60).unwrap();
+    let top = index.query(&[7], 10, 60, 0.0).unwrap();
     let mut p = vec![0.0; 200];
     p[7] = 1.0;
     let want = power(&g, &p, &opts).unwrap().scores;
@@ -186,8 +186,8 @@ fn powerwalk_error_falls_with_the_exact_steps() {
     assert_eq!(got, order[..10].to_vec());
     let again = PowerWalkIndex::build(g, 64, 0.15, 3).unwrap();
     assert_eq!(
-        again.query(&[7, 9], 10, 3).unwrap(),
-        index.query(&[7, 9], 10, 3).unwrap()
+        again.query(&[7, 9], 10, 3, 1e-3).unwrap(),
+        index.query(&[7, 9], 10, 3, 1e-3).unwrap()
     );
 }
 
@@ -204,8 +204,8 @@ fn graph_and_fingerprints_round_trip_through_snapshots() {
     let restored =
         PowerWalkIndex::from_parts(Arc::new(back), snapshot::from_bytes(&fp).unwrap()).unwrap();
     assert_eq!(
-        restored.query(&[3], 5, 2).unwrap(),
-        index.query(&[3], 5, 2).unwrap()
+        restored.query(&[3], 5, 2, 0.0).unwrap(),
+        index.query(&[3], 5, 2, 0.0).unwrap()
     );
     let small = random_graph(10, 20, 7);
     assert!(PowerWalkIndex::from_parts(Arc::new(small), index.fingerprints().clone()).is_err());
