@@ -18,6 +18,8 @@ __all__ = [
     "_rng_u64",
     "build_info",
     "graph_ppr",
+    "graph_srrw_averages",
+    "graph_srrw_walk",
     "kernel_names",
     "kernel_source",
     "logsumexp",
@@ -251,3 +253,23 @@ def graph_ppr(
     walks: int,
     seed: int,
 ) -> dict[str, Any]: ...
+def graph_srrw_walk(
+    graph: Graph,
+    alpha: float,
+    target_name: str,
+    weights: npt.NDArray[np.float64] | None,
+    steps: int,
+    start: int,
+    seed: int,
+) -> npt.NDArray[np.int64]: ...
+def graph_srrw_averages(
+    graph: Graph,
+    values: npt.NDArray[np.float64],
+    alpha: float,
+    target_name: str,
+    weights: npt.NDArray[np.float64] | None,
+    start: int,
+    steps: int,
+    runs: int,
+    seed: int,
+) -> npt.NDArray[np.float64]: ...

@@ -4,11 +4,13 @@
 * :func:`ppr`, :func:`ppr_top_k`: personalized PageRank by forward push, power iteration or
   random walks, with an L1 tolerance that is a guarantee and documented dangling-node semantics.
 * :class:`PowerWalkIndex`: PowerWalk fingerprints and batched top-k queries.
+* :func:`srrw_walk`, :func:`srrw_average`: self-repellent random walks sampling a target measure.
 """
 
 from onstream.graph.graph import Graph
 from onstream.graph.powerwalk import PowerWalkIndex
 from onstream.graph.ppr import DanglingPolicy, PprMethod, personalization, ppr, ppr_top_k
+from onstream.graph.srrw import srrw_average, srrw_walk
 
 __all__ = [
     "DanglingPolicy",
@@ -18,4 +20,6 @@ __all__ = [
     "personalization",
     "ppr",
     "ppr_top_k",
+    "srrw_average",
+    "srrw_walk",
 ]

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
-use onstream_core::graph::{self, Dangling, Estimator, Graph, PowerWalkIndex, PprOptions};
+use onstream_core::graph::{
+    self, Dangling, Estimator, Graph, PowerWalkIndex, PprOptions, Srrw, Target,
+};
 use onstream_core::{snapshot, Error};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
@@ -246,7 +248,69 @@ pub fn graph_ppr<'py>(
     Ok(d)
 }
 
+fn target(name: &str, weights: Option<PyReadonlyArray1<'_, f64>>) -> PyResult<Target> {
+    match (name, weights) {
+        ("uniform", None) => Ok(Target::Uniform),
+        ("degree", None) => Ok(Target::Degree),
+        ("weights", Some(w)) => Ok(Target::Weights(w.as_slice()?.to_vec())),
+        (other, _) => Err(Error::invalid(
+            "target",
+            format!("{other:?}"),
+            "\"uniform\", \"degree\" or an array of weights",
+        ))
+        .py(),
+    }
+}
+
+/// A self-repellent random walk's trajectory (the start included).
+#[pyfunction]
+#[pyo3(signature = (graph, alpha, target_name, weights, steps, start, seed))]
+#[allow(clippy::too_many_arguments)]
+pub fn graph_srrw_walk<'py>(
+    py: Python<'py>,
+    graph: &PyGraph,
+    alpha: f64,
+    target_name: &str,
+    weights: Option<PyReadonlyArray1<'py, f64>>,
+    steps: usize,
+    start: usize,
+    seed: u64,
+) -> PyResult<Bound<'py, PyArray1<i64>>> {
+    let g = Arc::clone(&graph.inner);
+    let t = target(target_name, weights)?;
+    let path = detached(py, || Srrw::new(&g, alpha, t)?.walk(start, steps, seed, 0))?;
+    let path: Vec<i64> = path.into_iter().map(i64::from).collect();
+    Ok(path.into_pyarray(py))
+}
+
+/// `runs` independent walkers' averages of `values` along their trajectories.
+#[pyfunction]
+#[pyo3(signature = (graph, values, alpha, target_name, weights, start, steps, runs, seed))]
+#[allow(clippy::too_many_arguments)]
+pub fn graph_srrw_averages<'py>(
+    py: Python<'py>,
+    graph: &PyGraph,
+    values: PyReadonlyArray1<'py, f64>,
+    alpha: f64,
+    target_name: &str,
+    weights: Option<PyReadonlyArray1<'py, f64>>,
+    start: usize,
+    steps: usize,
+    runs: usize,
+    seed: u64,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let g = Arc::clone(&graph.inner);
+    let t = target(target_name, weights)?;
+    let vals = values.as_slice()?;
+    let out = detached(py, || {
+        Srrw::new(&g, alpha, t)?.averages(vals, start, steps, runs, seed)
+    })?;
+    Ok(out.into_pyarray(py))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(graph_srrw_walk, m)?)?;
+    m.add_function(wrap_pyfunction!(graph_srrw_averages, m)?)?;
     m.add_class::<PyGraph>()?;
     m.add_class::<PyPowerWalkIndex>()?;
     m.add_function(wrap_pyfunction!(graph_ppr, m)?)?;

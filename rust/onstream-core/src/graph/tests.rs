@@ -210,3 +210,61 @@ fn graph_and_fingerprints_round_trip_through_snapshots() {
     let small = random_graph(10, 20, 7);
     assert!(PowerWalkIndex::from_parts(Arc::new(small), index.fingerprints().clone()).is_err());
 }
+
+fn ring_with_chords(n: usize) -> Graph {
+    let (mut src, mut dst) = (Vec::new(), Vec::new());
+    for i in 0..n as i64 {
+        src.push(i);
+        dst.push((i + 1) % n as i64);
+        if i % 3 == 0 {
+            src.push(i);
+            dst.push((i * 7 + 5) % n as i64);
+        }
+    }
+    Graph::from_edges(&src, &dst, Some(n), false, None).unwrap()
+}
+
+#[test]
+fn srrw_visits_converge_to_the_target() {
+    let g = ring_with_chords(30);
+    for (target, alpha) in [
+        (Target::Uniform, 0.0),
+        (Target::Uniform, 3.0),
+        (Target::Degree, 3.0),
+    ] {
+        let mu: Vec<f64> = match &target {
+            Target::Degree => (0..30).map(|u| g.out_degree(u) as f64).collect(),
+            _ => vec![1.0; 30],
+        };
+        let total: f64 = mu.iter().sum();
+        let walker = Srrw::new(&g, alpha, target).unwrap();
+        let path = walker.walk(0, 300_000, 4, 0).unwrap();
+        let mut visits = vec![0.0; 30];
+        for &v in &path {
+            visits[v as usize] += 1.0 / path.len() as f64;
+        }
+        let tv: f64 = visits
+            .iter()
+            .zip(&mu)
+            .map(|(x, m)| (x - m / total).abs())
+            .sum::<f64>()
+            / 2.0;
+        assert!(tv < 0.02, "alpha {alpha}: TV {tv}");
+    }
+}
+
+#[test]
+fn srrw_variance_falls_with_alpha() {
+    // Doshi et al. (2023): the asymptotic covariance decreases in alpha.
+    let g = ring_with_chords(40);
+    let values: Vec<f64> = (0..40).map(|u| f64::from(u % 5 == 0)).collect();
+    let var = |alpha: f64| {
+        let w = Srrw::new(&g, alpha, Target::Uniform).unwrap();
+        let est = w.averages(&values, 0, 4000, 300, 7).unwrap();
+        let mean = est.iter().sum::<f64>() / est.len() as f64;
+        assert!((mean - 0.2).abs() < 0.01, "alpha {alpha}: mean {mean}");
+        est.iter().map(|e| (e - mean).powi(2)).sum::<f64>() / (est.len() - 1) as f64
+    };
+    let (v0, v5) = (var(0.0), var(5.0));
+    assert!(v5 < 0.5 * v0, "var alpha=0 {v0}, alpha=5 {v5}");
+}

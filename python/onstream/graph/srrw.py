@@ -1,0 +1,103 @@
+"""Self-repellent random walks (Doshi, Hu & Eun, ICML 2023; the walker of Hu, Doshi & Eun, ICLR
+2024): sampling a target measure on a graph with lower variance than the base random walk."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from onstream import _core
+from onstream._convert import float_array
+from onstream._random import normalize_seed
+from onstream.exceptions import InvalidParameterError, OutOfRangeError
+from onstream.graph.graph import Graph
+
+__all__ = ["srrw_average", "srrw_walk"]
+
+
+def _args(graph: Graph, alpha: float, target: Any, start: int) -> tuple[str, Any, int]:
+    if graph.directed:
+        raise InvalidParameterError(
+            "self-repellent walks need an undirected graph (a reversible base chain): "
+            "build it with directed=False"
+        )
+    if not (math.isfinite(float(alpha)) and float(alpha) >= 0):
+        raise InvalidParameterError(f"invalid alpha: got {alpha!r}, expected a finite value >= 0")
+    if isinstance(start, bool) or not isinstance(start, (int, np.integer)):
+        raise InvalidParameterError(f"invalid start: got {start!r}, expected a node id")
+    if not 0 <= int(start) < graph.n_nodes:
+        raise OutOfRangeError(
+            f"start {start} is not a node: expected an id in [0, {graph.n_nodes})"
+        )
+    if isinstance(target, str):
+        if target not in ("uniform", "degree"):
+            raise InvalidParameterError(
+                f"invalid target: got {target!r}, expected 'uniform', 'degree' or weights"
+            )
+        return target, None, int(start)
+    w = float_array(target, "target").astype(np.float64, copy=False)
+    return "weights", w, int(start)
+
+
+def _seed(seed: Any) -> int:
+    s = normalize_seed(seed)
+    if s is None:
+        import secrets
+
+        return secrets.randbits(64)
+    return s
+
+
+def srrw_walk(
+    graph: Graph,
+    steps: int,
+    alpha: float = 5.0,
+    target: Any = "uniform",
+    *,
+    start: int = 0,
+    seed: Any = 0,
+) -> npt.NDArray[np.int64]:
+    """The trajectory (``steps + 1`` nodes, the start first) of a self-repellent random walk.
+
+    The next node is drawn with probability ``P_ij * (x_j / mu_j) ** -alpha`` (normalized), where
+    ``x`` is the walk's own visit measure, ``mu`` the ``target`` (``"uniform"``, ``"degree"`` or
+    positive weights per node) and ``P`` a base chain with stationary law ``mu`` (the simple random
+    walk for ``"degree"``, Metropolis–Hastings otherwise). ``alpha = 0`` is the base chain; larger
+    ``alpha`` repels the walk from over-visited nodes, and the visit measure still converges to
+    ``mu`` with smaller variance. The graph must be undirected with no isolated nodes.
+    """
+    name, weights, s0 = _args(graph, alpha, target, start)
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise InvalidParameterError(f"invalid steps: got {steps!r}, expected an int >= 0")
+    out: npt.NDArray[np.int64] = _core.graph_srrw_walk(
+        graph._native, float(alpha), name, weights, int(steps), s0, _seed(seed)
+    )
+    return out
+
+
+def srrw_average(
+    graph: Graph,
+    values: Any,
+    steps: int,
+    alpha: float = 5.0,
+    target: Any = "uniform",
+    *,
+    runs: int = 1,
+    start: int = 0,
+    seed: Any = 0,
+) -> npt.NDArray[np.float64]:
+    """Estimates of the ``target``-weighted average of ``values`` (one per node): the average of
+    ``values`` along ``runs`` independent self-repellent walks of ``steps`` steps (walkers in
+    parallel, reproducible from ``seed``). Returns one estimate per run."""
+    name, weights, s0 = _args(graph, alpha, target, start)
+    vals = float_array(values, "values").astype(np.float64, copy=False)
+    for v, label, low in ((steps, "steps", 0), (runs, "runs", 1)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
+            raise InvalidParameterError(f"invalid {label}: got {v!r}, expected an int >= {low}")
+    out: npt.NDArray[np.float64] = _core.graph_srrw_averages(
+        graph._native, vals, float(alpha), name, weights, s0, int(steps), int(runs), _seed(seed)
+    )
+    return out

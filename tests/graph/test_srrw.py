@@ -1,0 +1,61 @@
+"""Self-repellent random walks on the undirected email graph: the visit measure converges to the
+target and the variance of graph averages falls with alpha (Doshi et al., ICML 2023)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from onstream.datasets import email_eu_core
+from onstream.exceptions import InvalidParameterError, OutOfRangeError
+from onstream.graph import Graph, srrw_average, srrw_walk
+
+
+@pytest.fixture(scope="module")
+def graph() -> Graph:
+    return Graph.from_polars(email_eu_core(), directed=False)
+
+
+@pytest.mark.parametrize("target", ["uniform", "degree"])
+def test_visit_measure_converges_to_the_target(graph: Graph, target: str) -> None:
+    path = srrw_walk(graph, 400_000, alpha=5.0, target=target, seed=1)
+    assert path.size == 400_001
+    visits = np.bincount(path, minlength=graph.n_nodes) / path.size
+    deg = graph.out_degrees().astype(float)
+    mu = deg / deg.sum() if target == "degree" else np.full(graph.n_nodes, 1 / graph.n_nodes)
+    assert 0.5 * np.abs(visits - mu).sum() < 0.05
+
+
+def test_custom_target_weights(graph: Graph) -> None:
+    w = np.ones(graph.n_nodes)
+    w[:100] = 5.0
+    path = srrw_walk(graph, 300_000, alpha=3.0, target=w, seed=2)
+    share = np.isin(path, np.arange(100)).mean()
+    assert share == pytest.approx(500 / (500 + graph.n_nodes - 100), abs=0.03)
+
+
+def test_variance_of_averages_falls_with_alpha(graph: Graph) -> None:
+    values = (np.arange(graph.n_nodes) % 7 == 0).astype(float)
+    truth = values.mean()
+    est = {a: srrw_average(graph, values, 5000, alpha=a, runs=120, seed=3) for a in (0.0, 5.0)}
+    for a, e in est.items():
+        assert abs(e.mean() - truth) < 0.02, a
+    assert est[5.0].var() < 0.6 * est[0.0].var()
+    again = srrw_average(graph, values, 5000, alpha=5.0, runs=120, seed=3)
+    assert np.array_equal(again, est[5.0])
+
+
+def test_bad_input(graph: Graph) -> None:
+    directed = Graph.from_polars(email_eu_core())
+    with pytest.raises(InvalidParameterError, match="undirected"):
+        srrw_walk(directed, 10)
+    with pytest.raises(InvalidParameterError, match="alpha"):
+        srrw_walk(graph, 10, alpha=-1.0)
+    with pytest.raises(OutOfRangeError):
+        srrw_walk(graph, 10, start=5000)
+    with pytest.raises(InvalidParameterError, match="target"):
+        srrw_walk(graph, 10, target="pagerank")
+    with pytest.raises(OutOfRangeError, match="target"):
+        srrw_walk(graph, 10, target=np.zeros(graph.n_nodes))
+    with pytest.raises(InvalidParameterError, match="isolated"):
+        srrw_walk(Graph.from_edges([0], [1], n_nodes=3, directed=False), 10)
