@@ -93,3 +93,13 @@ def test_pruned_queries_stay_close_to_exact(graph: Graph, index: PowerWalkIndex)
     assert pruned < 3 * full + 0.02
     with pytest.raises(InvalidParameterError, match="prune"):
         index.query([1], prune=2.0)
+
+
+def test_partitioned_build_is_independent_of_the_partitioning(graph: Graph) -> None:
+    one = PowerWalkIndex.build(graph, walks_per_node=8, seed=2, partitions=1)
+    five = PowerWalkIndex.build(graph, walks_per_node=8, seed=2, partitions=5)
+    assert one.to_bytes() == five.to_bytes()
+    exact = ppr(graph, 160, tol=1e-12)
+    assert np.abs(five.query_vector(160, steps=10) - exact).sum() < 0.1
+    with pytest.raises(InvalidParameterError, match="n_parts"):
+        PowerWalkIndex.build(graph, partitions=10**6)

@@ -51,10 +51,21 @@ class PowerWalkIndex:
 
     @classmethod
     def build(
-        cls, graph: Graph, walks_per_node: int = 16, alpha: float = 0.15, seed: Any = 0
+        cls,
+        graph: Graph,
+        walks_per_node: int = 16,
+        alpha: float = 0.15,
+        seed: Any = 0,
+        partitions: int | None = None,
     ) -> PowerWalkIndex:
         """Run ``walks_per_node`` walks from every vertex (in parallel, reproducible from
-        ``seed``)."""
+        ``seed``).
+
+        ``partitions=k`` builds through the engine-agnostic superstep driver instead: the graph is
+        cut into ``k`` node blocks and walkers move between them as messages, as a distributed
+        driver would run it (``rust/onstream-core/src/graph/partition.rs``). Its fingerprints are
+        the same for every ``k`` (each walker's randomness is positioned by source, walk and step),
+        though not the same draws as the default build."""
         walks = _count(walks_per_node, "walks_per_node", 1)
         s = normalize_seed(seed)
         if s is None:
@@ -62,7 +73,8 @@ class PowerWalkIndex:
         a = float(alpha)
         if not 0 < a < 1:
             raise InvalidParameterError(f"invalid alpha: got {alpha!r}, expected a value in (0, 1)")
-        return cls(_core.PowerWalkIndex.build(graph._native, walks, a, s), graph)
+        parts = None if partitions is None else _count(partitions, "partitions", 1)
+        return cls(_core.PowerWalkIndex.build(graph._native, walks, a, s, parts), graph)
 
     @property
     def alpha(self) -> float:

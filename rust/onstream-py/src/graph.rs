@@ -90,15 +90,20 @@ pub struct PyPowerWalkIndex {
 #[pymethods]
 impl PyPowerWalkIndex {
     #[staticmethod]
+    #[pyo3(signature = (graph, walks, alpha, seed, partitions = None))]
     fn build(
         py: Python<'_>,
         graph: &PyGraph,
         walks: usize,
         alpha: f64,
         seed: u64,
+        partitions: Option<usize>,
     ) -> PyResult<Self> {
         let g = Arc::clone(&graph.inner);
-        let inner = detached(py, || PowerWalkIndex::build(g, walks, alpha, seed))?;
+        let inner = detached(py, || match partitions {
+            None => PowerWalkIndex::build(g, walks, alpha, seed),
+            Some(k) => graph::partition::build_index(g, k, walks, alpha, seed),
+        })?;
         Ok(Self { inner })
     }
 

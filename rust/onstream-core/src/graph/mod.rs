@@ -2,6 +2,7 @@
 //! and with PowerWalk's fingerprint index; self-repellent random walks for sampling.
 
 pub mod csr;
+pub mod partition;
 pub mod powerwalk;
 pub mod ppr;
 pub mod srrw;

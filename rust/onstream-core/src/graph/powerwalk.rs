@@ -38,6 +38,34 @@ pub struct Fingerprints {
     scores: Vec<f32>,
 }
 
+impl Fingerprints {
+    /// Fingerprints from one `(nodes, scores)` row per vertex (nodes ascending).
+    pub fn from_rows(alpha: f64, walks: usize, seed: u64, rows: Vec<(Vec<u32>, Vec<f32>)>) -> Self {
+        let mut indptr = Vec::with_capacity(rows.len() + 1);
+        indptr.push(0);
+        let (mut nodes, mut scores) = (Vec::new(), Vec::new());
+        for (ns, ss) in rows {
+            nodes.extend(ns);
+            scores.extend(ss);
+            indptr.push(nodes.len());
+        }
+        Self {
+            alpha,
+            walks,
+            seed,
+            indptr,
+            nodes,
+            scores,
+        }
+    }
+
+    /// The fingerprint of vertex `u`.
+    pub fn row(&self, u: usize) -> (&[u32], &[f32]) {
+        let r = self.indptr[u]..self.indptr[u + 1];
+        (&self.nodes[r.clone()], &self.scores[r])
+    }
+}
+
 impl Snapshot for Fingerprints {
     const KIND: &'static str = "graph.PowerWalkFingerprints";
     const FORMAT_VERSION: u32 = 1;
@@ -174,25 +202,9 @@ impl PowerWalkIndex {
                 },
             )
             .collect();
-        let mut indptr = Vec::with_capacity(n + 1);
-        indptr.push(0);
-        let total: usize = rows.iter().map(|r| r.0.len()).sum();
-        let (mut nodes, mut scores) = (Vec::with_capacity(total), Vec::with_capacity(total));
-        for (ns, ss) in rows {
-            nodes.extend(ns);
-            scores.extend(ss);
-            indptr.push(nodes.len());
-        }
         Ok(Self {
             graph,
-            fp: Fingerprints {
-                alpha,
-                walks,
-                seed,
-                indptr,
-                nodes,
-                scores,
-            },
+            fp: Fingerprints::from_rows(alpha, walks, seed, rows),
         })
     }
 

@@ -268,3 +268,55 @@ fn srrw_variance_falls_with_alpha() {
     let (v0, v5) = (var(0.0), var(5.0));
     assert!(v5 < 0.5 * v0, "var alpha=0 {v0}, alpha=5 {v5}");
 }
+
+#[test]
+fn partitioned_queries_match_the_single_machine_index() {
+    use std::sync::Arc;
+    let g = Arc::new(random_graph(120, 600, 8));
+    let index = PowerWalkIndex::build(Arc::clone(&g), 16, 0.15, 4).unwrap();
+    let sources = [0u32, 5, 77, 119];
+    for n_parts in [1, 3, 7] {
+        let parts = partition::partition(&g, n_parts, Some(index.fingerprints())).unwrap();
+        for (steps, prune) in [(0, 0.0), (3, 0.0), (5, 1e-3)] {
+            let got = partition::query(&parts, &sources, 0.15, steps, prune);
+            for (&s, row) in sources.iter().zip(&got) {
+                let want = index.query_dense(s as usize, steps, prune).unwrap();
+                let mut dense = vec![0.0; 120];
+                for &(v, x) in row {
+                    dense[v as usize] = x;
+                }
+                assert!(
+                    l1(&dense, &want) < 1e-12,
+                    "parts {n_parts} steps {steps} source {s}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn partitioned_build_is_the_same_for_any_partitioning_and_estimates_ppr() {
+    use std::sync::Arc;
+    let g = Arc::new(random_graph(150, 900, 9));
+    let one = partition::build_index(Arc::clone(&g), 1, 32, 0.15, 6).unwrap();
+    let four = partition::build_index(Arc::clone(&g), 4, 32, 0.15, 6).unwrap();
+    for u in 0..150 {
+        assert_eq!(one.fingerprints().row(u), four.fingerprints().row(u));
+    }
+    let opts = PprOptions {
+        alpha: 0.15,
+        tol: 1e-12,
+        max_iter: 100_000,
+        dangling: Dangling::Personalization,
+    };
+    let mut total = 0.0;
+    for s in 0..30 {
+        let mut p = vec![0.0; 150];
+        p[s] = 1.0;
+        let want = power(&g, &p, &opts).unwrap().scores;
+        total += l1(&four.query_dense(s, 8, 0.0).unwrap(), &want);
+    }
+    assert!(total / 30.0 < 0.05, "mean L1 {}", total / 30.0);
+    assert!(partition::partition(&g, 0, None).is_err());
+    assert!(partition::build_index(g, 2, 0, 0.15, 1).is_err());
+}
