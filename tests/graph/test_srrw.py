@@ -8,7 +8,7 @@ import pytest
 
 from onstream.datasets import email_eu_core
 from onstream.exceptions import InvalidParameterError, OutOfRangeError
-from onstream.graph import Graph, srrw_average, srrw_walk
+from onstream.graph import Graph, sa_srrw_least_squares, srrw_average, srrw_walk
 
 
 @pytest.fixture(scope="module")
@@ -59,3 +59,21 @@ def test_bad_input(graph: Graph) -> None:
         srrw_walk(graph, 10, target=np.zeros(graph.n_nodes))
     with pytest.raises(InvalidParameterError, match="isolated"):
         srrw_walk(Graph.from_edges([0], [1], n_nodes=3, directed=False), 10)
+
+
+def test_sa_srrw_least_squares_converges_with_less_error_for_larger_alpha(graph: Graph) -> None:
+    # Hu, Doshi & Eun (ICLR 2024): SGD driven by the SRRW has an asymptotic covariance that falls
+    # with alpha (theta on the slower timescale: beta_exponent > gamma_exponent).
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(graph.n_nodes, 3))
+    y = x @ np.array([1.0, -2.0, 0.5]) + 0.5 * rng.normal(size=graph.n_nodes)
+    star = np.linalg.lstsq(x, y, rcond=None)[0]  # the uniform-weighted optimum
+    mse = {}
+    for alpha in (0.0, 5.0):
+        theta = sa_srrw_least_squares(graph, x, y, 10_000, alpha=alpha, runs=60, beta0=0.5, seed=1)
+        assert theta.shape == (60, 3)
+        mse[alpha] = float(((theta - star) ** 2).sum(axis=1).mean())
+    assert mse[0.0] < 0.01
+    assert mse[5.0] < 0.3 * mse[0.0], mse
+    with pytest.raises(InvalidParameterError, match="exponent"):
+        sa_srrw_least_squares(graph, x, y, 10, gamma_exponent=0.3)

@@ -4,13 +4,14 @@
 * :func:`ppr`, :func:`ppr_top_k`: personalized PageRank by forward push, power iteration or
   random walks, with an L1 tolerance that is a guarantee and documented dangling-node semantics.
 * :class:`PowerWalkIndex`: PowerWalk fingerprints and batched top-k queries.
-* :func:`srrw_walk`, :func:`srrw_average`: self-repellent random walks sampling a target measure.
+* :func:`srrw_walk`, :func:`srrw_average`: self-repellent random walks sampling a target measure;
+  :func:`sa_srrw_least_squares`: token SGD driven by one (SA-SRRW).
 """
 
 from onstream.graph.graph import Graph
 from onstream.graph.powerwalk import PowerWalkIndex
 from onstream.graph.ppr import DanglingPolicy, PprMethod, personalization, ppr, ppr_top_k
-from onstream.graph.srrw import srrw_average, srrw_walk
+from onstream.graph.srrw import sa_srrw_least_squares, srrw_average, srrw_walk
 
 __all__ = [
     "DanglingPolicy",
@@ -20,6 +21,7 @@ __all__ = [
     "personalization",
     "ppr",
     "ppr_top_k",
+    "sa_srrw_least_squares",
     "srrw_average",
     "srrw_walk",
 ]

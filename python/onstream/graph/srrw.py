@@ -15,7 +15,7 @@ from onstream._random import normalize_seed
 from onstream.exceptions import InvalidParameterError, OutOfRangeError
 from onstream.graph.graph import Graph
 
-__all__ = ["srrw_average", "srrw_walk"]
+__all__ = ["sa_srrw_least_squares", "srrw_average", "srrw_walk"]
 
 
 def _args(graph: Graph, alpha: float, target: Any, start: int) -> tuple[str, Any, int]:
@@ -100,4 +100,40 @@ def srrw_average(
     out: npt.NDArray[np.float64] = _core.graph_srrw_averages(
         graph._native, vals, float(alpha), name, weights, s0, int(steps), int(runs), _seed(seed)
     )
+    return out
+
+
+def sa_srrw_least_squares(
+    graph: Graph,
+    features: Any,
+    labels: Any,
+    steps: int,
+    alpha: float = 5.0,
+    target: Any = "uniform",
+    *,
+    runs: int = 1,
+    gamma_exponent: float = 0.6,
+    beta_exponent: float = 0.9,
+    beta0: float = 1.0,
+    start: int = 0,
+    seed: Any = 0,
+) -> npt.NDArray[np.float64]:
+    """SA-SRRW (Hu, Doshi & Eun, ICLR 2024): token-based SGD on a graph whose nodes hold
+    least-squares losses ``(features[i] @ theta - labels[i]) ** 2 / 2``; the token walks by the
+    generalized self-repellent walk (occupation step ``(n+1) ** -gamma_exponent``) and updates
+    ``theta`` with step ``beta0 * (n+1) ** -beta_exponent`` at every node it visits. Minimizes the
+    ``target``-weighted average loss. The paper's variance reduction in ``alpha`` needs
+    ``beta_exponent > gamma_exponent`` (theta on the slower timescale). Returns the final
+    ``theta`` of each of ``runs`` independent tokens, shape ``(runs, d)``; ``alpha=0`` is SGD driven
+    by the base chain."""
+    name, weights, s0 = _args(graph, alpha, target, start)
+    x = float_array(features, "features", ndim=2).astype(np.float64, copy=False)
+    y = float_array(labels, "labels").astype(np.float64, copy=False)
+    for v, label, low in ((steps, "steps", 1), (runs, "runs", 1)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
+            raise InvalidParameterError(f"invalid {label}: got {v!r}, expected an int >= {low}")
+    out: npt.NDArray[np.float64] = _core.graph_sa_srrw_least_squares(
+        graph._native, x, y, float(alpha), name, weights, s0, int(steps),
+        float(gamma_exponent), float(beta_exponent), float(beta0), int(runs), _seed(seed),
+    )  # fmt: skip
     return out

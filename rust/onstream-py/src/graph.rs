@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
-use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use numpy::{
+    IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2,
+    PyUntypedArrayMethods,
+};
 use onstream_core::graph::{
     self, Dangling, Estimator, Graph, PowerWalkIndex, PprOptions, Srrw, Target,
 };
@@ -313,7 +316,46 @@ pub fn graph_srrw_averages<'py>(
     Ok(out.into_pyarray(py))
 }
 
+/// SA-SRRW least squares: the final iterate of each of `runs` tokens, `runs × d`.
+#[pyfunction]
+#[pyo3(signature = (graph, features, labels, alpha, target_name, weights, start, steps, gamma_exponent, beta_exponent, beta0, runs, seed))]
+#[allow(clippy::too_many_arguments)]
+pub fn graph_sa_srrw_least_squares<'py>(
+    py: Python<'py>,
+    graph: &PyGraph,
+    features: PyReadonlyArray2<'py, f64>,
+    labels: PyReadonlyArray1<'py, f64>,
+    alpha: f64,
+    target_name: &str,
+    weights: Option<PyReadonlyArray1<'py, f64>>,
+    start: usize,
+    steps: usize,
+    gamma_exponent: f64,
+    beta_exponent: f64,
+    beta0: f64,
+    runs: usize,
+    seed: u64,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let g = Arc::clone(&graph.inner);
+    let t = target(target_name, weights)?;
+    let d = features.shape()[1];
+    let (x, y) = (features.as_slice()?, labels.as_slice()?);
+    let out = detached(py, || {
+        Srrw::new(&g, alpha, t)?.sa_least_squares(
+            x,
+            y,
+            start,
+            steps,
+            (gamma_exponent, beta_exponent, beta0),
+            runs,
+            seed,
+        )
+    })?;
+    out.into_pyarray(py).reshape([runs, d])
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(graph_sa_srrw_least_squares, m)?)?;
     m.add_function(wrap_pyfunction!(graph_srrw_walk, m)?)?;
     m.add_function(wrap_pyfunction!(graph_srrw_averages, m)?)?;
     m.add_class::<PyGraph>()?;

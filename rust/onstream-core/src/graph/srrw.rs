@@ -95,8 +95,20 @@ impl<'g> Srrw<'g> {
 
     /// One step from `u` given visit counts; returns the next node.
     fn step(&self, u: usize, counts: &[u64], weights: &mut Vec<f64>, rng: &mut Rng) -> usize {
+        self.step_with(u, |v| counts[v] as f64, weights, rng)
+    }
+
+    /// One step from `u` given any positive occupation measure up to a constant factor (the
+    /// factor cancels in the normalization).
+    fn step_with(
+        &self,
+        u: usize,
+        occupation: impl Fn(usize) -> f64,
+        weights: &mut Vec<f64>,
+        rng: &mut Rng,
+    ) -> usize {
         let (nb, _) = self.g.out_edges(u);
-        let repel = |v: usize| (counts[v] as f64 / self.mu[v]).powf(-self.alpha);
+        let repel = |v: usize| (occupation(v) / self.mu[v]).powf(-self.alpha);
         weights.clear();
         let mut stay = 1.0;
         let mut total = 0.0;
@@ -169,5 +181,92 @@ impl<'g> Srrw<'g> {
                 Ok(path.iter().map(|&v| values[v as usize]).sum::<f64>() / path.len() as f64)
             })
             .collect()
+    }
+
+    /// SA-SRRW (Hu, Doshi & Eun, ICLR 2024, §3): a token walks by the generalized SRRW, whose
+    /// occupation measure moves with step `γ_n = (n+1)^−a`, `x_{n+1} = x_n + γ_{n+1}(δ_{X_{n+1}} − x_n)`
+    /// (from `x_0 = μ`), and drives the stochastic-gradient iterate
+    /// `θ_{n+1} = θ_n − β_{n+1} ∇f_{X_{n+1}}(θ_n)`, `β_n = β_0 (n+1)^−b`, for the least-squares
+    /// losses `f_i(θ) = (a_iᵀθ − y_i)²/2` held by the nodes (`features` is `n × d`, row-major).
+    /// Returns the final `θ` of each of `runs` independent tokens (`runs × d`).
+    ///
+    /// The paper's variance gain in `α` needs `θ` on the slower timescale, `b > a`. The occupation
+    /// is kept as `s·y` with a scalar `s`, so a step costs `O(deg)`, not `O(n)`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn sa_least_squares(
+        &self,
+        features: &[f64],
+        labels: &[f64],
+        start: usize,
+        steps: usize,
+        (a, b, beta0): (f64, f64, f64),
+        runs: usize,
+        seed: u64,
+    ) -> Result<Vec<f64>> {
+        let n = self.g.n_nodes();
+        if labels.len() != n {
+            return Err(Error::shape("labels", labels.len(), n));
+        }
+        if n == 0 || features.len() % n != 0 || features.is_empty() {
+            return Err(Error::shape("features", features.len(), format!("{n} × d")));
+        }
+        if let Some(index) = features.iter().chain(labels).position(|v| !v.is_finite()) {
+            return Err(Error::NonFinite {
+                name: "features",
+                index,
+                value: f64::NAN,
+            });
+        }
+        for (name, e) in [("gamma_exponent", a), ("beta_exponent", b)] {
+            if !(e > 0.5 && e <= 1.0) {
+                return Err(Error::invalid(name, e, "an exponent in (0.5, 1]"));
+            }
+        }
+        if !(beta0.is_finite() && beta0 > 0.0) {
+            return Err(Error::invalid("beta0", beta0, "a finite value > 0"));
+        }
+        if start >= n {
+            return Err(Error::OutOfRange {
+                name: "start",
+                index: 0,
+                got: start.to_string(),
+                expected: format!("a node id in [0, {n})"),
+            });
+        }
+        let d = features.len() / n;
+        let total_mu: f64 = self.mu.iter().sum();
+        let out: Vec<Vec<f64>> = (0..runs)
+            .into_par_iter()
+            .map(|r| {
+                let mut rng = stream(seed, r as u64);
+                let mut y: Vec<f64> = self.mu.iter().map(|m| m / total_mu).collect();
+                let mut scale = 1.0f64;
+                let mut theta = vec![0.0; d];
+                let mut weights = Vec::new();
+                let mut u = start;
+                for k in 1..=steps {
+                    u = self.step_with(u, |v| y[v], &mut weights, &mut rng);
+                    let gamma = (k as f64 + 1.0).powf(-a);
+                    scale *= 1.0 - gamma;
+                    y[u] += gamma / scale;
+                    if scale < 1e-150 {
+                        // Fold the scalar back in before it underflows.
+                        for v in y.iter_mut() {
+                            *v *= scale;
+                        }
+                        scale = 1.0;
+                    }
+                    let beta = beta0 * (k as f64 + 1.0).powf(-b);
+                    let row = &features[u * d..(u + 1) * d];
+                    let resid: f64 =
+                        row.iter().zip(&theta).map(|(x, t)| x * t).sum::<f64>() - labels[u];
+                    for (t, x) in theta.iter_mut().zip(row) {
+                        *t -= beta * resid * x;
+                    }
+                }
+                theta
+            })
+            .collect();
+        Ok(out.concat())
     }
 }

@@ -320,3 +320,40 @@ fn partitioned_build_is_the_same_for_any_partitioning_and_estimates_ppr() {
     assert!(partition::partition(&g, 0, None).is_err());
     assert!(partition::build_index(g, 2, 0, 0.15, 1).is_err());
 }
+
+#[test]
+fn sa_srrw_error_falls_with_alpha() {
+    // Hu, Doshi & Eun (2024): driving SGD with the SRRW lowers the iterate's covariance.
+    let n = 40;
+    let g = ring_with_chords(n);
+    let d = 2;
+    let features: Vec<f64> = (0..n * d)
+        .map(|k| ((k * 37 % 11) as f64 - 5.0) / 5.0)
+        .collect();
+    let labels: Vec<f64> = (0..n).map(|i| ((i * 13 % 7) as f64) / 3.0).collect();
+    // The uniform-weighted least-squares optimum, from the 2×2 normal equations.
+    let (mut a11, mut a12, mut a22, mut r1, mut r2) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for i in 0..n {
+        let (x, z) = (features[2 * i], features[2 * i + 1]);
+        a11 += x * x;
+        a12 += x * z;
+        a22 += z * z;
+        r1 += x * labels[i];
+        r2 += z * labels[i];
+    }
+    let det = a11 * a22 - a12 * a12;
+    let star = [(a22 * r1 - a12 * r2) / det, (a11 * r2 - a12 * r1) / det];
+    let mse = |alpha: f64| {
+        let w = Srrw::new(&g, alpha, Target::Uniform).unwrap();
+        let th = w
+            .sa_least_squares(&features, &labels, 0, 20_000, (0.6, 0.9, 1.0), 200, 3)
+            .unwrap();
+        th.chunks(2)
+            .map(|t| (t[0] - star[0]).powi(2) + (t[1] - star[1]).powi(2))
+            .sum::<f64>()
+            / 200.0
+    };
+    let (m0, m5) = (mse(0.0), mse(5.0));
+    assert!(m0 < 0.05, "base chain did not converge: {m0}");
+    assert!(m5 < 0.7 * m0, "alpha 0: {m0}, alpha 5: {m5}");
+}
