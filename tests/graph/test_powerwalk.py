@@ -103,3 +103,12 @@ def test_partitioned_build_is_independent_of_the_partitioning(graph: Graph) -> N
     assert np.abs(five.query_vector(160, steps=10) - exact).sum() < 0.1
     with pytest.raises(InvalidParameterError, match="n_parts"):
         PowerWalkIndex.build(graph, partitions=10**6)
+
+
+def test_ppr_method_powerwalk_uses_a_prebuilt_index(graph: Graph, index: PowerWalkIndex) -> None:
+    got = ppr(graph, 160, method="powerwalk", index=index, steps=8)
+    np.testing.assert_array_equal(got, index.query_vector(160, steps=8))
+    with pytest.raises(InvalidParameterError, match="needs index"):
+        ppr(graph, 160, method="powerwalk")
+    with pytest.raises(InvalidParameterError, match="alpha"):
+        ppr(graph, 160, alpha=0.2, method="powerwalk", index=index)

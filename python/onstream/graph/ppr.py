@@ -21,7 +21,7 @@ from onstream.graph.graph import Graph
 
 __all__ = ["DanglingPolicy", "PprMethod", "personalization", "ppr", "ppr_top_k"]
 
-PprMethod = Literal["power", "push", "montecarlo", "montecarlo_endpoint"]
+PprMethod = Literal["power", "push", "montecarlo", "montecarlo_endpoint", "powerwalk"]
 DanglingPolicy = Literal["personalization", "uniform", "self"]
 
 
@@ -79,6 +79,8 @@ def ppr(
     dangling: DanglingPolicy = "personalization",
     walks: int = 100_000,
     seed: Seed = 0,
+    index: Any = None,
+    steps: int = 10,
 ) -> npt.NDArray[np.float64]:
     """Personalized PageRank: the stationary law of a walk that restarts from the personalization
     with probability ``alpha`` at each step and otherwise follows an out-edge (with probability
@@ -92,6 +94,11 @@ def ppr(
       when the answer is local (large ``alpha``, loose ``tol``).
     * ``"montecarlo"`` / ``"montecarlo_endpoint"``: ``walks`` random walks, full-path or end-point
       estimator (unbiased; error shrinks as 1/sqrt(walks)); reproducible from ``seed``.
+    * ``"powerwalk"``: ``steps`` exact steps, then the fingerprints of a prebuilt
+      :class:`~onstream.graph.PowerWalkIndex` passed as ``index`` (a single source; dangling mass
+      to the source). For many sources use ``index.query`` directly.
+
+    Global PageRank is the uniform personalization: ``ppr(g, np.ones(g.n_nodes))``.
 
     ``tol`` is an L1 bound on the error that the exact methods guarantee (networkx's ``tol`` is
     multiplied by the number of nodes). ``dangling`` says where a walk at a node without out-edges
@@ -104,6 +111,8 @@ def ppr(
         raise InvalidParameterError(f"invalid tol: got {tol!r}, expected a finite value > 0")
     if isinstance(walks, bool) or not isinstance(walks, (int, np.integer)) or walks < 1:
         raise InvalidParameterError(f"invalid walks: got {walks!r}, expected an int >= 1")
+    if method == "powerwalk":
+        return _powerwalk(graph, source_or_weights, a, dangling, index, steps)
     p = personalization(graph, source_or_weights)
     s = normalize_seed(seed)
     out = _core.graph_ppr(
@@ -112,6 +121,26 @@ def ppr(
     )  # fmt: skip
     scores: npt.NDArray[np.float64] = out["scores"]
     return scores
+
+
+def _powerwalk(
+    graph: Graph, source: Any, alpha: float, dangling: str, index: Any, steps: int
+) -> npt.NDArray[np.float64]:
+    from onstream.graph.powerwalk import PowerWalkIndex
+
+    if not isinstance(index, PowerWalkIndex) or index.graph is not graph:
+        raise InvalidParameterError(
+            "method='powerwalk' needs index=PowerWalkIndex.build(graph, ...) over this graph"
+        )
+    if abs(index.alpha - alpha) > 1e-15:
+        raise InvalidParameterError(
+            f"the index was built with alpha={index.alpha}, not alpha={alpha}"
+        )
+    if dangling != "personalization":
+        raise InvalidParameterError("method='powerwalk' sends dangling mass to the source only")
+    if isinstance(source, bool) or not isinstance(source, (int, np.integer)):
+        raise InvalidParameterError("method='powerwalk' takes a single source node")
+    return index.query_vector(int(source), steps=steps)
 
 
 def ppr_top_k(
