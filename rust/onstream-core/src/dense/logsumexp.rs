@@ -15,6 +15,7 @@ use rayon::prelude::*;
 
 use super::expm::exp_nonpos;
 use super::real::Real;
+use super::simd::multiversion;
 use crate::error::{Error, Result};
 
 /// Which way to reduce.
@@ -116,29 +117,13 @@ fn lse_slice<T: Real>(v: &[T]) -> f64 {
     m + s.ln()
 }
 
-#[inline(always)]
-fn rows_block_portable<T: Real>(block: &[T], n_cols: usize, out: &mut [T]) {
-    for (row, o) in block.chunks_exact(n_cols).zip(out.iter_mut()) {
-        *o = T::from_f64(lse_slice(row));
+multiversion! {
+    /// Rows `block` (whole rows) into `out`.
+    fn rows_block<T: Real>(block: &[T], n_cols: usize, out: &mut [T]) {
+        for (row, o) in block.chunks_exact(n_cols).zip(out.iter_mut()) {
+            *o = T::from_f64(lse_slice(row));
+        }
     }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn rows_block_avx2<T: Real>(block: &[T], n_cols: usize, out: &mut [T]) {
-    rows_block_portable(block, n_cols, out);
-}
-
-/// Rows `block` (whole rows) into `out`, on AVX2 where the CPU has it. Same bits either way:
-/// the arithmetic is identical, only the vector width differs.
-fn rows_block<T: Real>(block: &[T], n_cols: usize, out: &mut [T]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        unsafe { rows_block_avx2(block, n_cols, out) };
-        return;
-    }
-    rows_block_portable(block, n_cols, out);
 }
 
 fn rows<T: Real>(x: &[T], n_rows: usize, n_cols: usize) -> Vec<T> {
@@ -185,52 +170,33 @@ impl ColState {
     }
 }
 
-/// One tile: rows `r0..r1` of columns `c0..c1`. Two passes: column maxima, then shifted sums; the
-/// inner loops run along a row, so they are contiguous and vectorize.
-#[inline(always)]
-fn tile_portable<T: Real>(
-    x: &[T],
-    n_cols: usize,
-    c: (usize, usize),
-    r: (usize, usize),
-) -> ColState {
-    let width = c.1 - c.0;
-    let mut max = vec![f64::NEG_INFINITY; width];
-    for i in r.0..r.1 {
-        let row = &x[i * n_cols + c.0..i * n_cols + c.1];
-        for (m, a) in max.iter_mut().zip(row) {
-            *m = fmax(a.to_f64(), *m);
+multiversion! {
+    /// One tile: rows `r0..r1` of columns `c0..c1`. Two passes: column maxima, then shifted sums; the
+    /// inner loops run along a row, so they are contiguous and vectorize.
+    fn tile<T: Real>(
+        x: &[T],
+        n_cols: usize,
+        c: (usize, usize),
+        r: (usize, usize),
+    ) -> ColState {
+        let width = c.1 - c.0;
+        let mut max = vec![f64::NEG_INFINITY; width];
+        for i in r.0..r.1 {
+            let row = &x[i * n_cols + c.0..i * n_cols + c.1];
+            for (m, a) in max.iter_mut().zip(row) {
+                *m = fmax(a.to_f64(), *m);
+            }
         }
-    }
-    let mut sum = vec![0.0f64; width];
-    for i in r.0..r.1 {
-        let row = &x[i * n_cols + c.0..i * n_cols + c.1];
-        for ((s, &m), a) in sum.iter_mut().zip(&max).zip(row) {
-            let e = exp_nonpos(a.to_f64() - m);
-            *s += if m.is_finite() { e } else { 0.0 };
+        let mut sum = vec![0.0f64; width];
+        for i in r.0..r.1 {
+            let row = &x[i * n_cols + c.0..i * n_cols + c.1];
+            for ((s, &m), a) in sum.iter_mut().zip(&max).zip(row) {
+                let e = exp_nonpos(a.to_f64() - m);
+                *s += if m.is_finite() { e } else { 0.0 };
+            }
         }
+        ColState { max, sum }
     }
-    ColState { max, sum }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn tile_avx2<T: Real>(
-    x: &[T],
-    n_cols: usize,
-    c: (usize, usize),
-    r: (usize, usize),
-) -> ColState {
-    tile_portable(x, n_cols, c, r)
-}
-
-fn tile<T: Real>(x: &[T], n_cols: usize, c: (usize, usize), r: (usize, usize)) -> ColState {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        return unsafe { tile_avx2(x, n_cols, c, r) };
-    }
-    tile_portable(x, n_cols, c, r)
 }
 
 /// Columns per stripe in the column-wise reduction.

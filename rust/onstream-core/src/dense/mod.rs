@@ -5,6 +5,7 @@
 pub mod expm;
 pub mod logsumexp;
 pub mod real;
+pub(crate) mod simd;
 
 pub use logsumexp::{logsumexp, Axis};
 pub use real::Real;

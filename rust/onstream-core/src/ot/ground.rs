@@ -15,6 +15,7 @@
 use rayon::prelude::*;
 
 use crate::dense::expm::exp_nonpos;
+use crate::dense::simd::multiversion;
 use crate::error::{Error, Result};
 
 /// The cost matrix of a transport problem, as the solvers see it.
@@ -268,103 +269,64 @@ pub(crate) fn shifted_lse(h: &[f64], c: &[f64], inv_eps: f64) -> f64 {
     }
 }
 
-#[inline(always)]
-fn col_portable(a: &Points, j: usize, b: &Points, h: &[f64], inv_eps: f64, buf: &mut [f64]) -> f64 {
-    a.sq_dists(j, b, buf);
-    shifted_lse(h, buf, inv_eps)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn col_avx2(
-    a: &Points,
-    j: usize,
-    b: &Points,
-    h: &[f64],
-    inv_eps: f64,
-    buf: &mut [f64],
-) -> f64 {
-    col_portable(a, j, b, h, inv_eps, buf)
-}
-
-fn dispatch_col(a: &Points, j: usize, b: &Points, h: &[f64], inv_eps: f64, buf: &mut [f64]) -> f64 {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        return unsafe { col_avx2(a, j, b, h, inv_eps, buf) };
+multiversion! {
+    /// Log-sum-exp down column `j` of a point-cloud cost: a row of the swapped problem.
+    fn dispatch_col(
+        a: &Points,
+        j: usize,
+        b: &Points,
+        h: &[f64],
+        inv_eps: f64,
+        buf: &mut [f64],
+    ) -> f64 {
+        a.sq_dists(j, b, buf);
+        shifted_lse(h, buf, inv_eps)
     }
-    col_portable(a, j, b, h, inv_eps, buf)
 }
 
-#[inline(always)]
-fn stripe_portable(c: &[f64], m: usize, j0: usize, h: &[f64], inv_eps: f64, out: &mut [f64]) {
-    let w = out.len();
-    let mut mx = [f64::NEG_INFINITY; STRIPE];
-    for (i, &hi) in h.iter().enumerate() {
-        let row = &c[i * m + j0..i * m + j0 + w];
-        for (x, &cv) in mx.iter_mut().zip(row) {
-            *x = fmax(hi - cv, *x);
+multiversion! {
+    /// Column log-sum-exps of columns `j0 .. j0 + out.len()` (at most [`STRIPE`]) of a dense cost.
+    fn stripe_lse(c: &[f64], m: usize, j0: usize, h: &[f64], inv_eps: f64, out: &mut [f64]) {
+        let w = out.len();
+        let mut mx = [f64::NEG_INFINITY; STRIPE];
+        for (i, &hi) in h.iter().enumerate() {
+            let row = &c[i * m + j0..i * m + j0 + w];
+            for (x, &cv) in mx.iter_mut().zip(row) {
+                *x = fmax(hi - cv, *x);
+            }
+        }
+        let mut s = [0.0f64; STRIPE];
+        for (i, &hi) in h.iter().enumerate() {
+            let row = &c[i * m + j0..i * m + j0 + w];
+            for ((acc, &x), &cv) in s.iter_mut().zip(&mx).zip(row) {
+                *acc += exp_nonpos(((hi - cv) - x) * inv_eps);
+            }
+        }
+        for ((o, &x), &acc) in out.iter_mut().zip(&mx).zip(&s) {
+            *o = if x == f64::NEG_INFINITY {
+                x
+            } else {
+                x * inv_eps + acc.ln()
+            };
         }
     }
-    let mut s = [0.0f64; STRIPE];
-    for (i, &hi) in h.iter().enumerate() {
-        let row = &c[i * m + j0..i * m + j0 + w];
-        for ((acc, &x), &cv) in s.iter_mut().zip(&mx).zip(row) {
-            *acc += exp_nonpos(((hi - cv) - x) * inv_eps);
+}
+
+multiversion! {
+    /// Log-sum-exps of the rows `i0 ..` (as many as `out` holds).
+    fn rows_block<G: Ground>(
+        ground: &G,
+        i0: usize,
+        h: &[f64],
+        inv_eps: f64,
+        buf: &mut [f64],
+        out: &mut [f64],
+    ) {
+        for (k, o) in out.iter_mut().enumerate() {
+            let row = ground.row(i0 + k, buf);
+            *o = shifted_lse(h, row, inv_eps);
         }
     }
-    for ((o, &x), &acc) in out.iter_mut().zip(&mx).zip(&s) {
-        *o = if x == f64::NEG_INFINITY {
-            x
-        } else {
-            x * inv_eps + acc.ln()
-        };
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn stripe_avx2(c: &[f64], m: usize, j0: usize, h: &[f64], inv_eps: f64, out: &mut [f64]) {
-    stripe_portable(c, m, j0, h, inv_eps, out);
-}
-
-/// Column log-sum-exps of columns `j0 .. j0 + out.len()` (at most [`STRIPE`]) of a dense cost.
-fn stripe_lse(c: &[f64], m: usize, j0: usize, h: &[f64], inv_eps: f64, out: &mut [f64]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        unsafe { stripe_avx2(c, m, j0, h, inv_eps, out) };
-        return;
-    }
-    stripe_portable(c, m, j0, h, inv_eps, out);
-}
-
-#[inline(always)]
-fn rows_portable<G: Ground>(
-    ground: &G,
-    i0: usize,
-    h: &[f64],
-    inv_eps: f64,
-    buf: &mut [f64],
-    out: &mut [f64],
-) {
-    for (k, o) in out.iter_mut().enumerate() {
-        let row = ground.row(i0 + k, buf);
-        *o = shifted_lse(h, row, inv_eps);
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn rows_avx2<G: Ground>(
-    ground: &G,
-    i0: usize,
-    h: &[f64],
-    inv_eps: f64,
-    buf: &mut [f64],
-    out: &mut [f64],
-) {
-    rows_portable(ground, i0, h, inv_eps, buf, out);
 }
 
 /// Rows per unit of parallel work in the row reduction.
@@ -375,16 +337,7 @@ pub fn lse_rows<G: Ground>(ground: &G, h: &[f64], inv_eps: f64, out: &mut [f64])
     let m = ground.shape().1;
     out.par_chunks_mut(ROWS_PER_TASK).enumerate().for_each_init(
         || vec![0.0; m],
-        |buf, (t, o)| {
-            let i0 = t * ROWS_PER_TASK;
-            #[cfg(target_arch = "x86_64")]
-            if std::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU supports AVX2, checked just above.
-                unsafe { rows_avx2(ground, i0, h, inv_eps, buf, o) };
-                return;
-            }
-            rows_portable(ground, i0, h, inv_eps, buf, o);
-        },
+        |buf, (t, o)| rows_block(ground, t * ROWS_PER_TASK, h, inv_eps, buf, o),
     );
 }
 

@@ -12,6 +12,7 @@ use rayon::prelude::*;
 
 use super::ground::{fmax, Ground};
 use crate::dense::expm::exp_nonpos;
+use crate::dense::simd::multiversion;
 
 /// Which entries to keep in a row.
 #[derive(Debug, Clone, Copy)]
@@ -232,67 +233,31 @@ fn plan_row(
     (st, lt)
 }
 
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn block_rows_portable<G: Ground>(
-    ground: &G,
-    rows: std::ops::Range<usize>,
-    f: &[f64],
-    g: &[f64],
-    inv_eps: f64,
-    keep: Option<Keep>,
-    scratch: &mut [Vec<f64>; 3],
-    out: &mut Block,
-) {
-    let [buf, z, p] = scratch;
-    for i in rows {
-        let c = ground.row(i, buf);
-        let (s, lin) = plan_row(c, f[i], g, inv_eps, z, p, &mut out.col_sums);
-        out.row_sums.push(s);
-        out.total += s;
-        out.linear += lin;
-        if let Some(k) = keep {
-            let kept = keep_row(p, z, s, k, &mut out.indices, &mut out.data);
-            out.counts.push(kept);
+multiversion! {
+    /// Rows `rows` of the plan into `out` (marginals, mass, cost, kept entries).
+    fn block_rows<G: Ground>(
+        ground: &G,
+        rows: std::ops::Range<usize>,
+        f: &[f64],
+        g: &[f64],
+        inv_eps: f64,
+        keep: Option<Keep>,
+        scratch: &mut [Vec<f64>; 3],
+        out: &mut Block,
+    ) {
+        let [buf, z, p] = scratch;
+        for i in rows {
+            let c = ground.row(i, buf);
+            let (s, lin) = plan_row(c, f[i], g, inv_eps, z, p, &mut out.col_sums);
+            out.row_sums.push(s);
+            out.total += s;
+            out.linear += lin;
+            if let Some(k) = keep {
+                let kept = keep_row(p, z, s, k, &mut out.indices, &mut out.data);
+                out.counts.push(kept);
+            }
         }
     }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn block_rows_avx2<G: Ground>(
-    ground: &G,
-    rows: std::ops::Range<usize>,
-    f: &[f64],
-    g: &[f64],
-    inv_eps: f64,
-    keep: Option<Keep>,
-    scratch: &mut [Vec<f64>; 3],
-    out: &mut Block,
-) {
-    block_rows_portable(ground, rows, f, g, inv_eps, keep, scratch, out);
-}
-
-/// Rows `rows` of the plan into `out`, on AVX2 where the CPU has it (same bits either way).
-#[allow(clippy::too_many_arguments)]
-fn block_rows<G: Ground>(
-    ground: &G,
-    rows: std::ops::Range<usize>,
-    f: &[f64],
-    g: &[f64],
-    inv_eps: f64,
-    keep: Option<Keep>,
-    scratch: &mut [Vec<f64>; 3],
-    out: &mut Block,
-) {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        unsafe { block_rows_avx2(ground, rows, f, g, inv_eps, keep, scratch, out) };
-        return;
-    }
-    block_rows_portable(ground, rows, f, g, inv_eps, keep, scratch, out);
 }
 
 /// Evaluates the plan of `(f, g)` at `eps` once, block by block of rows.
@@ -374,35 +339,23 @@ fn plan_row_into(c: &[f64], fi: f64, g: &[f64], inv_eps: f64, out: &mut [f64]) {
     }
 }
 
-#[inline(always)]
-fn plan_rows_portable<G: Ground>(
-    ground: &G,
-    i0: usize,
-    f: &[f64],
-    g: &[f64],
-    inv_eps: f64,
-    buf: &mut [f64],
-    out: &mut [f64],
-) {
-    let m = g.len();
-    for (k, o) in out.chunks_exact_mut(m).enumerate() {
-        let c = ground.row(i0 + k, buf);
-        plan_row_into(c, f[i0 + k], g, inv_eps, o);
+multiversion! {
+    /// Rows `i0 ..` of the plan (as many as `out` holds, `g.len()` columns each).
+    fn plan_rows<G: Ground>(
+        ground: &G,
+        i0: usize,
+        f: &[f64],
+        g: &[f64],
+        inv_eps: f64,
+        buf: &mut [f64],
+        out: &mut [f64],
+    ) {
+        let m = g.len();
+        for (k, o) in out.chunks_exact_mut(m).enumerate() {
+            let c = ground.row(i0 + k, buf);
+            plan_row_into(c, f[i0 + k], g, inv_eps, o);
+        }
     }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn plan_rows_avx2<G: Ground>(
-    ground: &G,
-    i0: usize,
-    f: &[f64],
-    g: &[f64],
-    inv_eps: f64,
-    buf: &mut [f64],
-    out: &mut [f64],
-) {
-    plan_rows_portable(ground, i0, f, g, inv_eps, buf, out);
 }
 
 /// Rows per unit of parallel work when materializing a plan.
@@ -416,16 +369,7 @@ pub fn dense_plan<G: Ground>(ground: &G, f: &[f64], g: &[f64], eps: f64) -> Vec<
     let mut out = vec![0.0; n * m];
     out.par_chunks_mut(m * PLAN_ROWS).enumerate().for_each_init(
         || vec![0.0; m],
-        |buf, (t, o)| {
-            let i0 = t * PLAN_ROWS;
-            #[cfg(target_arch = "x86_64")]
-            if std::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU supports AVX2, checked just above.
-                unsafe { plan_rows_avx2(ground, i0, f, g, inv_eps, buf, o) };
-                return;
-            }
-            plan_rows_portable(ground, i0, f, g, inv_eps, buf, o);
-        },
+        |buf, (t, o)| plan_rows(ground, t * PLAN_ROWS, f, g, inv_eps, buf, o),
     );
     out
 }

@@ -19,6 +19,7 @@ use rayon::prelude::*;
 use super::ground::{fmax, Ground};
 use super::pass::dense_plan;
 use super::problem::{Marginals, Stage, Tally};
+use crate::dense::simd::multiversion;
 use crate::error::{Error, Result};
 
 /// What to do when a scaling leaves the floating-point range.
@@ -63,29 +64,25 @@ fn dot4(rows: [&[f64]; 4], v: &[f64]) -> [f64; 4] {
     out
 }
 
-#[inline(always)]
-fn rows_portable(k: &[f64], m: usize, v: &[f64], out: &mut [f64]) {
-    let mut quads = out.chunks_exact_mut(4);
-    let mut blocks = k.chunks_exact(4 * m);
-    for (o, block) in (&mut quads).zip(&mut blocks) {
-        let (r0, rest) = block.split_at(m);
-        let (r1, rest) = rest.split_at(m);
-        let (r2, r3) = rest.split_at(m);
-        o.copy_from_slice(&dot4([r0, r1, r2, r3], v));
+multiversion! {
+    /// `out = K̃v` for a block of whole rows.
+    fn rows(k: &[f64], m: usize, v: &[f64], out: &mut [f64]) {
+        let mut quads = out.chunks_exact_mut(4);
+        let mut blocks = k.chunks_exact(4 * m);
+        for (o, block) in (&mut quads).zip(&mut blocks) {
+            let (r0, rest) = block.split_at(m);
+            let (r1, rest) = rest.split_at(m);
+            let (r2, r3) = rest.split_at(m);
+            o.copy_from_slice(&dot4([r0, r1, r2, r3], v));
+        }
+        for (o, row) in quads
+            .into_remainder()
+            .iter_mut()
+            .zip(blocks.remainder().chunks_exact(m))
+        {
+            *o = row.iter().zip(v).map(|(a, b)| a * b).sum();
+        }
     }
-    for (o, row) in quads
-        .into_remainder()
-        .iter_mut()
-        .zip(blocks.remainder().chunks_exact(m))
-    {
-        *o = row.iter().zip(v).map(|(a, b)| a * b).sum();
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn rows_avx2(k: &[f64], m: usize, v: &[f64], out: &mut [f64]) {
-    rows_portable(k, m, v, out);
 }
 
 /// Rows per unit of parallel work in `K̃v`.
@@ -95,46 +92,33 @@ const ROWS: usize = 16;
 pub fn k_v(k: &[f64], m: usize, v: &[f64], out: &mut [f64]) {
     out.par_chunks_mut(ROWS)
         .zip(k.par_chunks(ROWS * m))
-        .for_each(|(o, block)| {
-            #[cfg(target_arch = "x86_64")]
-            if std::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU supports AVX2, checked just above.
-                unsafe { rows_avx2(block, m, v, o) };
-                return;
-            }
-            rows_portable(block, m, v, o);
-        });
+        .for_each(|(o, block)| rows(block, m, v, o));
 }
 
 /// Row blocks of the `K̃ᵀu` product: a fixed number, so the partial sums are added in the same
 /// order whatever the thread count.
 const BLOCKS: usize = 16;
 
-/// `acc += Σ_r u_r · rows[r]` over the rows of `block`, four at a time, so each load and store of
-/// `acc` serves four rows.
-#[inline(always)]
-fn axpy_rows(block: &[f64], m: usize, u: &[f64], acc: &mut [f64]) {
-    let mut quads = block.chunks_exact(4 * m);
-    let mut us = u.chunks_exact(4);
-    for (q, uq) in (&mut quads).zip(&mut us) {
-        let (r0, rest) = q.split_at(m);
-        let (r1, rest) = rest.split_at(m);
-        let (r2, r3) = rest.split_at(m);
-        for ((((a, &x0), &x1), &x2), &x3) in acc.iter_mut().zip(r0).zip(r1).zip(r2).zip(r3) {
-            *a += (uq[0] * x0 + uq[1] * x1) + (uq[2] * x2 + uq[3] * x3);
+multiversion! {
+    /// `acc += Σ_r u_r · rows[r]` over the rows of `block`, four at a time, so each load and
+    /// store of `acc` serves four rows.
+    fn axpy_rows(block: &[f64], m: usize, u: &[f64], acc: &mut [f64]) {
+        let mut quads = block.chunks_exact(4 * m);
+        let mut us = u.chunks_exact(4);
+        for (q, uq) in (&mut quads).zip(&mut us) {
+            let (r0, rest) = q.split_at(m);
+            let (r1, rest) = rest.split_at(m);
+            let (r2, r3) = rest.split_at(m);
+            for ((((a, &x0), &x1), &x2), &x3) in acc.iter_mut().zip(r0).zip(r1).zip(r2).zip(r3) {
+                *a += (uq[0] * x0 + uq[1] * x1) + (uq[2] * x2 + uq[3] * x3);
+            }
+        }
+        for (row, &ui) in quads.remainder().chunks_exact(m).zip(us.remainder()) {
+            for (a, &x) in acc.iter_mut().zip(row) {
+                *a += ui * x;
+            }
         }
     }
-    for (row, &ui) in quads.remainder().chunks_exact(m).zip(us.remainder()) {
-        for (a, &x) in acc.iter_mut().zip(row) {
-            *a += ui * x;
-        }
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn axpy_rows_avx2(block: &[f64], m: usize, u: &[f64], acc: &mut [f64]) {
-    axpy_rows(block, m, u, acc);
 }
 
 /// `out = K̃ᵀu` as a sum over row blocks, each streaming its rows contiguously.
@@ -148,12 +132,6 @@ pub fn kt_u(k: &[f64], m: usize, u: &[f64], out: &mut [f64]) {
             let rows = b * per..((b + 1) * per).min(n);
             let block = &k[rows.start * m..rows.end * m];
             let ub = &u[rows];
-            #[cfg(target_arch = "x86_64")]
-            if std::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU supports AVX2, checked just above.
-                unsafe { axpy_rows_avx2(block, m, ub, &mut acc) };
-                return acc;
-            }
             axpy_rows(block, m, ub, &mut acc);
             acc
         })
