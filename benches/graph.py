@@ -1,7 +1,8 @@
 """Bench: single-source personalized PageRank to L1 <= 1e-6, onstream against a hand-written scipy
-power iteration on CSR (the notes' anchor) and, when installed, igraph (PRPACK), networkx and
-fast-pagerank, in the same process. Graphs: a Barabási–Albert graph (200,000 nodes, about 1 M
-undirected edges) and SNAP cit-HepPh from ../shared/data/graphs (when present)."""
+power iteration on CSR (the notes' anchor) and, when installed, igraph (PRPACK), fast-pagerank,
+networkx, and networkit (global PageRank: it has no personalization), in the same process.
+Graphs: a Barabási–Albert graph (200,000 nodes, about 1 M undirected edges) and SNAP cit-HepPh
+from ../shared/data/graphs (when present)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ from onstream.graph import Graph, PowerWalkIndex, ppr
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "graphs"
 igraph: Any = optional("igraph")
 networkx: Any = optional("networkx")
+fast_pagerank: Any = optional("fast_pagerank")
+networkit: Any = optional("networkit")
 
 
 def barabasi_albert(n: int, m: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -88,6 +91,38 @@ def run_graph(bench: Bench, name: str, src: np.ndarray, dst: np.ndarray, directe
             partial(ppr, g, source, tol=1e-6),
             "igraph PRPACK",
             partial(ig.personalized_pagerank, damping=0.85, reset_vertices=[source]),
+        )
+    if fast_pagerank is not None:
+        e = np.zeros(n)
+        e[source] = 1.0
+        fp = fast_pagerank.pagerank_power(a, p=0.85, personalize=e, tol=1e-9)
+        bench.compare(
+            f"{name} power L1<=1e-6",
+            partial(ppr, g, source, tol=1e-6),
+            "fast-pagerank",
+            partial(fast_pagerank.pagerank_power, a, p=0.85, personalize=e, tol=1e-9),
+            note=f"its tol=1e-9: L1 {float(np.abs(fp - exact).sum()):.1e}",
+        )
+    if networkit is not None:
+        nk = networkit.Graph(n, directed=directed)
+        for u, v in zip(src.tolist(), dst.tolist(), strict=True):
+            nk.addEdge(u, v)
+        uniform = np.ones(n)
+        glob = ppr(g, uniform, tol=1e-12)
+
+        def nk_pagerank() -> Any:
+            pr = networkit.centrality.PageRank(nk, 0.85, 1e-8)
+            pr.run()
+            return pr.scores()
+
+        got = np.asarray(nk_pagerank())
+        nk_err = float(np.abs(got / got.sum() - glob).sum())
+        bench.compare(
+            f"{name} global PageRank L1<=1e-6",
+            partial(ppr, g, uniform, tol=1e-6),
+            "networkit PageRank",
+            nk_pagerank,
+            note=f"networkit tol=1e-8 (it has no personalization): L1 {nk_err:.1e}",
         )
     if networkx is not None and n <= 50_000:
         nxg = networkx.DiGraph() if directed else networkx.Graph()
