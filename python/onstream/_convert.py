@@ -8,6 +8,7 @@ An input that already has the wanted dtype and is C-contiguous is returned as is
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,8 @@ __all__ = [
     "id_array",
     "index_array",
     "int_array",
+    "int_at_least",
+    "positive_float",
     "positive_int",
     "same_length",
     "to_frame",
@@ -220,6 +223,26 @@ def positive_int(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise InvalidParameterError(f"invalid {name}: got {value!r}, expected a positive integer")
     return int(value)
+
+
+def int_at_least(value: object, name: str, minimum: int) -> int:
+    """Return a count as ``int``; refuse booleans, non-integers and values below ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise InvalidParameterError(
+            f"invalid {name}: got {value!r}, expected an integer >= {minimum}"
+        )
+    return int(value)
+
+
+def positive_float(value: object, name: str) -> float:
+    """Return a finite value > 0 (a regularization, a tolerance) as ``float``."""
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        v = math.nan
+    if isinstance(value, bool) or not (math.isfinite(v) and v > 0):
+        raise InvalidParameterError(f"invalid {name}: got {value!r}, expected a finite value > 0")
+    return v
 
 
 def same_length(**arrays: np.ndarray[Any, Any]) -> int:

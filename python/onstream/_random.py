@@ -9,11 +9,12 @@ refuses seeds unless the caller passes an explicit insecure, test-only flag.
 from __future__ import annotations
 
 import numbers
+import secrets
 
 from onstream._typing import Seed
 from onstream.exceptions import InvalidParameterError
 
-__all__ = ["derive_seed", "normalize_seed"]
+__all__ = ["derive_seed", "normalize_seed", "seed_or_entropy"]
 
 _SEED_LIMIT = 1 << 64
 
@@ -41,3 +42,10 @@ def derive_seed(seed: int | None, index: int) -> int | None:
     if seed is None:
         return None
     return (seed + 0x9E3779B97F4A7C15 * (index + 1)) % 2**64
+
+
+def seed_or_entropy(seed: Seed, name: str = "seed") -> int:
+    """``seed`` checked as :func:`normalize_seed` does, with ``None`` replaced by 64 bits from the
+    operating system: for native calls that always take a seed."""
+    value = normalize_seed(seed, name)
+    return secrets.randbits(64) if value is None else value

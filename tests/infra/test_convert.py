@@ -133,3 +133,22 @@ def test_finite_real_input_roundtrips_exactly(
     assert out.dtype in (np.float64, np.float32)
     np.testing.assert_array_equal(out, x.astype(out.dtype))
     np.testing.assert_array_equal(float_array(pl.Series(x), "x"), x.astype(np.float64))
+
+
+def test_count_float_and_seed_helpers() -> None:
+    from onstream._convert import int_at_least, positive_float
+    from onstream._random import seed_or_entropy
+    from onstream.exceptions import InvalidParameterError
+
+    assert int_at_least(np.int64(0), "k", 0) == 0
+    for bad in (True, 1.5, -1, "3"):
+        with pytest.raises(InvalidParameterError, match=r"invalid k: .* expected an integer >= 0"):
+            int_at_least(bad, "k", 0)
+    assert positive_float(np.float32(0.5), "reg") == 0.5
+    for bad_f in (0.0, -1.0, float("nan"), float("inf"), "x", None, True):
+        with pytest.raises(InvalidParameterError, match="invalid reg"):
+            positive_float(bad_f, "reg")
+    assert seed_or_entropy(7) == 7
+    assert 0 <= seed_or_entropy(None) < 2**64
+    with pytest.raises(InvalidParameterError):
+        seed_or_entropy(-1)

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from onstream import _core
-from onstream._convert import float_array, int_array
+from onstream._convert import float_array, int_array, positive_int
 from onstream.exceptions import InvalidParameterError, ShapeMismatchError
 
 __all__ = ["Graph"]
@@ -52,11 +52,8 @@ class Graph:
         w = None
         if weights is not None:
             w = float_array(weights, "weights", allow_empty=True).astype(np.float64, copy=False)
-        if n_nodes is not None and (isinstance(n_nodes, bool) or int(n_nodes) < 1):
-            raise InvalidParameterError(f"invalid n_nodes: got {n_nodes!r}, expected an int >= 1")
-        native = _core.Graph.from_edges(
-            s, d, None if n_nodes is None else int(n_nodes), bool(directed), w
-        )
+        n = None if n_nodes is None else positive_int(n_nodes, "n_nodes")
+        native = _core.Graph.from_edges(s, d, n, bool(directed), w)
         return cls(native, bool(directed), None)
 
     @classmethod

@@ -10,18 +10,12 @@ import numpy.typing as npt
 import polars as pl
 
 from onstream import _core
-from onstream._convert import int_array
+from onstream._convert import int_array, int_at_least
 from onstream._random import normalize_seed
 from onstream.exceptions import InvalidParameterError, OutOfRangeError
 from onstream.graph.graph import Graph
 
 __all__ = ["PowerWalkIndex"]
-
-
-def _count(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise InvalidParameterError(f"invalid {name}: got {value!r}, expected an int >= {minimum}")
-    return int(value)
 
 
 def _prune(value: float) -> float:
@@ -66,14 +60,14 @@ class PowerWalkIndex:
         driver would run it (``rust/onstream-core/src/graph/partition.rs``). Its fingerprints are
         the same for every ``k`` (each walker's randomness is positioned by source, walk and step),
         though not the same draws as the default build."""
-        walks = _count(walks_per_node, "walks_per_node", 1)
+        walks = int_at_least(walks_per_node, "walks_per_node", 1)
         s = normalize_seed(seed)
         if s is None:
             raise InvalidParameterError("seed=None: give an int seed so the index is reproducible")
         a = float(alpha)
         if not 0 < a < 1:
             raise InvalidParameterError(f"invalid alpha: got {alpha!r}, expected a value in (0, 1)")
-        parts = None if partitions is None else _count(partitions, "partitions", 1)
+        parts = None if partitions is None else int_at_least(partitions, "partitions", 1)
         return cls(_core.PowerWalkIndex.build(graph._native, walks, a, s, parts), graph)
 
     @property
@@ -101,8 +95,8 @@ class PowerWalkIndex:
         Flow below ``prune`` stops before ``steps`` and takes its fingerprint at once (the
         decomposition holds for any stopping rule, so the estimate stays unbiased; PowerWalk's
         released query drops such flow instead). ``prune=0`` runs every step."""
-        k = _count(k, "k", 1)
-        steps = _count(steps, "steps", 0)
+        k = int_at_least(k, "k", 1)
+        steps = int_at_least(steps, "steps", 0)
         if isinstance(sources, (int, np.integer)) and not isinstance(sources, bool):
             sources = [int(sources)]
         src = int_array(sources, "sources").astype(np.int64, copy=False)
@@ -124,7 +118,7 @@ class PowerWalkIndex:
             raise InvalidParameterError(f"invalid source: got {source!r}, expected a node id")
         if not 0 <= int(source) < n:
             raise OutOfRangeError(f"source {source} is not a node: expected an id in [0, {n})")
-        steps = _count(steps, "steps", 0)
+        steps = int_at_least(steps, "steps", 0)
         out: npt.NDArray[np.float64] = self._native.query_dense(int(source), steps, _prune(prune))
         return out
 

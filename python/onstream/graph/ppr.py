@@ -3,8 +3,6 @@ random walks, as a NumPy vector or a top-k polars table."""
 
 from __future__ import annotations
 
-import math
-import secrets
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -13,8 +11,8 @@ import numpy.typing as npt
 import polars as pl
 
 from onstream import _core
-from onstream._convert import float_array
-from onstream._random import normalize_seed
+from onstream._convert import float_array, int_at_least, positive_float
+from onstream._random import seed_or_entropy
 from onstream._typing import Seed
 from onstream.exceptions import InvalidParameterError, OutOfRangeError
 from onstream.graph.graph import Graph
@@ -107,18 +105,14 @@ def ppr(
     a = float(alpha)
     if not 0 < a < 1:
         raise InvalidParameterError(f"invalid alpha: got {alpha!r}, expected a value in (0, 1)")
-    if not (math.isfinite(float(tol)) and float(tol) > 0):
-        raise InvalidParameterError(f"invalid tol: got {tol!r}, expected a finite value > 0")
-    if isinstance(walks, bool) or not isinstance(walks, (int, np.integer)) or walks < 1:
-        raise InvalidParameterError(f"invalid walks: got {walks!r}, expected an int >= 1")
+    tol = positive_float(tol, "tol")
+    walks = int_at_least(walks, "walks", 1)
     if method == "powerwalk":
         return _powerwalk(graph, source_or_weights, a, dangling, index, steps)
     p = personalization(graph, source_or_weights)
-    s = normalize_seed(seed)
     out = _core.graph_ppr(
-        graph._native, p, a, method, float(tol), int(max_iter), dangling, int(walks),
-        secrets.randbits(64) if s is None else s,
-    )  # fmt: skip
+        graph._native, p, a, method, tol, int(max_iter), dangling, walks, seed_or_entropy(seed)
+    )
     scores: npt.NDArray[np.float64] = out["scores"]
     return scores
 
@@ -152,10 +146,9 @@ def ppr_top_k(
 ) -> pl.DataFrame:
     """The ``k`` highest-scoring nodes as a polars DataFrame: ``node`` (the file's id when the
     graph was relabelled), ``score`` and ``rank`` (1 = highest; ties broken by node number)."""
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise InvalidParameterError(f"invalid k: got {k!r}, expected an int >= 1")
+    k = int_at_least(k, "k", 1)
     scores = ppr(graph, source_or_weights, alpha, **kwargs)
-    k = min(int(k), scores.size)
+    k = min(k, scores.size)
     top = np.argpartition(-scores, k - 1)[:k]
     order = top[np.lexsort((top, -scores[top]))]
     nodes = order if graph.labels is None else graph.labels[order]

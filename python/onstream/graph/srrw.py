@@ -10,8 +10,8 @@ import numpy as np
 import numpy.typing as npt
 
 from onstream import _core
-from onstream._convert import float_array
-from onstream._random import normalize_seed
+from onstream._convert import float_array, int_at_least
+from onstream._random import seed_or_entropy
 from onstream.exceptions import InvalidParameterError, OutOfRangeError
 from onstream.graph.graph import Graph
 
@@ -42,15 +42,6 @@ def _args(graph: Graph, alpha: float, target: Any, start: int) -> tuple[str, Any
     return "weights", w, int(start)
 
 
-def _seed(seed: Any) -> int:
-    s = normalize_seed(seed)
-    if s is None:
-        import secrets
-
-        return secrets.randbits(64)
-    return s
-
-
 def srrw_walk(
     graph: Graph,
     alpha: float,
@@ -70,10 +61,9 @@ def srrw_walk(
     ``mu`` with smaller variance. The graph must be undirected with no isolated nodes.
     """
     name, weights, s0 = _args(graph, alpha, target, start)
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise InvalidParameterError(f"invalid steps: got {steps!r}, expected an int >= 0")
+    steps = int_at_least(steps, "steps", 0)
     out: npt.NDArray[np.int64] = _core.graph_srrw_walk(
-        graph._native, float(alpha), name, weights, int(steps), s0, _seed(seed)
+        graph._native, float(alpha), name, weights, int(steps), s0, seed_or_entropy(seed)
     )
     return out
 
@@ -94,11 +84,17 @@ def srrw_average(
     parallel, reproducible from ``seed``). Returns one estimate per run."""
     name, weights, s0 = _args(graph, alpha, target, start)
     vals = float_array(values, "values").astype(np.float64, copy=False)
-    for v, label, low in ((steps, "steps", 0), (runs, "runs", 1)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
-            raise InvalidParameterError(f"invalid {label}: got {v!r}, expected an int >= {low}")
+    steps, runs = int_at_least(steps, "steps", 0), int_at_least(runs, "runs", 1)
     out: npt.NDArray[np.float64] = _core.graph_srrw_averages(
-        graph._native, vals, float(alpha), name, weights, s0, int(steps), int(runs), _seed(seed)
+        graph._native,
+        vals,
+        float(alpha),
+        name,
+        weights,
+        s0,
+        int(steps),
+        int(runs),
+        seed_or_entropy(seed),
     )
     return out
 
@@ -129,11 +125,9 @@ def sa_srrw_least_squares(
     name, weights, s0 = _args(graph, alpha, target, start)
     x = float_array(features, "features", ndim=2).astype(np.float64, copy=False)
     y = float_array(labels, "labels").astype(np.float64, copy=False)
-    for v, label, low in ((steps, "steps", 1), (runs, "runs", 1)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
-            raise InvalidParameterError(f"invalid {label}: got {v!r}, expected an int >= {low}")
+    steps, runs = int_at_least(steps, "steps", 1), int_at_least(runs, "runs", 1)
     out: npt.NDArray[np.float64] = _core.graph_sa_srrw_least_squares(
         graph._native, x, y, float(alpha), name, weights, s0, int(steps),
-        float(gamma_exponent), float(beta_exponent), float(beta0), int(runs), _seed(seed),
+        float(gamma_exponent), float(beta_exponent), float(beta0), int(runs), seed_or_entropy(seed),
     )  # fmt: skip
     return out

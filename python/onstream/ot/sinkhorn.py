@@ -9,6 +9,7 @@ import numpy as np
 import polars as pl
 
 from onstream import _core
+from onstream._convert import int_at_least, positive_float
 from onstream._typing import Device
 from onstream.exceptions import InvalidParameterError
 from onstream.gpu import resolve_device
@@ -24,19 +25,6 @@ PLAN_DROP = 1e-12
 
 #: Largest kernel ``method="log"`` stores by default, in entries (1 GiB of float64).
 KERNEL_BUDGET = 2**27
-
-
-def _positive(value: float, name: str) -> float:
-    v = float(value)
-    if not (math.isfinite(v) and v > 0):
-        raise InvalidParameterError(f"invalid {name}: got {value!r}, expected a finite value > 0")
-    return v
-
-
-def _count(value: int, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise InvalidParameterError(f"invalid {name}: got {value!r}, expected an int >= {minimum}")
-    return int(value)
 
 
 def sinkhorn(
@@ -107,10 +95,10 @@ def sinkhorn(
     TransportResult: potentials, the plan (dense, or :class:`SparsePlan` for ``"sns"``), the
     transport cost, iteration and pass counts, and a per-iteration ``log`` DataFrame.
     """
-    reg = _positive(reg, "reg")
-    tol = _positive(tol, "tol")
-    max_iter = _count(max_iter, "max_iter", 1)
-    warmup = _count(warmup, "warmup", 0)
+    reg = positive_float(reg, "reg")
+    tol = positive_float(tol, "tol")
+    max_iter = int_at_least(max_iter, "max_iter", 1)
+    warmup = int_at_least(warmup, "warmup", 0)
     if method not in ("sinkhorn", "log", "sns"):
         raise InvalidParameterError(
             f"invalid method: got {method!r}, expected 'sinkhorn', 'log' or 'sns'"
@@ -121,7 +109,7 @@ def sinkhorn(
         )
     if not (0 <= float(keep_drop) < 1):
         raise InvalidParameterError(f"invalid keep_drop: got {keep_drop!r}, expected [0, 1)")
-    keep = (2**63 - 1) if max_keep is None else _count(max_keep, "max_keep", 1)
+    keep = (2**63 - 1) if max_keep is None else int_at_least(max_keep, "max_keep", 1)
     where = resolve_device(device, cost if cost is not None else x)
     if where == "cuda":
         from onstream.ot import _cuda

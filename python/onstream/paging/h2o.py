@@ -8,19 +8,13 @@ import numpy as np
 import numpy.typing as npt
 
 from onstream import _core
-from onstream._convert import float_array
+from onstream._convert import float_array, int_at_least
 from onstream._streaming import Streaming
 from onstream.exceptions import InvalidParameterError, ShapeMismatchError
 
 __all__ = ["H2OCache"]
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-def _count(name: str, v: object, minimum: int) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum:
-        raise InvalidParameterError(f"invalid {name}: got {v!r}, expected an integer >= {minimum}")
-    return int(v)
 
 
 class H2OCache(Streaming):
@@ -57,14 +51,14 @@ class H2OCache(Streaming):
         n_heads: int = 1,
         variant: Literal["topk", "argmin"] = "topk",
     ) -> None:
-        h, r = _count("heavy", heavy, 0), _count("recent", recent, 0)
+        h, r = int_at_least(heavy, "heavy", 0), int_at_least(recent, "recent", 0)
         if h + r == 0:
             raise InvalidParameterError("invalid heavy + recent: got 0, expected a positive budget")
-        self._inner = _core.H2OCache(_count("n_heads", n_heads, 1), h, r, str(variant))
+        self._inner = _core.H2OCache(int_at_least(n_heads, "n_heads", 1), h, r, str(variant))
 
     def append(self, n: int = 1) -> None:
         """Add ``n`` new tokens (the next positions) to every head."""
-        self._inner.append(_count("n", n, 0))
+        self._inner.append(int_at_least(n, "n", 0))
 
     def update(self, attn: Any) -> npt.NDArray[np.bool_]:
         """Accumulate one step's attention and evict down to the budget.
