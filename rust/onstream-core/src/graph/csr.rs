@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::rng::{below, open01, Rng};
 use crate::snapshot::Snapshot;
 
 /// Where the mass (or a walker) at a dangling node goes.
@@ -230,6 +231,24 @@ impl Graph {
     pub fn is_dangling(&self, u: usize) -> bool {
         self.is_dangling[u]
     }
+}
+
+/// One step of a walk from a node with out-neighbours `nb` and edge probabilities `pr`: a uniform
+/// neighbour when all are equally likely (`uniform`), else one chosen by probability.
+#[inline]
+pub(crate) fn pick_neighbour(nb: &[u32], pr: &[f64], uniform: bool, rng: &mut Rng) -> u32 {
+    if uniform {
+        return nb[below(rng, nb.len() as u64) as usize];
+    }
+    let t = open01(rng);
+    let mut acc = 0.0;
+    for (&v, &p) in nb.iter().zip(pr) {
+        acc += p;
+        if t < acc {
+            return v;
+        }
+    }
+    nb[nb.len() - 1]
 }
 
 impl Snapshot for Graph {

@@ -14,11 +14,10 @@
 
 use std::sync::Arc;
 
-use rand_core::RngCore;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::csr::Graph;
+use super::csr::{pick_neighbour, Graph};
 use super::powerwalk::{Fingerprints, PowerWalkIndex};
 use crate::error::{Error, Result};
 use crate::rng::{open01, stream};
@@ -126,22 +125,7 @@ impl Partition {
                 continue;
             }
             let (nb, pr) = self.edges(w.node);
-            let next = if self.uniform {
-                let k = ((u128::from(rng.next_u64()) * nb.len() as u128) >> 64) as usize;
-                nb[k]
-            } else {
-                let t = open01(&mut rng);
-                let mut acc = 0.0;
-                let mut pick = nb[nb.len() - 1];
-                for (&v, &p) in nb.iter().zip(pr) {
-                    acc += p;
-                    if t < acc {
-                        pick = v;
-                        break;
-                    }
-                }
-                pick
-            };
+            let next = pick_neighbour(nb, pr, self.uniform, &mut rng);
             out[self.owner(next)].push(Walker {
                 node: next,
                 step: w.step + 1,

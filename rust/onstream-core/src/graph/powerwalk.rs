@@ -19,9 +19,9 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::csr::Graph;
+use super::csr::{pick_neighbour, Graph};
 use crate::error::{Error, Result};
-use crate::rng::{below, open01, stream};
+use crate::rng::{open01, stream};
 use crate::snapshot::Snapshot;
 
 /// The fingerprints `π̂_v` of every vertex, in compressed sparse rows.
@@ -154,21 +154,7 @@ fn fingerprint_walks(g: &Graph, v: usize, alpha: f64, walks: usize, seed: u64, a
                 break;
             }
             let (nb, pr) = g.out_edges(u);
-            u = if g.uniform_out().is_some() {
-                nb[below(&mut rng, nb.len() as u64) as usize] as usize
-            } else {
-                let t = open01(&mut rng);
-                let mut acc_p = 0.0;
-                let mut k = nb.len() - 1;
-                for (i, &w) in pr.iter().enumerate() {
-                    acc_p += w;
-                    if t < acc_p {
-                        k = i;
-                        break;
-                    }
-                }
-                nb[k] as usize
-            };
+            u = pick_neighbour(nb, pr, g.uniform_out().is_some(), &mut rng) as usize;
         }
     }
 }
