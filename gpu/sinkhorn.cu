@@ -1,4 +1,4 @@
-// onstream-names: ot_lse_rows_dense<float> ot_lse_rows_dense<double> ot_lse_rows_sqeuclid<float> ot_lse_rows_sqeuclid<double> ot_lse_cols_dense<float> ot_lse_cols_dense<double> ot_moments_dense<float> ot_moments_dense<double> ot_moments_sqeuclid<float> ot_moments_sqeuclid<double>
+// onstream-names: ot_lse_rows_dense<float> ot_lse_rows_dense<double> ot_lse_rows_sqeuclid<float> ot_lse_rows_sqeuclid<double> ot_lse_cols_dense<float> ot_lse_cols_dense<double> ot_moments_dense<float> ot_moments_dense<double> ot_moments_sqeuclid<float> ot_moments_sqeuclid<double> ot_sparsify_count<float> ot_sparsify_count<double> ot_sparsify_fill<float> ot_sparsify_fill<double>
 // Fused log-domain Sinkhorn reductions, the CUDA twins of rust/onstream-core/src/ot/ground.rs and
 // pass.rs. For potentials h and 1/eps = inv_eps:
 //   ot_lse_rows_*: out[i] = LSE_j (h_j - C_ij) * inv_eps     (one block per row)
@@ -8,6 +8,9 @@
 // The *_sqeuclid kernels compute C_ij = |x_i - y_j|^2 on the fly (x: n x d, y: m x d, row-major),
 // so a point-cloud problem never holds an n x m matrix on the device; a column update of a cloud
 // problem is a row update with x and y swapped.
+//   ot_sparsify_*: the per-row sparsification of the plan for the Newton matrix of
+//                  Sinkhorn-Newton-Sparse (rust/onstream-core/src/ot/pass.rs, Keep), in two passes
+//                  around a prefix sum of the counts (see the comment above them).
 //
 // Each thread keeps an online (max, sum) pair, so a row is read once; the block merges the pairs in
 // shared memory. Launch the per-row kernels with blockDim.x a power of two <= 1024 and
@@ -188,5 +191,138 @@ __global__ void ot_moments_sqeuclid(const T* __restrict__ x, const T* __restrict
             mass[i] = s;
             lin[i] = l;
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-row sparsification for Sinkhorn-Newton-Sparse. Row i of the plan at potentials (f, h) has
+// entries P_ij = exp((f_i + h_j - C_ij) * inv_eps); with lse_i = LSE_j (h_j - C_ij) * inv_eps (from
+// ot_lse_rows_*), rel_ij = (h_j - C_ij) * inv_eps - lse_i <= 0 is the log of the entry's share of
+// its row. Each row keeps its heaviest entries until at most `drop` of the row's mass is left out
+// (at most max_keep entries); as on the CPU, a histogram stands in for sorting the row, here of rel
+// in OT_BINS bins of `width` nats:
+//   ot_sparsify_count: per row, the mass and the count in each bin; whole bins are dropped from the
+//       bottom while their mass fits in `drop` (never more, so the guarantee is the CPU's); then,
+//       under max_keep, `cut` = the number of top bins that fit whole and `full` their entries.
+//       Writes count[i] (entries to keep), cut[i], full[i].
+//   ot_sparsify_fill: with indptr = prefix sum of count, writes every entry of the `cut` whole bins
+//       and then entries of bin `cut` until the row holds count[i] (those are the one place the
+//       choice is not by weight: within one bin, a factor exp(width) apart, any will do).
+// The slots of a row are claimed with shared-memory atomics, so a row's order is arbitrary; the
+// host sorts the indices. Slots no entry claims (possible only if the two passes put an entry in
+// different bins, which the shared non-inlined ot_rel_bin rules out) stay as the host zeroed them.
+// Dense costs pass d = 0 and c; point clouds pass d > 0, x and y (the other pointers are unused).
+
+#define OT_BINS 256
+
+template <typename T>
+__device__ __noinline__ int ot_rel_bin(const T* __restrict__ c, const T* __restrict__ x,
+                                      const T* __restrict__ y, int d, const T* __restrict__ h,
+                                      T lse_i, long long i, long long j, long long m, T inv_eps,
+                                      T width, T* z_out) {
+    T cij = d == 0 ? c[i * m + j] : ot_sqdist(x + i * d, y + j * d, d);
+    T z = (h[j] - cij) * inv_eps;
+    T rel = z - lse_i;
+    *z_out = z;
+    if (!(rel > OtLim<T>::ninf())) return OT_BINS;  // zero mass (or NaN): never kept
+    if (rel >= T(0)) return 0;
+    T b = -rel / width;
+    return b >= T(OT_BINS - 1) ? OT_BINS - 1 : (int)b;
+}
+
+template <typename T>
+__global__ void ot_sparsify_count(const T* __restrict__ c, const T* __restrict__ x,
+                                  const T* __restrict__ y, int d, const T* __restrict__ h,
+                                  const T* __restrict__ lse, long long* __restrict__ count,
+                                  int* __restrict__ cut, long long* __restrict__ full, long long n,
+                                  long long m, T inv_eps, T width, T drop, long long max_keep) {
+    __shared__ T mass[OT_BINS];
+    __shared__ long long cnt[OT_BINS];
+    for (long long i = blockIdx.x; i < n; i += gridDim.x) {
+        for (int b = threadIdx.x; b < OT_BINS; b += blockDim.x) {
+            mass[b] = T(0);
+            cnt[b] = 0;
+        }
+        __syncthreads();
+        T lse_i = lse[i];
+        // Most of a row usually falls in the last bin (shares below e^-span): counted in registers
+        // and added once per thread, so the threads do not queue on one shared-memory address.
+        T tail_mass = T(0);
+        unsigned long long tail_cnt = 0;
+        if (lse_i > OtLim<T>::ninf()) {
+            for (long long j = threadIdx.x; j < m; j += blockDim.x) {
+                T z;
+                int b = ot_rel_bin(c, x, y, d, h, lse_i, i, j, m, inv_eps, width, &z);
+                if (b == OT_BINS - 1) {
+                    tail_mass += exp(z - lse_i);
+                    ++tail_cnt;
+                } else if (b < OT_BINS) {
+                    atomicAdd(&mass[b], exp(z - lse_i));
+                    atomicAdd((unsigned long long*)&cnt[b], 1ULL);
+                }
+            }
+        }
+        if (tail_cnt > 0) {
+            atomicAdd(&mass[OT_BINS - 1], tail_mass);
+            atomicAdd((unsigned long long*)&cnt[OT_BINS - 1], tail_cnt);
+        }
+        __syncthreads();
+        if (threadIdx.x == 0) {
+            int kept_bins = OT_BINS;
+            T dropped = T(0);
+            while (kept_bins > 1 && dropped + mass[kept_bins - 1] <= drop) {
+                dropped += mass[--kept_bins];
+            }
+            long long kept = 0;
+            for (int b = 0; b < kept_bins; ++b) kept += cnt[b];
+            long long k = kept < max_keep ? kept : max_keep;
+            int whole = 0;
+            long long in_whole = 0;
+            while (whole < kept_bins && in_whole + cnt[whole] <= k) in_whole += cnt[whole++];
+            count[i] = k;
+            cut[i] = whole;
+            full[i] = in_whole;
+        }
+        __syncthreads();
+    }
+}
+
+template <typename T>
+__global__ void ot_sparsify_fill(const T* __restrict__ c, const T* __restrict__ x,
+                                 const T* __restrict__ y, int d, const T* __restrict__ f,
+                                 const T* __restrict__ h, const T* __restrict__ lse,
+                                 const long long* __restrict__ indptr,
+                                 const int* __restrict__ cut, const long long* __restrict__ full,
+                                 int* __restrict__ indices, T* __restrict__ data, long long n,
+                                 long long m, T inv_eps, T width) {
+    __shared__ unsigned long long whole_slots, part_slots;
+    for (long long i = blockIdx.x; i < n; i += gridDim.x) {
+        long long start = indptr[i], k = indptr[i + 1] - indptr[i];
+        if (k == 0) continue;  // uniform across the block: no barrier is skipped by some threads
+        if (threadIdx.x == 0) {
+            whole_slots = 0;
+            part_slots = 0;
+        }
+        __syncthreads();
+        T lse_i = lse[i];
+        int cut_i = cut[i];
+        long long full_i = full[i];
+        for (long long j = threadIdx.x; j < m; j += blockDim.x) {
+            T z;
+            int b = ot_rel_bin(c, x, y, d, h, lse_i, i, j, m, inv_eps, width, &z);
+            long long slot = -1;
+            if (b < cut_i) {
+                unsigned long long s = atomicAdd(&whole_slots, 1ULL);
+                if ((long long)s < full_i) slot = (long long)s;
+            } else if (b == cut_i && full_i < k) {
+                unsigned long long s = atomicAdd(&part_slots, 1ULL);
+                if ((long long)s < k - full_i) slot = full_i + (long long)s;
+            }
+            if (slot >= 0) {
+                indices[start + slot] = (int)j;
+                data[start + slot] = exp(f[i] * inv_eps + z);
+            }
+        }
+        __syncthreads();
     }
 }

@@ -1,29 +1,33 @@
-"""The CUDA path of :func:`onstream.ot.sinkhorn`: log-domain Sinkhorn driven from Python over the
-fused kernels of ``gpu/sinkhorn.cu`` (cost computed on the fly for point clouds).
+"""The device side of the CUDA path of :func:`onstream.ot.sinkhorn`: a problem's arrays on the GPU,
+the launches of the kernels in ``gpu/sinkhorn.cu`` over them, and the iteration tally.
 
 Inputs are validated on the host (:func:`~onstream.ot.problem.make_problem`), then copied to the
-current device once; each sweep is two kernel launches and a handful of cupy element-wise ops, and
-the only host synchronization per sweep is the marginal-error check.
+current device once. Point clouds stay point clouds: the kernels compute the squared Euclidean cost
+on the fly, so nothing ``n × m`` lives on the GPU for them.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from onstream.exceptions import InvalidParameterError
 from onstream.gpu import get_function
-from onstream.ot.problem import Problem, make_problem
-from onstream.ot.result import TransportResult
+from onstream.ot.problem import Problem
 
-__all__ = ["sinkhorn"]
+__all__ = ["LOG_COLUMNS", "Device", "Tally", "host"]
 
 _BLOCK = 256
+#: Bins of the per-row histogram that stands in for sorting a row (``gpu/sinkhorn.cu``).
+_BINS = 256
+#: Columns of a result's convergence log.
+LOG_COLUMNS = ("iteration", "stage", "reg", "marginal_error", "passes", "work")
 
 
-def _host(v: Any) -> Any:
+def host(v: Any) -> Any:
+    """``v`` as a host array when it is a device array (the facade validates on the host)."""
     if v is not None and hasattr(v, "__cuda_array_interface__"):
         import cupy
 
@@ -31,8 +35,46 @@ def _host(v: Any) -> Any:
     return v
 
 
-class _Device:
-    """The problem's arrays on the GPU and the two fused reductions over them."""
+@dataclass
+class Tally:
+    """Iterations, dense passes and sparse work so far, and the convergence log (the counters of
+    the CPU path's ``Tally``, with the same meaning)."""
+
+    iter: int = 0
+    sinkhorn: int = 0
+    newton: int = 0
+    cg: int = 0
+    passes: int = 0
+    sparse_work: float = 0.0
+    log: dict[str, list[Any]] = field(default_factory=lambda: {k: [] for k in LOG_COLUMNS})
+
+    def work(self) -> float:
+        return self.passes + self.sparse_work
+
+    def record(self, stage: str, eps: float, err: float) -> None:
+        self.iter += 1
+        if stage == "newton":
+            self.newton += 1
+        else:
+            self.sinkhorn += 1
+        row = (self.iter, stage, eps, err, self.passes, self.work())
+        for k, v in zip(LOG_COLUMNS, row, strict=True):
+            self.log[k].append(v)
+
+    def outcome(self, f: Any, g: Any, err: float, tol: float) -> dict[str, Any]:
+        import cupy
+
+        return {
+            "f": cupy.asnumpy(f), "g": cupy.asnumpy(g), "marginal_error": err,
+            "converged": err <= tol, "n_iter": self.iter, "sinkhorn_iter": self.sinkhorn,
+            "newton_iter": self.newton, "cg_iter": self.cg, "passes": self.passes,
+            "work": self.work(), "log": self.log,
+        }  # fmt: skip
+
+
+class Device:
+    """The problem's arrays on the current GPU and the fused passes over them. Every pass reads the
+    cost (or computes it) once; none of them stores anything ``n × m``."""
 
     def __init__(self, p: Problem) -> None:
         import cupy
@@ -44,8 +86,10 @@ class _Device:
         self.x = None if p.x is None else up(p.x)
         self.y = None if p.y is None else up(p.y)
         self.d = 0 if p.x is None else int(p.x.shape[1])
-        self.log_a, self.log_b = cupy.log(up(p.a)), cupy.log(up(p.b))
         self.a, self.b = up(p.a), up(p.b)
+        self.log_a, self.log_b = cupy.log(self.a), cupy.log(self.b)
+        # Stands in for the pointers a kernel does not read (the cost for clouds, x/y for dense).
+        self._unused = cupy.zeros(1, dtype=cupy.float64)
 
     def _rows(self, pts: tuple[Any, Any] | None, h: Any, n: int, m: int, inv_eps: float) -> Any:
         out = self.cp.empty(n, dtype=self.cp.float64)
@@ -63,10 +107,12 @@ class _Device:
         return out
 
     def lse_rows(self, g: Any, inv_eps: float) -> Any:
+        """``LSE_j (g_j - C_ij) / eps`` for every row ``i``."""
         pts = None if self.cost is not None else (self.x, self.y)
         return self._rows(pts, g, self.n, self.m, inv_eps)
 
     def lse_cols(self, f: Any, inv_eps: float) -> Any:
+        """``LSE_i (f_i - C_ij) / eps`` for every column ``j``."""
         if self.cost is None:
             return self._rows((self.y, self.x), f, self.m, self.n, inv_eps)
         out = self.cp.empty(self.m, dtype=self.cp.float64)
@@ -76,7 +122,45 @@ class _Device:
                             np.float64(inv_eps)))  # fmt: skip
         return out
 
+    def sparsify(self, f: Any, g: Any, lse: Any, inv_eps: float, drop: float, max_keep: int) -> Any:
+        """The plan at ``(f, g)`` sparsified row by row, as a cupyx CSR matrix with sorted indices:
+        each row keeps its heaviest entries, leaving out at most ``drop`` of its mass, at most
+        ``max_keep`` of them. ``lse`` is :meth:`lse_rows` of ``g`` (two dense passes)."""
+        from cupyx.scipy import sparse
+
+        cp = self.cp
+        n, m = self.n, self.m
+        # Bins span the shares a row can drop entries from: below exp(-span) an entry's share, times
+        # the m entries, is under drop / e; everything lower shares the last bin.
+        span = math.log(m) - math.log(drop) + 1.0 if drop > 0 else math.log(m) + 745.0
+        width = np.float64(span / _BINS)
+        c = self.cost if self.cost is not None else self._unused
+        x = self.x if self.x is not None else self._unused
+        y = self.y if self.y is not None else self._unused
+        count = cp.empty(n, dtype=cp.int64)
+        cut = cp.empty(n, dtype=cp.int32)
+        full = cp.empty(n, dtype=cp.int64)
+        grid, block = (min(n, 65535),), (_BLOCK,)
+        get_function("sinkhorn", "ot_sparsify_count<double>")(
+            grid, block, (c, x, y, np.int32(self.d), g, lse, count, cut, full, np.int64(n),
+                          np.int64(m), np.float64(inv_eps), width, np.float64(drop),
+                          np.int64(max_keep)),
+        )  # fmt: skip
+        indptr = cp.zeros(n + 1, dtype=cp.int64)
+        indptr[1:] = cp.cumsum(count)
+        nnz = int(indptr[-1])
+        indices = cp.zeros(nnz, dtype=cp.int32)
+        data = cp.zeros(nnz, dtype=cp.float64)
+        get_function("sinkhorn", "ot_sparsify_fill<double>")(
+            grid, block, (c, x, y, np.int32(self.d), f, g, lse, indptr, cut, full, indices, data,
+                          np.int64(n), np.int64(m), np.float64(inv_eps), width),
+        )  # fmt: skip
+        plan = sparse.csr_matrix((data, indices, indptr), shape=(n, m))
+        plan.sort_indices()  # rows arrive in the atomics' order; sorted, every result repeats
+        return plan
+
     def transport_cost(self, f: Any, g: Any, inv_eps: float) -> float:
+        """``<C, P>`` for the plan at ``(f, g)``."""
         mass = self.cp.empty(self.n, dtype=self.cp.float64)
         lin = self.cp.empty(self.n, dtype=self.cp.float64)
         grid = (min(self.n, 65535),)
@@ -93,71 +177,9 @@ class _Device:
         return float(lin.sum())
 
     def max_cost(self) -> float:
+        """The largest cost (for clouds, the squared diagonal of their bounding box: an upper
+        bound, which is all ε-scaling needs)."""
         if self.cost is not None:
             return float(self.cost.max())
         both = self.cp.concatenate([self.x, self.y])
         return float(((both.max(axis=0) - both.min(axis=0)) ** 2).sum())
-
-
-def sinkhorn(
-    a: Any,
-    b: Any,
-    cost: Any,
-    x: Any,
-    y: Any,
-    *,
-    reg: float,
-    method: str,
-    tol: float,
-    max_iter: int,
-    eps_scaling: float | None,
-) -> TransportResult:
-    """Log-domain Sinkhorn on the current CUDA device (see :func:`onstream.ot.sinkhorn`)."""
-    if method != "log":
-        raise InvalidParameterError(
-            f"invalid method for device='cuda': got {method!r}; the CUDA path runs 'log' "
-            "(run 'sinkhorn' and 'sns' with device='cpu')"
-        )
-    from onstream.ot.sinkhorn import finish_device
-
-    p = make_problem(_host(a), _host(b), _host(cost), _host(x), _host(y))
-    dev = _Device(p)
-    cp = dev.cp
-    f = cp.zeros(dev.n, dtype=cp.float64)
-    g = cp.zeros(dev.m, dtype=cp.float64)
-    stages: list[float] = []
-    if eps_scaling is not None:
-        e = dev.max_cost()
-        while e > reg and len(stages) < 200:
-            stages += [e, e]
-            e *= eps_scaling
-    log: dict[str, list[Any]] = {k: [] for k in ("iteration", "stage", "reg", "marginal_error",
-                                                  "passes", "work")}  # fmt: skip
-    passes, it, err, converged = 0, 0, math.inf, False
-    while it < max_iter:
-        eps = stages[it] if it < len(stages) else reg
-        inv = 1.0 / eps
-        lse = dev.lse_rows(g, inv)
-        passes += 1
-        err = float(cp.abs(cp.exp(f * inv + lse) - dev.a).sum())
-        if it >= len(stages) and err <= tol:
-            converged = True
-            break
-        f = eps * (dev.log_a - lse)
-        g = eps * (dev.log_b - dev.lse_cols(f, inv))
-        passes += 1
-        it += 1
-        row = (it, "scaling" if eps != reg else "sinkhorn", eps, err, passes, passes)
-        for k, v in zip(log, row, strict=True):
-            log[k].append(v)
-    if not converged:
-        inv = 1.0 / reg
-        err = float(cp.abs(cp.exp(f * inv + dev.lse_rows(g, inv)) - dev.a).sum())
-        passes += 1
-        converged = err <= tol
-    out = {
-        "f": cp.asnumpy(f), "g": cp.asnumpy(g), "marginal_error": err, "converged": converged,
-        "n_iter": it, "sinkhorn_iter": it, "newton_iter": 0, "cg_iter": 0, "passes": passes,
-        "work": float(passes), "log": log,
-    }  # fmt: skip
-    return finish_device(p, out, reg=reg, cost=dev.transport_cost(f, g, 1.0 / reg))

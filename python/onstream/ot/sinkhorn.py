@@ -87,8 +87,9 @@ def sinkhorn(
         ``"log"`` and ``"sns"`` (its Sinkhorn sweeps): store the stabilized kernel (``n·m``
         float64). ``None``: when it takes at most ``KERNEL_BUDGET`` entries (1 GiB).
     device:
-        ``"cpu"``, ``"cuda"`` (``gpu/sinkhorn.cu``; ``method="log"``) or ``"auto"`` (CUDA when the
-        input is a cupy array).
+        ``"cpu"``, ``"cuda"`` (``gpu/sinkhorn.cu``; ``method="log"`` and ``"sns"``) or ``"auto"``
+        (CUDA when the input is a cupy array). ``store_kernel`` is a CPU knob: the CUDA sweeps are
+        fused passes with nothing ``n × m`` stored.
 
     Returns
     -------
@@ -112,11 +113,11 @@ def sinkhorn(
     keep = (2**63 - 1) if max_keep is None else int_at_least(max_keep, "max_keep", 1)
     where = resolve_device(device, cost if cost is not None else x)
     if where == "cuda":
-        from onstream.ot import _cuda
+        from onstream.ot import _cuda_sinkhorn
 
-        return _cuda.sinkhorn(
+        return _cuda_sinkhorn.sinkhorn(
             a, b, cost, x, y, reg=reg, method=method, tol=tol, max_iter=max_iter,
-            eps_scaling=eps_scaling,
+            eps_scaling=eps_scaling, warmup=warmup, keep_drop=float(keep_drop), max_keep=keep,
         )  # fmt: skip
     problem = make_problem(a, b, cost, x, y)
     if store_kernel is None:
@@ -159,10 +160,19 @@ def finish(
 
 
 def finish_device(
-    problem: Problem, out: dict[str, Any], *, reg: float, cost: float
+    problem: Problem, dev: Any, out: dict[str, Any], *, reg: float, method: str, f: Any, g: Any
 ) -> TransportResult:
-    """Wrap a CUDA result whose transport cost was computed on the device."""
-    return _wrap(problem, out, reg=reg, method="log", device="cuda", cost=cost, plan=None)
+    """Wrap a CUDA result: the transport cost (and the sparse plan for SNS) computed on the device
+    from its potentials ``f``, ``g`` (device arrays; ``dev`` is the ``_cuda.Device``)."""
+    inv = 1.0 / reg
+    plan = None
+    if method == "sns":
+        s = dev.sparsify(f, g, dev.lse_rows(g, inv), inv, PLAN_DROP, 2**63 - 1)
+        host = dev.cp.asnumpy
+        plan = _expand_sparse(problem, host(s.indptr).astype(np.int64),
+                              host(s.indices).astype(np.int32), host(s.data))  # fmt: skip
+    cost = dev.transport_cost(f, g, inv)
+    return _wrap(problem, out, reg=reg, method=method, device="cuda", cost=cost, plan=plan)
 
 
 def _wrap(
