@@ -3,6 +3,7 @@
 //! Each kernel here has a CUDA twin in `gpu/<name>.cu`; the two are tested against each other.
 
 pub mod expm;
+pub mod finite;
 pub mod logsumexp;
 pub mod real;
 pub(crate) mod simd;

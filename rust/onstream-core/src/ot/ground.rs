@@ -15,6 +15,7 @@
 use rayon::prelude::*;
 
 use crate::dense::expm::exp_nonpos;
+use crate::dense::finite::first_non_finite;
 use crate::dense::simd::multiversion;
 use crate::error::{Error, Result};
 
@@ -50,7 +51,7 @@ impl<'a> DenseCost<'a> {
                 format!("{n} × {m}"),
             ));
         }
-        if let Some(index) = c.par_iter().position_first(|v| !v.is_finite()) {
+        if let Some(index) = first_non_finite(c) {
             return Err(Error::NonFinite {
                 name: "cost",
                 index,

@@ -1,7 +1,8 @@
 //! Sinkhorn's iterations on a stored kernel (Sinkhorn 1967; Cuturi 2013): `P = diag(u) K̃ diag(v)`,
-//! alternating `u = a / K̃v` and `v = b / K̃ᵀu`, two matrix-vector products a sweep and no
-//! exponentials. `K̃` is the plan of base potentials `(f, g)`, `K̃_ij = exp((f_i + g_j − C_ij)/ε)`,
-//! so `n·m` floats are stored.
+//! alternating `u = a / K̃v` and `v = b / K̃ᵀu`, no exponentials, and both products of a sweep in
+//! one read of the kernel ([`sweep`]: each row's entry of `K̃v` gives its new `u` at once, and the
+//! row, still in cache, is added into `K̃ᵀu`). `K̃` is the plan of base potentials `(f, g)`,
+//! `K̃_ij = exp((f_i + g_j − C_ij)/ε)`, so `n·m` floats are stored.
 //!
 //! Two modes:
 //!
@@ -11,8 +12,9 @@
 //!   [`Error::Numerical`] naming the log-domain method, never returned as garbage.
 //! * [`Mode::Absorb`] is log-domain Sinkhorn in the stabilized form of Schmitzer (2019, Alg. 2):
 //!   whenever a scaling leaves `[e^−τ, e^τ]` it is absorbed into the potentials,
-//!   `f += ε ln u`, `g += ε ln v`, and `K̃` is rebuilt from them (one exponential pass). The iterates
-//!   are the log-domain ones; a sweep costs two products instead of two exponential passes.
+//!   `f += ε ln u`, `g += ε ln v`, and `K̃` is rebuilt from them (one exponential pass). The
+//!   iterates are the log-domain ones; a sweep costs one read of the kernel instead of two
+//!   exponential passes.
 
 use rayon::prelude::*;
 
@@ -64,84 +66,99 @@ fn dot4(rows: [&[f64]; 4], v: &[f64]) -> [f64; 4] {
     out
 }
 
-multiversion! {
-    /// `out = K̃v` for a block of whole rows.
-    fn rows(k: &[f64], m: usize, v: &[f64], out: &mut [f64]) {
-        let mut quads = out.chunks_exact_mut(4);
-        let mut blocks = k.chunks_exact(4 * m);
-        for (o, block) in (&mut quads).zip(&mut blocks) {
-            let (r0, rest) = block.split_at(m);
-            let (r1, rest) = rest.split_at(m);
-            let (r2, r3) = rest.split_at(m);
-            o.copy_from_slice(&dot4([r0, r1, r2, r3], v));
-        }
-        for (o, row) in quads
-            .into_remainder()
-            .iter_mut()
-            .zip(blocks.remainder().chunks_exact(m))
-        {
-            *o = row.iter().zip(v).map(|(a, b)| a * b).sum();
-        }
-    }
-}
-
-/// Rows per unit of parallel work in `K̃v`.
-const ROWS: usize = 16;
-
-/// `out = K̃v`, rows in parallel.
-pub fn k_v(k: &[f64], m: usize, v: &[f64], out: &mut [f64]) {
-    out.par_chunks_mut(ROWS)
-        .zip(k.par_chunks(ROWS * m))
-        .for_each(|(o, block)| rows(block, m, v, o));
-}
-
-/// Row blocks of the `K̃ᵀu` product: a fixed number, so the partial sums are added in the same
-/// order whatever the thread count.
+/// Row blocks of a sweep: a fixed number, so the column sums `K̃ᵀu` are added in the same order
+/// whatever the thread count.
 const BLOCKS: usize = 16;
 
+/// `a / k` when that is a usable scaling (finite and positive).
+#[inline(always)]
+fn quotient(a: f64, k: f64) -> Option<f64> {
+    let q = a / k;
+    (q.is_finite() && q > 0.0).then_some(q)
+}
+
 multiversion! {
-    /// `acc += Σ_r u_r · rows[r]` over the rows of `block`, four at a time, so each load and
-    /// store of `acc` serves four rows.
-    fn axpy_rows(block: &[f64], m: usize, u: &[f64], acc: &mut [f64]) {
-        let mut quads = block.chunks_exact(4 * m);
-        let mut us = u.chunks_exact(4);
-        for (q, uq) in (&mut quads).zip(&mut us) {
-            let (r0, rest) = q.split_at(m);
-            let (r1, rest) = rest.split_at(m);
-            let (r2, r3) = rest.split_at(m);
-            for ((((a, &x0), &x1), &x2), &x3) in acc.iter_mut().zip(r0).zip(r1).zip(r2).zip(r3) {
-                *a += (uq[0] * x0 + uq[1] * x1) + (uq[2] * x2 + uq[3] * x3);
+    /// One block of rows of a sweep, each row read once: `kv = K̃v` for its rows (four at a time,
+    /// so each load of `v` serves four rows, as a BLAS gemv kernel does), the new row scalings
+    /// `u = a / kv`, and `acc += Σ_r u_r · row_r` while the rows are still in cache. Returns the
+    /// first row (within the block) whose quotient is zero or not finite; its `u` is left 0.
+    fn sweep_rows(
+        block: &[f64], m: usize, v: &[f64], a: &[f64], kv: &mut [f64], u: &mut [f64],
+        acc: &mut [f64],
+    ) -> Option<usize> {
+        let mut bad = None;
+        let rows = kv.len();
+        let mut r = 0;
+        while r < rows {
+            let take = (rows - r).min(4);
+            let row = |l: usize| &block[(r + l.min(take - 1)) * m..(r + l.min(take - 1) + 1) * m];
+            let (r0, r1, r2, r3) = (row(0), row(1), row(2), row(3));
+            let d = dot4([r0, r1, r2, r3], v);
+            let mut uq = [0.0; 4];
+            for l in 0..take {
+                kv[r + l] = d[l];
+                match quotient(a[r + l], d[l]) {
+                    Some(q) => uq[l] = q,
+                    None => {
+                        bad.get_or_insert(r + l);
+                    }
+                }
+                u[r + l] = uq[l];
             }
-        }
-        for (row, &ui) in quads.remainder().chunks_exact(m).zip(us.remainder()) {
-            for (a, &x) in acc.iter_mut().zip(row) {
-                *a += ui * x;
+            if take == 4 {
+                let quad = acc.iter_mut().zip(r0).zip(r1).zip(r2).zip(r3);
+                for ((((o, &x0), &x1), &x2), &x3) in quad {
+                    *o += (uq[0] * x0 + uq[1] * x1) + (uq[2] * x2 + uq[3] * x3);
+                }
+            } else {
+                for (l, &ul) in uq.iter().enumerate().take(take) {
+                    for (o, &x) in acc.iter_mut().zip(row(l)) {
+                        *o += ul * x;
+                    }
+                }
             }
+            r += take;
         }
+        bad
     }
 }
 
-/// `out = K̃ᵀu` as a sum over row blocks, each streaming its rows contiguously.
-pub fn kt_u(k: &[f64], m: usize, u: &[f64], out: &mut [f64]) {
-    let n = u.len();
+/// One Sinkhorn sweep in a single read of the kernel: `kv = K̃v` (with the current `v`), the new
+/// row scalings `u = a / kv`, and `ktu = K̃ᵀu` with those new scalings. A two-product sweep reads
+/// the `n·m` kernel twice; this one streams it once (each row block's column partial sums are
+/// added in a fixed order). Returns the first row whose quotient is zero or not finite.
+pub fn sweep(
+    k: &[f64],
+    m: usize,
+    v: &[f64],
+    a: &[f64],
+    kv: &mut [f64],
+    u: &mut [f64],
+    ktu: &mut [f64],
+) -> Option<usize> {
+    let n = kv.len();
     let per = n.div_ceil(BLOCKS).max(1);
-    let parts: Vec<Vec<f64>> = (0..n.div_ceil(per))
-        .into_par_iter()
-        .map(|b| {
+    let parts: Vec<(Vec<f64>, Option<usize>)> = kv
+        .par_chunks_mut(per)
+        .zip(u.par_chunks_mut(per))
+        .zip(a.par_chunks(per))
+        .zip(k.par_chunks(per * m))
+        .enumerate()
+        .map(|(b, (((kvb, ub), ab), block))| {
             let mut acc = vec![0.0; m];
-            let rows = b * per..((b + 1) * per).min(n);
-            let block = &k[rows.start * m..rows.end * m];
-            let ub = &u[rows];
-            axpy_rows(block, m, ub, &mut acc);
-            acc
+            let bad = sweep_rows(block, m, v, ab, kvb, ub, &mut acc);
+            (acc, bad.map(|i| b * per + i))
         })
         .collect();
-    out.fill(0.0);
-    for part in parts {
-        for (o, v) in out.iter_mut().zip(part) {
-            *o += v;
+    ktu.fill(0.0);
+    let mut bad = None;
+    for (part, b) in parts {
+        for (o, x) in ktu.iter_mut().zip(part) {
+            *o += x;
         }
+        bad = bad.or(b);
     }
+    bad
 }
 
 /// `w / kx` into `out`, or `None` (and `out` untouched) when a quotient is zero or not finite.
@@ -205,14 +222,15 @@ pub(crate) fn run<G: Ground>(
         Mode::Absorb(tau) => ((-tau).exp(), tau.exp()),
         Mode::Fail => (0.0, f64::INFINITY),
     };
-    let (mut kv, mut ktu) = (vec![0.0; n], vec![0.0; m]);
+    let (mut kv, mut ktu, mut u_next) = (vec![0.0; n], vec![0.0; m], vec![0.0; n]);
     loop {
         let k = dense_plan(ground, &f, &g, eps);
         tally.passes += 1;
         let (mut u, mut v) = (vec![1.0; n], vec![1.0; m]);
         let mut fresh = true;
         loop {
-            k_v(&k, m, &v, &mut kv);
+            // One read of the kernel: this sweep's row measurement and both of its updates.
+            let bad_row = sweep(&k, m, &v, &marg.a, &mut kv, &mut u_next, &mut ktu);
             tally.passes += 1;
             let err: f64 = u
                 .iter()
@@ -226,11 +244,10 @@ pub(crate) fn run<G: Ground>(
                 let err = fmax(err, 0.0);
                 return Ok(Finished { f, g, err });
             }
-            let failed = match divide(&marg.a, &kv, &mut u) {
+            let failed = match bad_row {
                 Some(i) => Some(("row", i)),
                 None => {
-                    kt_u(&k, m, &u, &mut ktu);
-                    tally.passes += 1;
+                    std::mem::swap(&mut u, &mut u_next);
                     divide(&marg.b, &ktu, &mut v).map(|j| ("column", j))
                 }
             };

@@ -226,3 +226,34 @@ fn stored_and_fused_log_sinkhorn_take_the_same_iterates() {
         }
     }
 }
+
+#[test]
+fn one_read_sweep_equals_the_two_products() {
+    // Odd sizes: rows left over after the quads, and blocks of uneven length.
+    for &(n, m) in &[(1, 1), (3, 5), (37, 13), (130, 7)] {
+        let k = lcg(n * m, 3);
+        let v = lcg(m, 4);
+        let a: Vec<f64> = lcg(n, 5).iter().map(|x| x + 0.1).collect();
+        let (mut kv, mut u, mut ktu) = (vec![0.0; n], vec![0.0; n], vec![0.0; m]);
+        let bad = scaling::sweep(&k, m, &v, &a, &mut kv, &mut u, &mut ktu);
+        assert_eq!(bad, None);
+        for i in 0..n {
+            let want: f64 = (0..m).map(|j| k[i * m + j] * v[j]).sum();
+            assert!((kv[i] - want).abs() <= 1e-12 * want, "kv[{i}]");
+            assert!((u[i] - a[i] / want).abs() <= 1e-12 * u[i], "u[{i}]");
+        }
+        for j in 0..m {
+            let want: f64 = (0..n).map(|i| k[i * m + j] * u[i]).sum();
+            assert!((ktu[j] - want).abs() <= 1e-12 * want, "ktu[{j}]");
+        }
+    }
+    // A row without mass is reported (the first one), and its scaling is not used.
+    let (n, m) = (9, 4);
+    let mut k = lcg(n * m, 6);
+    k[5 * m..6 * m].fill(0.0);
+    k[7 * m..8 * m].fill(0.0);
+    let (mut kv, mut u, mut ktu) = (vec![0.0; n], vec![0.0; n], vec![0.0; m]);
+    let bad = scaling::sweep(&k, m, &lcg(m, 7), &uniform(n), &mut kv, &mut u, &mut ktu);
+    assert_eq!(bad, Some(5));
+    assert_eq!(u[5], 0.0);
+}
