@@ -13,6 +13,8 @@ __all__ = [
     "H2OCache",
     "PowerWalkIndex",
     "Reservoir",
+    "SubmodularDynamic",
+    "SubmodularObjective",
     "__version__",
     "_debug_panic",
     "_rng_u64",
@@ -37,6 +39,8 @@ __all__ = [
     "privacy_discrete_laplace",
     "privacy_pure_to_zcdp",
     "privacy_zcdp_to_approx",
+    "submodular_greedy_over",
+    "submodular_maximize",
 ]
 
 __version__: str
@@ -291,3 +295,56 @@ def graph_sa_srrw_least_squares(
     runs: int,
     seed: int,
 ) -> npt.NDArray[np.float64]: ...
+
+@final
+class SubmodularObjective:
+    @staticmethod
+    def facility_from_features(
+        x: npt.NDArray[np.float64], metric: str, store: bool
+    ) -> SubmodularObjective: ...
+    @staticmethod
+    def facility_from_kernel(kernel: npt.NDArray[np.float64]) -> SubmodularObjective: ...
+    @staticmethod
+    def coverage(
+        indptr: npt.NDArray[np.int64],
+        items: npt.NDArray[np.int64],
+        weights: npt.NDArray[np.float64] | None = None,
+    ) -> SubmodularObjective: ...
+    @staticmethod
+    def feature_based(
+        features: npt.NDArray[np.float64],
+        concave: str,
+        weights: npt.NDArray[np.float64] | None = None,
+    ) -> SubmodularObjective: ...
+    def __len__(self) -> int: ...
+    def value(self, ids_: npt.NDArray[np.int64]) -> float: ...
+    @property
+    def stored(self) -> bool: ...
+
+@final
+class SubmodularDynamic:
+    def __new__(
+        cls, objective: SubmodularObjective, k: int, epsilon: float, seed: int
+    ) -> SubmodularDynamic: ...
+    def insert(self, ids_: npt.NDArray[np.int64]) -> None: ...
+    def delete(self, ids_: npt.NDArray[np.int64]) -> None: ...
+    def solution(self) -> dict[str, Any]: ...
+    def present(self) -> npt.NDArray[np.int64]: ...
+    @property
+    def oracle_calls(self) -> int: ...
+    @property
+    def updates(self) -> int: ...
+    @property
+    def rebuilds(self) -> int: ...
+    @property
+    def instances(self) -> int: ...
+    def to_bytes(self) -> bytes: ...
+    @staticmethod
+    def from_bytes(objective: SubmodularObjective, data: bytes) -> SubmodularDynamic: ...
+
+def submodular_maximize(
+    objective: SubmodularObjective, k: int, optimizer: str, epsilon: float, seed: int
+) -> dict[str, Any]: ...
+def submodular_greedy_over(
+    objective: SubmodularObjective, k: int, candidates: npt.NDArray[np.int64]
+) -> dict[str, Any]: ...

@@ -16,5 +16,6 @@ pub mod privacy;
 pub mod rng;
 pub mod snapshot;
 pub mod stream;
+pub mod submodular;
 
 pub use error::{Error, Result};

@@ -15,6 +15,7 @@ mod paging;
 mod privacy;
 mod run;
 mod stream;
+mod submodular;
 
 /// Facts about this build for `onstream info`.
 #[pyfunction]
@@ -94,5 +95,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     ot::register(m)?;
     graph::register(m)?;
     privacy::register(m)?;
+    submodular::register(m)?;
     Ok(())
 }

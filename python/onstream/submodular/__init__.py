@@ -1,0 +1,33 @@
+"""Monotone submodular maximization under a cardinality constraint.
+
+* Objectives with incremental state: :class:`FacilityLocation` (dense float32 kernel or
+  similarities on the fly), :class:`WeightedCoverage`, :class:`FeatureBased`.
+* :func:`maximize`: naive, lazy and stochastic greedy, Sieve-Streaming and Sieve-Streaming++.
+* :class:`DynamicMaximizer`: the fully dynamic algorithm of Banihashem et al. (ICML 2023) through
+  insertions and deletions, or recompute-greedy as the quality reference.
+"""
+
+from onstream.submodular.dynamic import DynamicMaximizer, DynamicMethod
+from onstream.submodular.maximize import Optimizer, Selection, maximize
+from onstream.submodular.objectives import (
+    Concave,
+    FacilityLocation,
+    FeatureBased,
+    Metric,
+    Objective,
+    WeightedCoverage,
+)
+
+__all__ = [
+    "Concave",
+    "DynamicMaximizer",
+    "DynamicMethod",
+    "FacilityLocation",
+    "FeatureBased",
+    "Metric",
+    "Objective",
+    "Optimizer",
+    "Selection",
+    "WeightedCoverage",
+    "maximize",
+]

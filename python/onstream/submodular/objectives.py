@@ -1,0 +1,170 @@
+"""Submodular objectives with incremental state (the Rust core keeps, per candidate set, what a
+marginal gain needs, so a gain costs one row read, never a recomputation of ``f``).
+
+Every objective is immutable once built, pickles by its inputs, and accepts NumPy arrays or
+polars DataFrames/Series.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from onstream import _core
+from onstream._convert import float_array, index_array, int_array
+from onstream.exceptions import InvalidParameterError, OutOfRangeError
+
+__all__ = ["Concave", "FacilityLocation", "FeatureBased", "Metric", "Objective", "WeightedCoverage"]
+
+Metric = Literal["euclidean", "cosine"]
+Concave = Literal["sqrt", "log1p", "saturate"]
+
+#: Largest kernel ``FacilityLocation.from_features(store=None)`` stores, in entries (1 GiB of
+#: float32); above it similarities are computed on the fly.
+KERNEL_BUDGET = 2**28
+
+
+class Objective:
+    """Base of the objectives: the native object, its size, ``value(ids)`` and pickling."""
+
+    _native: Any
+    _args: tuple[Any, ...]
+
+    def __len__(self) -> int:
+        return len(self._native)
+
+    def value(self, ids: object) -> float:
+        """``f(S)`` for the element ids in ``ids`` (duplicates count once)."""
+        a = index_array(ids, "ids", n=len(self), allow_empty=True)
+        return float(self._native.value(a))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self)._rebuild, self._args)
+
+    @classmethod
+    def _rebuild(cls, *args: Any) -> Objective:
+        raise NotImplementedError
+
+
+class FacilityLocation(Objective):
+    """Facility location, ``f(S) = Σ_i max_{j ∈ S} s(i, j)``: how well the chosen elements
+    represent every point (exemplar-based summarization, k-medoids' submodular cousin).
+
+    Build it :meth:`from_features` (similarities as apricot defines them, so selections can be
+    compared) or :meth:`from_kernel`.
+    """
+
+    def __init__(self) -> None:
+        raise TypeError("use FacilityLocation.from_features(...) or FacilityLocation.from_kernel()")
+
+    @classmethod
+    def from_features(
+        cls, x: object, metric: Metric = "euclidean", *, store: bool | None = None
+    ) -> FacilityLocation:
+        """Every row of ``x`` (``n × d``) is a point and a candidate.
+
+        ``metric="euclidean"``: ``s(i, j) = max D² − D²(i, j)`` with the maximum over all pairs
+        (apricot's ``FacilityLocationSelection(metric="euclidean")``); ``"cosine"``: the squared
+        cosine similarity (apricot's ``"cosine"``). ``store=True`` builds the dense float32
+        ``n × n`` kernel once (fast gains, ``4n²`` bytes); ``False`` computes a similarity row per
+        gain from the features (no ``n²`` memory); ``None`` stores when the kernel fits
+        ``KERNEL_BUDGET`` entries. Building costs one pass over all pairs either way (the
+        euclidean maximum needs it).
+        """
+        a = float_array(x, "x", ndim=2).astype(np.float64, copy=False)
+        if metric not in ("euclidean", "cosine"):
+            raise InvalidParameterError(
+                f"invalid metric: got {metric!r}, expected 'euclidean' or 'cosine'"
+            )
+        if store is None:
+            store = a.shape[0] ** 2 <= KERNEL_BUDGET
+        obj = cls.__new__(cls)
+        obj._native = _core.SubmodularObjective.facility_from_features(a, metric, bool(store))
+        obj._args = ("features", a, metric, bool(store))
+        return obj
+
+    @classmethod
+    def from_kernel(cls, kernel: object) -> FacilityLocation:
+        """From a dense similarity matrix, points by candidates (``kernel[i, j] = s(i, j)``),
+        finite and nonnegative (stored as float32)."""
+        a = float_array(kernel, "kernel", ndim=2).astype(np.float64, copy=False)
+        obj = cls.__new__(cls)
+        obj._native = _core.SubmodularObjective.facility_from_kernel(a)
+        obj._args = ("kernel", a)
+        return obj
+
+    @property
+    def stored(self) -> bool:
+        """Whether the similarities are stored (rather than computed on the fly)."""
+        return bool(self._native.stored)
+
+    @classmethod
+    def _rebuild(cls, *args: Any) -> FacilityLocation:
+        if args[0] == "kernel":
+            return cls.from_kernel(args[1])
+        return cls.from_features(args[1], args[2], store=args[3])
+
+
+class WeightedCoverage(Objective):
+    """Weighted coverage, ``f(S) = Σ_{u covered by S} w_u``: candidate ``j`` covers a set of
+    items, each item counts once (max coverage, sensor placement, influence by reachability)."""
+
+    def __init__(self, sets: object, weights: object = None) -> None:
+        """``sets``: one array of item ids per candidate (a list of arrays, or a polars Series of
+        lists), or a pair ``(indptr, items)`` in CSR form. ``weights``: one per item, finite and
+        nonnegative (default 1; without weights the items are ``0..max id``)."""
+        indptr, items = _csr(sets)
+        w = None
+        if weights is not None:
+            w = float_array(weights, "weights", allow_empty=True).astype(np.float64, copy=False)
+        self._native = _core.SubmodularObjective.coverage(indptr, items, w)
+        self._args = ((indptr, items), w)
+
+    @classmethod
+    def _rebuild(cls, *args: Any) -> WeightedCoverage:
+        return cls(args[0], args[1])
+
+
+class FeatureBased(Objective):
+    """Feature-based, ``f(S) = Σ_u w_u φ(Σ_{j ∈ S} m_ju)`` with nonnegative features ``m``
+    (``n × U``) and a concave ``φ``: ``"sqrt"``, ``"log1p"`` or ``"saturate"`` (``x/(1+x)``).
+    Rewards covering many features, with diminishing returns on each (Wei et al. 2014)."""
+
+    def __init__(self, features: object, concave: Concave = "sqrt", weights: object = None) -> None:
+        m = float_array(features, "features", ndim=2).astype(np.float64, copy=False)
+        if concave not in ("sqrt", "log1p", "saturate"):
+            raise InvalidParameterError(
+                f"invalid concave: got {concave!r}, expected 'sqrt', 'log1p' or 'saturate'"
+            )
+        w = None
+        if weights is not None:
+            w = float_array(weights, "weights").astype(np.float64, copy=False)
+        self._native = _core.SubmodularObjective.feature_based(m, concave, w)
+        self._args = (m, concave, w)
+
+    @classmethod
+    def _rebuild(cls, *args: Any) -> FeatureBased:
+        return cls(args[0], args[1], args[2])
+
+
+def _csr(sets: object) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    if isinstance(sets, tuple) and len(sets) == 2:
+        indptr = np.ascontiguousarray(int_array(sets[0], "indptr"), dtype=np.int64)
+        items = np.ascontiguousarray(int_array(sets[1], "items", allow_empty=True), dtype=np.int64)
+        return indptr, items
+    if hasattr(sets, "to_list") and not isinstance(sets, list):
+        sets = sets.to_list()
+    if not isinstance(sets, (list, tuple)) or not sets:
+        raise InvalidParameterError(
+            "invalid sets: expected a non-empty list of item-id arrays or (indptr, items)"
+        )
+    arrays = [int_array(s, f"sets[{i}]", allow_empty=True) for i, s in enumerate(sets)]
+    for i, arr in enumerate(arrays):
+        if arr.size and arr.min() < 0:
+            raise OutOfRangeError(f"sets[{i}] has a negative item id")
+    lengths = np.array([a.size for a in arrays], dtype=np.int64)
+    indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    items = np.concatenate(arrays).astype(np.int64) if indptr[-1] else np.zeros(0, np.int64)
+    return indptr, items

@@ -1,0 +1,283 @@
+//! The optimizers against brute force on small instances, and against each other.
+
+use super::greedy::{lazy, lazy_over, naive, stochastic};
+use super::sieve::{stream, Variant};
+use super::*;
+use crate::rng::{below, from_seed, open01};
+use crate::snapshot;
+
+fn features(n: usize, d: usize, seed: u64) -> Vec<f64> {
+    let mut rng = from_seed(Some(seed));
+    (0..n * d).map(|_| open01(&mut rng)).collect()
+}
+
+fn coverage(n: usize, items: usize, seed: u64) -> WeightedCoverage {
+    let mut rng = from_seed(Some(seed));
+    let mut indptr = vec![0i64];
+    let mut ids = Vec::new();
+    for _ in 0..n {
+        let size = 1 + below(&mut rng, 5) as usize;
+        for _ in 0..size {
+            ids.push(below(&mut rng, items as u64) as i64);
+        }
+        indptr.push(ids.len() as i64);
+    }
+    let w: Vec<f64> = (0..items).map(|_| open01(&mut rng)).collect();
+    WeightedCoverage::new(&indptr, &ids, Some(&w)).unwrap()
+}
+
+/// The best value over all subsets of `present` of size at most `k`.
+fn brute<O: Objective>(f: &O, present: &[usize], k: usize) -> f64 {
+    fn rec<O: Objective>(f: &O, p: &[usize], k: usize, from: usize, cur: &mut Vec<usize>) -> f64 {
+        let mut best = f.value(&f.state_of(cur));
+        if cur.len() == k {
+            return best;
+        }
+        for i in from..p.len() {
+            cur.push(p[i]);
+            best = best.max(rec(f, p, k, i + 1, cur));
+            cur.pop();
+        }
+        best
+    }
+    rec(f, present, k, 0, &mut Vec::new())
+}
+
+fn objectives(
+    seed: u64,
+) -> (
+    FacilityLocation,
+    FacilityLocation,
+    WeightedCoverage,
+    FeatureBased,
+) {
+    let x = features(12, 3, seed);
+    let fl = FacilityLocation::from_features(&x, 12, 3, "euclidean", false).unwrap();
+    let stored = FacilityLocation::from_features(&x, 12, 3, "euclidean", true).unwrap();
+    let m = features(12, 4, seed + 1);
+    let fb = FeatureBased::new(&m, 12, 4, None, Concave::Sqrt).unwrap();
+    (fl, stored, coverage(12, 15, seed + 2), fb)
+}
+
+#[test]
+fn lazy_greedy_picks_exactly_what_naive_greedy_picks() {
+    for seed in 0..5 {
+        let (fl, stored, cov, fb) = objectives(seed);
+        for k in [1, 3, 7, 12] {
+            assert_eq!(
+                lazy(&fl, k).unwrap().indices,
+                naive(&fl, k).unwrap().indices
+            );
+            assert_eq!(
+                lazy(&stored, k).unwrap().indices,
+                naive(&fl, k).unwrap().indices
+            );
+            assert_eq!(
+                lazy(&cov, k).unwrap().indices,
+                naive(&cov, k).unwrap().indices
+            );
+            assert_eq!(
+                lazy(&fb, k).unwrap().indices,
+                naive(&fb, k).unwrap().indices
+            );
+            let (l, n) = (lazy(&fl, k).unwrap(), naive(&fl, k).unwrap());
+            assert!(l.oracle_calls <= n.oracle_calls);
+        }
+    }
+}
+
+#[test]
+fn greedy_reaches_one_minus_one_over_e_of_the_optimum() {
+    let bound = 1.0 - (-1.0f64).exp();
+    for seed in 0..5 {
+        let (fl, _, cov, fb) = objectives(seed);
+        let all: Vec<usize> = (0..12).collect();
+        for k in [2, 3] {
+            for (got, opt) in [
+                (naive(&fl, k).unwrap().value, brute(&fl, &all, k)),
+                (naive(&cov, k).unwrap().value, brute(&cov, &all, k)),
+                (naive(&fb, k).unwrap().value, brute(&fb, &all, k)),
+            ] {
+                assert!(got >= bound * opt - 1e-9, "{got} vs {opt}");
+                assert!(got <= opt + 1e-9);
+            }
+        }
+    }
+}
+
+#[test]
+fn values_match_a_recomputation_and_gains_add_up() {
+    let (fl, stored, cov, fb) = objectives(9);
+    let sel = lazy(&fl, 4).unwrap();
+    let direct = fl.value(&fl.state_of(&sel.indices));
+    assert!((sel.value - direct).abs() < 1e-6 * direct);
+    assert!((sel.gains.iter().sum::<f64>() - sel.value).abs() < 1e-6 * direct);
+    // Stored and on-the-fly similarities agree.
+    let a = stored.value(&stored.state_of(&sel.indices));
+    assert!((a - direct).abs() < 1e-5 * direct);
+    for f in [
+        cov.value(&cov.state_of(&[0, 1, 2])),
+        fb.value(&fb.state_of(&[3, 4])),
+    ] {
+        assert!(f > 0.0);
+    }
+}
+
+#[test]
+fn stochastic_greedy_is_near_greedy_on_average() {
+    let (fl, _, cov, _) = objectives(3);
+    let all: Vec<usize> = (0..12).collect();
+    let eps = 0.1;
+    for k in [2, 3] {
+        let opt_fl = brute(&fl, &all, k);
+        let opt_cov = brute(&cov, &all, k);
+        let mut rng = from_seed(Some(7));
+        let runs = 200;
+        let (mut s1, mut s2) = (0.0, 0.0);
+        for _ in 0..runs {
+            s1 += stochastic(&fl, k, eps, &mut rng).unwrap().value;
+            s2 += stochastic(&cov, k, eps, &mut rng).unwrap().value;
+        }
+        let bound = 1.0 - (-1.0f64).exp() - eps;
+        assert!(s1 / runs as f64 >= bound * opt_fl, "fl k={k}");
+        assert!(s2 / runs as f64 >= bound * opt_cov, "cov k={k}");
+    }
+}
+
+#[test]
+fn sieves_reach_half_minus_epsilon() {
+    for seed in 0..5 {
+        let (fl, _, cov, fb) = objectives(seed);
+        let all: Vec<usize> = (0..12).collect();
+        let eps = 0.1;
+        for k in [2, 3] {
+            for v in [Variant::Sieve, Variant::PlusPlus] {
+                for (got, opt) in [
+                    (stream(&fl, k, eps, v).unwrap(), brute(&fl, &all, k)),
+                    (stream(&cov, k, eps, v).unwrap(), brute(&cov, &all, k)),
+                    (stream(&fb, k, eps, v).unwrap(), brute(&fb, &all, k)),
+                ] {
+                    assert!(got.indices.len() <= k);
+                    assert!(
+                        got.value >= (0.5 - eps) * opt - 1e-9,
+                        "{v:?} {} vs {opt}",
+                        got.value
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn check_dynamic<O: Objective>(
+    f: &O,
+    dynk: &Dynamic<O::State>,
+    present: &[usize],
+    k: usize,
+    eps: f64,
+) {
+    let sel = dynk.solution();
+    assert!(sel.indices.len() <= k);
+    assert!(
+        sel.indices.iter().all(|e| present.contains(e)),
+        "solution holds a deleted id"
+    );
+    let direct = f.value(&f.state_of(&sel.indices));
+    assert!((sel.value - direct).abs() <= 1e-9 * direct.max(1.0));
+    let opt = brute(f, present, k);
+    assert!(
+        sel.value >= (0.5 - eps) * opt - 1e-9,
+        "{} vs OPT {opt}",
+        sel.value
+    );
+}
+
+#[test]
+fn dynamic_solution_stays_within_half_minus_epsilon_after_every_update() {
+    for seed in 0..6 {
+        let (fl, _, cov, _) = objectives(seed);
+        for (k, eps) in [(2, 0.1), (3, 0.2)] {
+            let mut d1 = Dynamic::new(k, eps, from_seed(Some(seed))).unwrap();
+            let mut d2 = Dynamic::new(k, eps, from_seed(Some(seed))).unwrap();
+            let mut rng = from_seed(Some(100 + seed));
+            let mut present: Vec<usize> = Vec::new();
+            for _ in 0..60 {
+                let e = below(&mut rng, 12) as usize;
+                if let Some(pos) = present.iter().position(|&x| x == e) {
+                    present.swap_remove(pos);
+                    d1.delete(&fl, e).unwrap();
+                    d2.delete(&cov, e).unwrap();
+                } else {
+                    present.push(e);
+                    d1.insert(&fl, e).unwrap();
+                    d2.insert(&cov, e).unwrap();
+                }
+                check_dynamic(&fl, &d1, &present, k, eps);
+                check_dynamic(&cov, &d2, &present, k, eps);
+            }
+        }
+    }
+}
+
+#[test]
+fn dynamic_refuses_bad_updates() {
+    let (fl, _, _, _) = objectives(1);
+    let mut d = Dynamic::new(2, 0.1, from_seed(Some(0))).unwrap();
+    assert!(d.delete(&fl, 3).is_err());
+    d.insert(&fl, 3).unwrap();
+    assert!(d.insert(&fl, 3).is_err());
+    assert!(d.insert(&fl, 12).is_err());
+    assert!(Dynamic::<()>::new(0, 0.1, from_seed(Some(0))).is_err());
+    assert!(Dynamic::<()>::new(2, 1.5, from_seed(Some(0))).is_err());
+}
+
+#[test]
+fn a_restored_dynamic_maximizer_continues_bit_for_bit() {
+    let (_, _, cov, _) = objectives(4);
+    let mut a = Dynamic::new(3, 0.2, from_seed(Some(5))).unwrap();
+    for e in 0..8 {
+        a.insert(&cov, e).unwrap();
+    }
+    let bytes = snapshot::to_bytes(&a).unwrap();
+    let mut b: Dynamic<_> = snapshot::from_bytes(&bytes).unwrap();
+    for (op, e) in [(true, 9), (false, 2), (false, 5), (true, 11), (false, 0)] {
+        if op {
+            a.insert(&cov, e).unwrap();
+            b.insert(&cov, e).unwrap();
+        } else {
+            a.delete(&cov, e).unwrap();
+            b.delete(&cov, e).unwrap();
+        }
+        let (sa, sb) = (a.solution(), b.solution());
+        assert_eq!(sa.indices, sb.indices);
+        assert_eq!(sa.value.to_bits(), sb.value.to_bits());
+        assert_eq!(sa.oracle_calls, sb.oracle_calls);
+    }
+}
+
+#[test]
+fn recompute_greedy_over_a_subset_matches_lazy_greedy() {
+    let (fl, _, _, _) = objectives(2);
+    let all: Vec<usize> = (0..12).collect();
+    assert_eq!(
+        lazy_over(&fl, 4, &all).indices,
+        lazy(&fl, 4).unwrap().indices
+    );
+    let some = [1, 4, 6, 9];
+    let sel = lazy_over(&fl, 10, &some);
+    assert_eq!(sel.indices.len(), 4);
+}
+
+#[test]
+fn bad_input_is_refused() {
+    let x = features(4, 2, 0);
+    assert!(FacilityLocation::from_features(&x, 4, 2, "manhattan", false).is_err());
+    let mut bad = x.clone();
+    bad[3] = f64::NAN;
+    assert!(FacilityLocation::from_features(&bad, 4, 2, "euclidean", false).is_err());
+    let fl = FacilityLocation::from_features(&x, 4, 2, "euclidean", false).unwrap();
+    assert!(naive(&fl, 0).is_err());
+    assert!(lazy(&fl, 5).is_err());
+    assert!(WeightedCoverage::new(&[0, 2], &[0, -1], None).is_err());
+    assert!(FeatureBased::new(&[1.0, -1.0], 1, 2, None, Concave::Log1p).is_err());
+}

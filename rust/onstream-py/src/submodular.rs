@@ -1,0 +1,332 @@
+//! Bindings of `onstream_core::submodular`: one objective class over the kinds of objective, the
+//! batch optimizers, and the fully dynamic maximizer.
+
+use std::sync::Arc;
+
+use numpy::{IntoPyArray, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use onstream_core::rng;
+use onstream_core::snapshot;
+use onstream_core::submodular::coverage::Covered;
+use onstream_core::submodular::facility::Best;
+use onstream_core::submodular::features::Sums;
+use onstream_core::submodular::greedy::{self, Selection};
+use onstream_core::submodular::sieve::{self, Variant};
+use onstream_core::submodular::{
+    Concave, Dynamic, FacilityLocation, FeatureBased, Objective, WeightedCoverage,
+};
+use onstream_core::Error;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+
+use crate::errors::IntoPyResult;
+use crate::run::detached;
+
+/// Every objective kind behind one type, so optimizers are compiled once per kind.
+pub enum AnyObjective {
+    Facility(FacilityLocation),
+    Coverage(WeightedCoverage),
+    Features(FeatureBased),
+}
+
+/// The state of a set under an [`AnyObjective`] (always the same kind as its objective).
+#[derive(Clone, Debug)]
+pub enum AnyState {
+    Facility(Best),
+    Coverage(Covered),
+    Features(Sums),
+}
+
+impl Objective for AnyObjective {
+    type State = AnyState;
+
+    fn len(&self) -> usize {
+        match self {
+            Self::Facility(f) => f.len(),
+            Self::Coverage(f) => f.len(),
+            Self::Features(f) => f.len(),
+        }
+    }
+
+    fn empty(&self) -> AnyState {
+        match self {
+            Self::Facility(f) => AnyState::Facility(f.empty()),
+            Self::Coverage(f) => AnyState::Coverage(f.empty()),
+            Self::Features(f) => AnyState::Features(f.empty()),
+        }
+    }
+
+    // A state always comes from `empty()` of the same objective, so the kinds match; the other
+    // arms exist only to make the match total.
+    fn gain(&self, s: &AnyState, e: usize) -> f64 {
+        match (self, s) {
+            (Self::Facility(f), AnyState::Facility(s)) => f.gain(s, e),
+            (Self::Coverage(f), AnyState::Coverage(s)) => f.gain(s, e),
+            (Self::Features(f), AnyState::Features(s)) => f.gain(s, e),
+            _ => 0.0,
+        }
+    }
+
+    fn insert(&self, s: &mut AnyState, e: usize) {
+        match (self, s) {
+            (Self::Facility(f), AnyState::Facility(s)) => f.insert(s, e),
+            (Self::Coverage(f), AnyState::Coverage(s)) => f.insert(s, e),
+            (Self::Features(f), AnyState::Features(s)) => f.insert(s, e),
+            _ => {}
+        }
+    }
+
+    fn value(&self, s: &AnyState) -> f64 {
+        match (self, s) {
+            (Self::Facility(f), AnyState::Facility(s)) => f.value(s),
+            (Self::Coverage(f), AnyState::Coverage(s)) => f.value(s),
+            (Self::Features(f), AnyState::Features(s)) => f.value(s),
+            _ => 0.0,
+        }
+    }
+}
+
+fn selection<'py>(py: Python<'py>, s: Selection) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    let idx: Vec<i64> = s.indices.iter().map(|&e| e as i64).collect();
+    d.set_item("indices", idx.into_pyarray(py))?;
+    d.set_item("gains", s.gains.into_pyarray(py))?;
+    d.set_item("value", s.value)?;
+    d.set_item("oracle_calls", s.oracle_calls)?;
+    Ok(d)
+}
+
+fn ids(values: &[i64], n: usize) -> PyResult<Vec<usize>> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(index, &v)| {
+            if v < 0 || v as usize >= n {
+                Err(Error::OutOfRange {
+                    name: "ids",
+                    index,
+                    got: v.to_string(),
+                    expected: format!("an element id in 0..{n}"),
+                })
+            } else {
+                Ok(v as usize)
+            }
+        })
+        .collect::<Result<Vec<_>, Error>>()
+        .py()
+}
+
+/// A submodular objective (facility location, weighted coverage or feature-based).
+#[pyclass(name = "SubmodularObjective", module = "onstream._core", frozen)]
+pub struct PyObjective {
+    inner: Arc<AnyObjective>,
+}
+
+fn matrix<'a>(a: &'a PyReadonlyArray2<'_, f64>) -> PyResult<(&'a [f64], usize, usize)> {
+    let shape = a.shape();
+    Ok((a.as_slice()?, shape[0], shape[1]))
+}
+
+#[pymethods]
+impl PyObjective {
+    #[staticmethod]
+    fn facility_from_features(
+        py: Python<'_>,
+        x: PyReadonlyArray2<'_, f64>,
+        metric: &str,
+        store: bool,
+    ) -> PyResult<Self> {
+        let (x, n, d) = matrix(&x)?;
+        let f = detached(py, || {
+            FacilityLocation::from_features(x, n, d, metric, store)
+        })?;
+        Ok(Self {
+            inner: Arc::new(AnyObjective::Facility(f)),
+        })
+    }
+
+    #[staticmethod]
+    fn facility_from_kernel(py: Python<'_>, kernel: PyReadonlyArray2<'_, f64>) -> PyResult<Self> {
+        let (k, n, m) = matrix(&kernel)?;
+        let f = detached(py, || FacilityLocation::from_kernel(k, n, m))?;
+        Ok(Self {
+            inner: Arc::new(AnyObjective::Facility(f)),
+        })
+    }
+
+    #[staticmethod]
+    #[pyo3(signature = (indptr, items, weights = None))]
+    fn coverage(
+        indptr: PyReadonlyArray1<'_, i64>,
+        items: PyReadonlyArray1<'_, i64>,
+        weights: Option<PyReadonlyArray1<'_, f64>>,
+    ) -> PyResult<Self> {
+        let w = weights.as_ref().map(|w| w.as_slice()).transpose()?;
+        let f = WeightedCoverage::new(indptr.as_slice()?, items.as_slice()?, w).py()?;
+        Ok(Self {
+            inner: Arc::new(AnyObjective::Coverage(f)),
+        })
+    }
+
+    #[staticmethod]
+    #[pyo3(signature = (features, concave, weights = None))]
+    fn feature_based(
+        features: PyReadonlyArray2<'_, f64>,
+        concave: &str,
+        weights: Option<PyReadonlyArray1<'_, f64>>,
+    ) -> PyResult<Self> {
+        let (m, n, u) = matrix(&features)?;
+        let w = weights.as_ref().map(|w| w.as_slice()).transpose()?;
+        let f = FeatureBased::new(m, n, u, w, Concave::parse(concave).py()?).py()?;
+        Ok(Self {
+            inner: Arc::new(AnyObjective::Features(f)),
+        })
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    /// `f(S)` for the ids in `ids` (duplicates count once).
+    fn value(&self, ids_: PyReadonlyArray1<'_, i64>) -> PyResult<f64> {
+        let set = ids(ids_.as_slice()?, self.inner.len())?;
+        Ok(self.inner.value(&self.inner.state_of(&set)))
+    }
+
+    /// True for a facility-location objective with a stored kernel.
+    #[getter]
+    fn stored(&self) -> bool {
+        matches!(&*self.inner, AnyObjective::Facility(f) if f.stored())
+    }
+}
+
+/// Runs a batch optimizer; returns `indices`, `gains`, `value`, `oracle_calls`.
+#[pyfunction]
+#[pyo3(signature = (objective, k, optimizer, epsilon, seed))]
+fn submodular_maximize<'py>(
+    py: Python<'py>,
+    objective: &PyObjective,
+    k: usize,
+    optimizer: &str,
+    epsilon: f64,
+    seed: u64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let f = Arc::clone(&objective.inner);
+    let f = &*f;
+    let sel = match optimizer {
+        "naive" => detached(py, || greedy::naive(f, k))?,
+        "lazy" => detached(py, || greedy::lazy(f, k))?,
+        "stochastic" => detached(py, || {
+            greedy::stochastic(f, k, epsilon, &mut rng::from_seed(Some(seed)))
+        })?,
+        "sieve" => detached(py, || sieve::stream(f, k, epsilon, Variant::Sieve))?,
+        "sieve++" => detached(py, || sieve::stream(f, k, epsilon, Variant::PlusPlus))?,
+        other => {
+            return Err(Error::invalid(
+                "optimizer",
+                other,
+                "'naive', 'lazy', 'stochastic', 'sieve' or 'sieve++'",
+            ))
+            .py()
+        }
+    };
+    selection(py, sel)
+}
+
+/// Lazy greedy over the ids `candidates` (recompute-greedy's step), `min(k, len)` picks.
+#[pyfunction]
+fn submodular_greedy_over<'py>(
+    py: Python<'py>,
+    objective: &PyObjective,
+    k: usize,
+    candidates: PyReadonlyArray1<'_, i64>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let f = Arc::clone(&objective.inner);
+    let cands = ids(candidates.as_slice()?, f.len())?;
+    let sel = detached(py, || Ok(greedy::lazy_over(&*f, k, &cands)))?;
+    selection(py, sel)
+}
+
+/// The fully dynamic maximizer of Banihashem et al. (ICML 2023) over one objective.
+#[pyclass(name = "SubmodularDynamic", module = "onstream._core")]
+pub struct PyDynamic {
+    objective: Arc<AnyObjective>,
+    inner: Dynamic<AnyState>,
+}
+
+#[pymethods]
+impl PyDynamic {
+    #[new]
+    fn new(objective: &PyObjective, k: usize, epsilon: f64, seed: u64) -> PyResult<Self> {
+        Ok(Self {
+            objective: Arc::clone(&objective.inner),
+            inner: Dynamic::new(k, epsilon, rng::from_seed(Some(seed))).py()?,
+        })
+    }
+
+    /// Inserts the ids in order (stops at the first refused one, after the ones before it).
+    fn insert(&mut self, py: Python<'_>, ids_: PyReadonlyArray1<'_, i64>) -> PyResult<()> {
+        let f = Arc::clone(&self.objective);
+        let set = ids(ids_.as_slice()?, f.len())?;
+        let inner = &mut self.inner;
+        detached(py, || set.iter().try_for_each(|&e| inner.insert(&*f, e)))
+    }
+
+    /// Deletes the ids in order (stops at the first refused one, after the ones before it).
+    fn delete(&mut self, py: Python<'_>, ids_: PyReadonlyArray1<'_, i64>) -> PyResult<()> {
+        let f = Arc::clone(&self.objective);
+        let set = ids(ids_.as_slice()?, f.len())?;
+        let inner = &mut self.inner;
+        detached(py, || set.iter().try_for_each(|&e| inner.delete(&*f, e)))
+    }
+
+    fn solution<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        selection(py, self.inner.solution())
+    }
+
+    fn present<'py>(&self, py: Python<'py>) -> Bound<'py, numpy::PyArray1<i64>> {
+        let v: Vec<i64> = self.inner.present().iter().map(|&e| e as i64).collect();
+        v.into_pyarray(py)
+    }
+
+    #[getter]
+    fn oracle_calls(&self) -> u64 {
+        self.inner.oracle_calls()
+    }
+
+    #[getter]
+    fn updates(&self) -> u64 {
+        self.inner.updates()
+    }
+
+    #[getter]
+    fn rebuilds(&self) -> u64 {
+        self.inner.rebuilds()
+    }
+
+    #[getter]
+    fn instances(&self) -> usize {
+        self.inner.instances()
+    }
+
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = snapshot::to_bytes(&self.inner).py()?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// Restores a snapshot over the objective it was taken with.
+    #[staticmethod]
+    fn from_bytes(objective: &PyObjective, data: &[u8]) -> PyResult<Self> {
+        Ok(Self {
+            objective: Arc::clone(&objective.inner),
+            inner: snapshot::from_bytes(data).py()?,
+        })
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyObjective>()?;
+    m.add_class::<PyDynamic>()?;
+    m.add_function(wrap_pyfunction!(submodular_maximize, m)?)?;
+    m.add_function(wrap_pyfunction!(submodular_greedy_over, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,109 @@
+"""The objectives' values against their definitions, and bad input."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import polars as pl
+import pytest
+
+from onstream.exceptions import (
+    DtypeError,
+    InvalidParameterError,
+    NonFiniteError,
+    OnstreamError,
+    OutOfRangeError,
+)
+from onstream.submodular import FacilityLocation, FeatureBased, WeightedCoverage
+from tests.submodular.reference import (
+    cosine_kernel,
+    coverage_value,
+    euclidean_kernel,
+    facility_value,
+    feature_value,
+    random_sets,
+)
+
+SUBSETS = [[], [0], [3, 1], [5, 2, 7], list(range(10))]
+
+
+@pytest.mark.parametrize("store", [True, False])
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_facility_location_from_features_matches_its_definition(metric: str, store: bool) -> None:
+    x = np.random.default_rng(0).standard_normal((30, 4))
+    fl = FacilityLocation.from_features(x, metric, store=store)  # type: ignore[arg-type]
+    assert fl.stored is store
+    kernel = euclidean_kernel(x) if metric == "euclidean" else cosine_kernel(x)
+    for ids in SUBSETS:
+        want = facility_value(kernel, ids)
+        assert fl.value(ids) == pytest.approx(want, rel=1e-5, abs=1e-6)
+
+
+def test_facility_location_from_a_kernel_points_by_candidates() -> None:
+    k = np.random.default_rng(1).random((7, 12))  # 7 points, 12 candidates
+    fl = FacilityLocation.from_kernel(k)
+    assert len(fl) == 12
+    for ids in [[0], [11, 3], [4, 5, 6]]:
+        assert fl.value(ids) == pytest.approx(facility_value(k, ids), rel=1e-6)
+
+
+def test_weighted_coverage_matches_its_definition() -> None:
+    sets = random_sets(15, 20, seed=2)
+    w = np.random.default_rng(3).random(20)
+    for cov in (WeightedCoverage(sets, w), WeightedCoverage(pl.Series(sets), w)):
+        for ids in SUBSETS:
+            assert cov.value(ids) == pytest.approx(coverage_value(sets, w, ids))
+    unweighted = WeightedCoverage([[0, 1], [1, 2], [5]])
+    assert unweighted.value([0, 1]) == 3.0
+    assert unweighted.value([0, 1, 2]) == 4.0
+
+
+@pytest.mark.parametrize(
+    ("name", "phi"),
+    [("sqrt", np.sqrt), ("log1p", np.log1p), ("saturate", lambda v: v / (1 + v))],
+)
+def test_feature_based_matches_its_definition(name: str, phi: object) -> None:
+    m = np.random.default_rng(4).random((12, 6))
+    fb = FeatureBased(m, name)  # type: ignore[arg-type]
+    for ids in SUBSETS:
+        assert fb.value(ids) == pytest.approx(feature_value(m, phi, ids))  # type: ignore[arg-type]
+
+
+def test_objectives_pickle_and_take_polars() -> None:
+    x = np.random.default_rng(5).random((20, 3))
+    frame = pl.DataFrame(x, schema=["a", "b", "c"])
+    for obj in (
+        FacilityLocation.from_features(frame),
+        FacilityLocation.from_kernel(x @ x.T),
+        WeightedCoverage(random_sets(8, 10, 6)),
+        FeatureBased(x, "log1p", weights=np.arange(1.0, 4.0)),
+    ):
+        back = pickle.loads(pickle.dumps(obj))
+        assert back.value([0, 2, 5]) == obj.value([0, 2, 5])
+
+
+def test_bad_input_is_a_clear_error() -> None:
+    x = np.random.default_rng(7).random((5, 2))
+    bad = x.copy()
+    bad[2, 1] = np.nan
+    with pytest.raises(NonFiniteError):
+        FacilityLocation.from_features(bad)
+    with pytest.raises(InvalidParameterError, match="metric"):
+        FacilityLocation.from_features(x, "manhattan")  # type: ignore[arg-type]
+    with pytest.raises(DtypeError):
+        FacilityLocation.from_features(x.astype(str))
+    with pytest.raises(OutOfRangeError, match="kernel"):
+        FacilityLocation.from_kernel(-x @ x.T)
+    with pytest.raises(OutOfRangeError):
+        WeightedCoverage([[0, -1]])
+    with pytest.raises(OnstreamError):
+        WeightedCoverage([[0, 5]], weights=np.ones(3))  # item 5 has no weight
+    with pytest.raises(OutOfRangeError, match="features"):
+        FeatureBased(-x)
+    with pytest.raises(InvalidParameterError, match="concave"):
+        FeatureBased(x, "cube")  # type: ignore[arg-type]
+    with pytest.raises(OutOfRangeError):
+        FacilityLocation.from_features(x).value([0, 5])
+    with pytest.raises(TypeError, match="from_features"):
+        FacilityLocation()
