@@ -66,6 +66,15 @@ impl Objective for AnyObjective {
         }
     }
 
+    fn gain_alone(&self, s: &AnyState, e: usize) -> f64 {
+        match (self, s) {
+            (Self::Facility(f), AnyState::Facility(s)) => f.gain_alone(s, e),
+            (Self::Coverage(f), AnyState::Coverage(s)) => f.gain_alone(s, e),
+            (Self::Features(f), AnyState::Features(s)) => f.gain_alone(s, e),
+            _ => 0.0,
+        }
+    }
+
     fn insert(&self, s: &mut AnyState, e: usize) {
         match (self, s) {
             (Self::Facility(f), AnyState::Facility(s)) => f.insert(s, e),

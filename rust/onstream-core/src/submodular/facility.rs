@@ -12,7 +12,58 @@ use rayon::prelude::*;
 
 use super::objective::Objective;
 use crate::dense::finite::first_non_finite;
+use crate::dense::simd::multiversion;
 use crate::error::{Error, Result};
+
+/// Features kept twice: row-major (a candidate's vector) and dimension-major (so the similarities
+/// of one candidate to a block of points are `d` vectorized sweeps over contiguous floats).
+pub struct Points {
+    rows: Vec<f32>,
+    cols: Vec<f32>,
+    n: usize,
+    d: usize,
+}
+
+impl Points {
+    fn new(rows: Vec<f32>, n: usize, d: usize) -> Self {
+        let mut cols = vec![0.0f32; n * d];
+        for (i, row) in rows.chunks_exact(d).enumerate() {
+            for (k, &v) in row.iter().enumerate() {
+                cols[k * n + i] = v;
+            }
+        }
+        Self { rows, cols, n, d }
+    }
+
+    fn row(&self, e: usize) -> &[f32] {
+        &self.rows[e * self.d..(e + 1) * self.d]
+    }
+}
+
+multiversion! {
+    /// `out[i] = Σ_k (x_{start+i,k} − v_k)²` (`dot = false`) or `Σ_k x_{start+i,k} v_k`
+    /// (`dot = true`) for the points `start..start + out.len()`.
+    fn block_reduce(cols: &[f32], n: usize, v: &[f32], start: usize, dot: bool, out: &mut [f32]) {
+        out.fill(0.0);
+        let len = out.len();
+        for (k, &vk) in v.iter().enumerate() {
+            let col = &cols[k * n + start..k * n + start + len];
+            if dot {
+                for (o, &x) in out.iter_mut().zip(col) {
+                    *o += x * vk;
+                }
+            } else {
+                for (o, &x) in out.iter_mut().zip(col) {
+                    let t = x - vk;
+                    *o += t * t;
+                }
+            }
+        }
+    }
+}
+
+/// Points per block of an on-the-fly similarity row (fits L1 with its column slices streaming).
+const BLOCK: usize = 2048;
 
 /// How similarities are obtained.
 pub enum Similarity {
@@ -20,20 +71,37 @@ pub enum Similarity {
     Kernel(Vec<f32>),
     /// Computed from features: `max D² − |x_i − x_e|²` (apricot's "euclidean").
     Euclidean {
-        /// Row-major points, `n × d`.
-        x: Vec<f32>,
-        /// Dimension.
-        d: usize,
+        /// The points.
+        p: Points,
         /// The largest squared distance between two points.
         max_d2: f32,
     },
-    /// Computed from features: `cos²(x_i, x_e)` (apricot's "cosine"); rows stored normalized.
+    /// Computed from features: `cos²(x_i, x_e)` (apricot's "cosine"); vectors stored normalized.
     Cosine {
-        /// Row-major unit vectors (zero rows stay zero), `n × d`.
-        x: Vec<f32>,
-        /// Dimension.
-        d: usize,
+        /// The points, normalized (zero vectors stay zero).
+        p: Points,
     },
+}
+
+impl Similarity {
+    /// `s(start.., e)` into `out` (features only; the kernel is read directly).
+    fn block(&self, e: usize, start: usize, out: &mut [f32]) {
+        match self {
+            Similarity::Kernel(_) => {}
+            Similarity::Euclidean { p, max_d2 } => {
+                block_reduce(&p.cols, p.n, p.row(e), start, false, out);
+                for o in out.iter_mut() {
+                    *o = max_d2 - *o;
+                }
+            }
+            Similarity::Cosine { p } => {
+                block_reduce(&p.cols, p.n, p.row(e), start, true, out);
+                for o in out.iter_mut() {
+                    *o *= *o;
+                }
+            }
+        }
+    }
 }
 
 /// Facility location over `n_points` points and `n_cand` candidates.
@@ -93,43 +161,6 @@ fn check_features(x: &[f64], n: usize, d: usize) -> Result<()> {
     Ok(())
 }
 
-fn sq_dist(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; LANES];
-    let mut ac = a.chunks_exact(LANES);
-    let mut bc = b.chunks_exact(LANES);
-    for (x, y) in (&mut ac).zip(&mut bc) {
-        for l in 0..LANES {
-            let t = x[l] - y[l];
-            acc[l] += t * t;
-        }
-    }
-    let tail: f32 = ac
-        .remainder()
-        .iter()
-        .zip(bc.remainder())
-        .map(|(x, y)| (x - y) * (x - y))
-        .sum();
-    acc.iter().sum::<f32>() + tail
-}
-
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; LANES];
-    let mut ac = a.chunks_exact(LANES);
-    let mut bc = b.chunks_exact(LANES);
-    for (x, y) in (&mut ac).zip(&mut bc) {
-        for l in 0..LANES {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    let tail: f32 = ac
-        .remainder()
-        .iter()
-        .zip(bc.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    acc.iter().sum::<f32>() + tail
-}
-
 impl FacilityLocation {
     /// From a dense similarity matrix, `n_points × n_cand` row-major (`s(i, j)` at `i · n_cand +
     /// j`); similarities must be finite and nonnegative (the empty set's best is 0).
@@ -173,26 +204,38 @@ impl FacilityLocation {
         let xf: Vec<f32> = x.iter().map(|&v| v as f32).collect();
         let sim = match metric {
             "euclidean" => {
+                let p = Points::new(xf, n, d);
+                // The largest squared distance, over the pairs i < j, block by block.
                 let max_d2 = (0..n)
                     .into_par_iter()
-                    .map(|i| {
-                        let xi = &xf[i * d..(i + 1) * d];
-                        (i + 1..n)
-                            .map(|j| sq_dist(xi, &xf[j * d..(j + 1) * d]))
-                            .fold(0.0f32, f32::max)
-                    })
+                    .map_init(
+                        || vec![0.0f32; BLOCK],
+                        |buf, i| {
+                            let mut m = 0.0f32;
+                            let mut start = i + 1;
+                            while start < n {
+                                let len = BLOCK.min(n - start);
+                                block_reduce(&p.cols, n, p.row(i), start, false, &mut buf[..len]);
+                                m = buf[..len].iter().fold(m, |a, &b| a.max(b));
+                                start += len;
+                            }
+                            m
+                        },
+                    )
                     .reduce(|| 0.0f32, f32::max);
-                Similarity::Euclidean { x: xf, d, max_d2 }
+                Similarity::Euclidean { p, max_d2 }
             }
             "cosine" => {
                 let mut xf = xf;
                 for row in xf.chunks_mut(d) {
-                    let norm = dot(row, row).sqrt();
+                    let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt();
                     if norm > 0.0 {
                         row.iter_mut().for_each(|v| *v /= norm);
                     }
                 }
-                Similarity::Cosine { x: xf, d }
+                Similarity::Cosine {
+                    p: Points::new(xf, n, d),
+                }
             }
             other => return Err(Error::invalid("metric", other, "'euclidean' or 'cosine'")),
         };
@@ -223,24 +266,26 @@ impl FacilityLocation {
 
     /// `s(·, e)` into `out` (length `n_points`).
     fn similarities(&self, e: usize, out: &mut [f32]) {
-        match &self.sim {
-            Similarity::Kernel(k) => {
-                out.copy_from_slice(&k[e * self.n_points..(e + 1) * self.n_points])
-            }
-            Similarity::Euclidean { x, d, max_d2 } => {
-                let xe = &x[e * d..(e + 1) * d];
-                for (o, xi) in out.iter_mut().zip(x.chunks_exact(*d)) {
-                    *o = max_d2 - sq_dist(xi, xe);
-                }
-            }
-            Similarity::Cosine { x, d } => {
-                let xe = &x[e * d..(e + 1) * d];
-                for (o, xi) in out.iter_mut().zip(x.chunks_exact(*d)) {
-                    let c = dot(xi, xe);
-                    *o = c * c;
-                }
-            }
+        if let Similarity::Kernel(k) = &self.sim {
+            out.copy_from_slice(&k[e * self.n_points..(e + 1) * self.n_points]);
+            return;
         }
+        for (b, chunk) in out.chunks_mut(BLOCK).enumerate() {
+            self.sim.block(e, b * BLOCK, chunk);
+        }
+    }
+
+    /// `Σ_i max(0, s(i, e) − best_i)` over block `b` of the points (`best` is that block).
+    fn block_gain(&self, e: usize, b: usize, best: &[f32]) -> f64 {
+        let start = b * BLOCK;
+        if let Similarity::Kernel(k) = &self.sim {
+            let row = e * self.n_points + start;
+            return gain_row(&k[row..row + best.len()], best);
+        }
+        let mut buf = [0.0f32; BLOCK];
+        let s = &mut buf[..best.len()];
+        self.sim.block(e, start, s);
+        gain_row(s, best)
     }
 
     fn with_row<R>(&self, e: usize, f: impl FnOnce(&[f32]) -> R) -> R {
@@ -270,28 +315,27 @@ impl Objective for FacilityLocation {
     }
 
     fn gain(&self, state: &Best, e: usize) -> f64 {
-        let best = &state.best;
-        match &self.sim {
-            Similarity::Kernel(k) => gain_row(&k[e * self.n_points..(e + 1) * self.n_points], best),
-            // On the fly: one pass over the points, no row buffer.
-            Similarity::Euclidean { x, d, max_d2 } => {
-                let xe = &x[e * d..(e + 1) * d];
-                x.chunks_exact(*d)
-                    .zip(best)
-                    .map(|(xi, &b)| f64::from((max_d2 - sq_dist(xi, xe) - b).max(0.0)))
-                    .sum()
-            }
-            Similarity::Cosine { x, d } => {
-                let xe = &x[e * d..(e + 1) * d];
-                x.chunks_exact(*d)
-                    .zip(best)
-                    .map(|(xi, &b)| {
-                        let c = dot(xi, xe);
-                        f64::from((c * c - b).max(0.0))
-                    })
-                    .sum()
-            }
+        state
+            .best
+            .chunks(BLOCK)
+            .enumerate()
+            .map(|(b, bb)| self.block_gain(e, b, bb))
+            .sum()
+    }
+
+    fn gain_alone(&self, state: &Best, e: usize) -> f64 {
+        // Blocks of points in parallel when a row is long enough to pay for the fork; the block
+        // sums are added in the order `gain` adds them, so both return the same bits.
+        if self.n_points < 4 * BLOCK {
+            return self.gain(state, e);
         }
+        let parts: Vec<f64> = state
+            .best
+            .par_chunks(BLOCK)
+            .enumerate()
+            .map(|(b, bb)| self.block_gain(e, b, bb))
+            .collect();
+        parts.iter().sum()
     }
 
     fn insert(&self, state: &mut Best, e: usize) {

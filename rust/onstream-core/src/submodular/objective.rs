@@ -25,6 +25,13 @@ pub trait Objective: Sync {
     /// `Δ(e | S)`.
     fn gain(&self, state: &Self::State, e: usize) -> f64;
 
+    /// `Δ(e | S)` for one element evaluated alone (a lazy-greedy re-evaluation, a dynamic
+    /// filter step): objectives whose gain is a long sweep split it across threads here. Equal to
+    /// [`Objective::gain`] up to the order of a floating-point sum.
+    fn gain_alone(&self, state: &Self::State, e: usize) -> f64 {
+        self.gain(state, e)
+    }
+
     /// `S ← S ∪ {e}`.
     fn insert(&self, state: &mut Self::State, e: usize);
 
@@ -58,10 +65,10 @@ impl<'a, O: Objective> Oracle<'a, O> {
         }
     }
 
-    /// `Δ(e | S)`, counted.
+    /// `Δ(e | S)`, counted (one element alone: see [`Objective::gain_alone`]).
     pub fn gain(&self, state: &O::State, e: usize) -> f64 {
         self.calls.fetch_add(1, Ordering::Relaxed);
-        self.f.gain(state, e)
+        self.f.gain_alone(state, e)
     }
 
     /// `Δ(e | S)` for every `e` in `candidates`, in parallel, counted.
