@@ -58,6 +58,7 @@ bench: build
 	$(PY) benches/privacy.py
 	$(PY) benches/transport.py
 	$(PY) benches/graph.py
+	$(PY) benches/submodular.py
 	$(PY) benches/gpu.py
 
 clean:

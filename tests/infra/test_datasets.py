@@ -74,3 +74,15 @@ def test_bakeries_cafes_is_balanced_with_the_published_masses() -> None:
     cafe = table.filter(table["kind"] == "cafe")["mass"].to_list()
     assert bakery == [31, 48, 82, 30, 40, 48, 89, 73]
     assert cafe == [82, 88, 92, 88, 91]
+
+
+def test_digits_are_the_uci_test_set() -> None:
+    data = resources.files("onstream.datasets").joinpath("data")
+    digest = hashlib.sha256(data.joinpath("digits.csv.gz").read_bytes()).hexdigest()
+    assert digest == "09f66e6debdee2cd2b5ae59e0d6abbb73fc2b0e0185d2e1957e9ebb51e23aa22"
+    images, labels = datasets.digits()
+    assert images.shape == (1797, 8, 8)
+    assert images.dtype == np.uint8
+    assert int(images.max()) == 16
+    # Class sizes as published with the data.
+    assert np.bincount(labels).tolist() == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 __all__ = [
     "bakeries_cafes",
     "catalog",
+    "digits",
     "email_eu_core",
     "obd_clicks",
     "ocean_images",
@@ -110,6 +111,17 @@ def bakeries_cafes() -> pl.DataFrame:
     return pl.read_csv(_data_bytes("manhattan_bakeries_cafes.csv"))
 
 
+def digits() -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
+    """The UCI optical handwritten digits as scikit-learn ships them: 1,797 images of 8 × 8
+    pixels with values 0..16 (``uint8``, shape ``(1797, 8, 8)``) and their labels 0..9.
+
+    Alpaydin & Kaynak, UCI Machine Learning Repository (1998), CC BY 4.0; the test set of
+    "Optical Recognition of Handwritten Digits".
+    """
+    rows = np.loadtxt(_read_gz_text("digits.csv.gz").splitlines(), delimiter=",", dtype=np.int64)
+    return rows[:, :64].astype(np.uint8).reshape(-1, 8, 8), rows[:, 64]
+
+
 def catalog() -> pl.DataFrame:
     """One row per bundled dataset: loader name, what it holds, and where it comes from."""
     import polars as pl
@@ -122,14 +134,23 @@ def catalog() -> pl.DataFrame:
                 "obd_clicks",
                 "ocean_images",
                 "bakeries_cafes",
+                "digits",
             ],
-            "kind": ["cache trace", "directed graph", "click log", "images", "transport problem"],
+            "kind": [
+                "cache trace",
+                "directed graph",
+                "click log",
+                "images",
+                "transport problem",
+                "labelled images",
+            ],
             "size": [
                 "133,996 requests / 7,075 blocks",
                 "25,571 edges / 1,005 nodes",
                 "60,000 impressions / 287 clicks",
                 "2 photographs, 669,000 + 750,000 pixels",
                 "8 bakeries / 5 cafés",
+                "1,797 images of 8 x 8 pixels / 10 classes",
             ],
             "source": [
                 "LIRS sprite trace (Jiang & Zhang 2002) via ben-manes/caffeine",
@@ -137,6 +158,7 @@ def catalog() -> pl.DataFrame:
                 "Open Bandit Dataset sample (Saito et al. 2021) via obp 0.4.1",
                 "POT colour-adaptation example images (MIT)",
                 "POT plot_Intro_OT.py Manhattan example (MIT; masses fictional)",
+                "UCI handwritten digits (Alpaydin & Kaynak 1998; CC BY 4.0) via scikit-learn",
             ],
         }
     )

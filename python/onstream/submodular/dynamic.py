@@ -32,8 +32,9 @@ class DynamicMaximizer:
     ``1 − 1/e`` quality reference at ``O(n)`` or more calls per update.
 
     Element ids are the objective's indices ``0..len(objective)``; :meth:`insert` and
-    :meth:`delete` take one id or an array of ids (applied in order). Pickles and restores
-    exactly; a restored maximizer continues bit-for-bit.
+    :meth:`delete` take one id or an array of ids (applied in order; ``"recompute"`` runs greedy
+    once per call, after the whole array, since no solution in between can be observed). Pickles
+    and restores exactly; a restored maximizer continues bit-for-bit.
     """
 
     def __init__(
@@ -82,9 +83,10 @@ class DynamicMaximizer:
             return
         for e in a.tolist():
             if e in self._present:
+                self._recompute()
                 raise InvalidParameterError(f"invalid id: got {e}, expected an element not present")
             self._present.add(e)
-            self._recompute()
+        self._recompute()
 
     def delete(self, ids: object) -> None:
         """Delete element ids (each must be present)."""
@@ -94,9 +96,10 @@ class DynamicMaximizer:
             return
         for e in a.tolist():
             if e not in self._present:
+                self._recompute()
                 raise InvalidParameterError(f"invalid id: got {e}, expected an element present")
             self._present.remove(e)
-            self._recompute()
+        self._recompute()
 
     def _recompute(self) -> None:
         cands = np.array(sorted(self._present), dtype=np.int64)
