@@ -324,7 +324,12 @@ class SubmodularObjective:
 @final
 class SubmodularDynamic:
     def __new__(
-        cls, objective: SubmodularObjective, k: int, epsilon: float, seed: int
+        cls,
+        objective: SubmodularObjective,
+        k: int,
+        epsilon: float,
+        seed: int,
+        rules: str = "banihashem",
     ) -> SubmodularDynamic: ...
     def insert(self, ids_: npt.NDArray[np.int64]) -> None: ...
     def delete(self, ids_: npt.NDArray[np.int64]) -> None: ...

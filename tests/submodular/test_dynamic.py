@@ -55,7 +55,7 @@ def test_every_update_leaves_half_minus_epsilon_of_the_optimum(
             np.testing.assert_array_equal(dyn.present, sorted(present))
 
 
-@pytest.mark.parametrize("method", ["dynamic", "recompute"])
+@pytest.mark.parametrize("method", ["dynamic", "lattanzi", "recompute"])
 def test_a_pickled_maximizer_continues_bit_for_bit(method: str) -> None:
     obj = objectives(1)[1]
     a = DynamicMaximizer(obj, 3, 0.2, seed=3, method=method)  # type: ignore[arg-type]
@@ -108,3 +108,21 @@ def test_bad_updates_are_clear_errors() -> None:
     rec = DynamicMaximizer(obj, 2, method="recompute")
     with pytest.raises(InvalidParameterError, match="present"):
         rec.delete(1)
+
+
+def test_the_lattanzi_baseline_keeps_valid_sets_and_is_usually_good() -> None:
+    obj = objectives(2)[1]
+    lat = DynamicMaximizer(obj, 3, 0.2, seed=0, method="lattanzi")
+    present: set[int] = set()
+    ratios = []
+    for insert, e in updates(7, 12, 60):
+        (lat.insert if insert else lat.delete)(e)
+        present ^= {e}
+        sol = lat.solution()
+        assert sol.optimizer == "lattanzi"
+        assert set(sol.indices.tolist()) <= present
+        assert sol.value == pytest.approx(obj.value(sol.indices))
+        opt = brute_force(obj.value, sorted(present), 3)
+        if opt > 0:
+            ratios.append(sol.value / opt)
+    assert np.mean(ratios) > 0.5  # no per-update guarantee; a usable summary on average

@@ -7,6 +7,7 @@ use numpy::{IntoPyArray, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMetho
 use onstream_core::rng;
 use onstream_core::snapshot;
 use onstream_core::submodular::coverage::Covered;
+use onstream_core::submodular::dynamic::Rules;
 use onstream_core::submodular::facility::Best;
 use onstream_core::submodular::features::Sums;
 use onstream_core::submodular::greedy::{self, Selection};
@@ -265,10 +266,23 @@ pub struct PyDynamic {
 #[pymethods]
 impl PyDynamic {
     #[new]
-    fn new(objective: &PyObjective, k: usize, epsilon: f64, seed: u64) -> PyResult<Self> {
+    #[pyo3(signature = (objective, k, epsilon, seed, rules = "banihashem"))]
+    fn new(
+        objective: &PyObjective,
+        k: usize,
+        epsilon: f64,
+        seed: u64,
+        rules: &str,
+    ) -> PyResult<Self> {
+        let rules = match rules {
+            "banihashem" => Rules::Banihashem,
+            "lattanzi" => Rules::Lattanzi,
+            other => return Err(Error::invalid("rules", other, "'banihashem' or 'lattanzi'")).py(),
+        };
+        let n = objective.inner.len();
         Ok(Self {
             objective: Arc::clone(&objective.inner),
-            inner: Dynamic::new(k, epsilon, rng::from_seed(Some(seed))).py()?,
+            inner: Dynamic::with_rules(k, epsilon, rng::from_seed(Some(seed)), rules, n).py()?,
         })
     }
 

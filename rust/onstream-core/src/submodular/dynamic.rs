@@ -49,6 +49,37 @@ struct Level {
     gains: Vec<f64>,
     built_with: usize,
     touched: usize,
+    /// Insertions since the level was built ([`Rules::Lattanzi`] only).
+    buffer: Bag,
+}
+
+impl Level {
+    fn new(pool: Vec<usize>) -> Self {
+        Self {
+            built_with: pool.len(),
+            pool: Bag::from_vec(pool),
+            picks: Vec::new(),
+            gains: Vec::new(),
+            touched: 0,
+            buffer: Bag::default(),
+        }
+    }
+}
+
+/// Which rebuild rules the levels follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Rules {
+    /// Banihashem et al. (ICML 2023): levels halve their filtered pool, rebuilt from the lowest
+    /// level whose pool an ε-fraction of updates touched or whose pick was deleted; the invariant
+    /// of the module's documentation holds after every update.
+    Banihashem,
+    /// Lattanzi et al. (NeurIPS 2020) as the shared notes give their algorithm (the baseline the
+    /// paper repairs): `T + 1 = ⌈log2 n⌉ + 1` levels, level `ℓ` picks while its filtered pool
+    /// holds at least `2^(T−ℓ)` elements; insertions go to every level's buffer and rebuild from
+    /// the lowest level whose buffer reached `2^(T−ℓ)` (when `|S| < k`); a deleted pick is
+    /// dropped and the levels rebuilt from its level only when `f(S) < (1−ε)γ/2`. No invariant
+    /// bounds its value between rebuilds.
+    Lattanzi,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -69,6 +100,9 @@ struct Instance<S> {
 pub struct Dynamic<S> {
     k: usize,
     epsilon: f64,
+    rules: Rules,
+    /// `T`, the top level of [`Rules::Lattanzi`] (`⌈log2 n⌉` for `n` elements).
+    top: usize,
     rng: Rng,
     /// Singleton values `f({e})` of the present elements.
     singles: BTreeMap<usize, f64>,
@@ -135,6 +169,11 @@ fn gains<O: Objective>(
 impl<S: Clone + Send + Sync> Dynamic<S> {
     /// An empty maximizer for sets of at most `k` elements, `ε` in `(0, 1)`.
     pub fn new(k: usize, epsilon: f64, rng: Rng) -> Result<Self> {
+        Self::with_rules(k, epsilon, rng, Rules::Banihashem, 2)
+    }
+
+    /// An empty maximizer following `rules` over a ground set of `n` elements.
+    pub fn with_rules(k: usize, epsilon: f64, rng: Rng, rules: Rules, n: usize) -> Result<Self> {
         if k == 0 {
             return Err(Error::invalid("k", k, "a cardinality >= 1"));
         }
@@ -144,6 +183,8 @@ impl<S: Clone + Send + Sync> Dynamic<S> {
         Ok(Self {
             k,
             epsilon,
+            rules,
+            top: n.max(2).next_power_of_two().trailing_zeros() as usize,
             rng,
             singles: BTreeMap::new(),
             instances: BTreeMap::new(),
@@ -200,6 +241,10 @@ impl<S: Clone + Send + Sync> Dynamic<S> {
         self.updates += 1;
         let keys: Vec<i64> = self.instances.keys().copied().collect();
         for key in keys {
+            if self.rules == Rules::Lattanzi {
+                self.lattanzi_delete(f, key, e);
+                continue;
+            }
             let eps = self.epsilon;
             let Some(inst) = self.instances.get_mut(&key) else {
                 continue;
@@ -224,6 +269,10 @@ impl<S: Clone + Send + Sync> Dynamic<S> {
     }
 
     fn insert_into<O: Objective<State = S>>(&mut self, f: &O, key: i64, e: usize, single: f64) {
+        if self.rules == Rules::Lattanzi {
+            self.lattanzi_insert(f, key, e, single);
+            return;
+        }
         let eps = self.epsilon;
         let Some(inst) = self.instances.get_mut(&key) else {
             return;
@@ -294,13 +343,7 @@ impl<S: Clone + Send + Sync> Dynamic<S> {
             .filter(|&(_, g)| g >= tau)
             .collect();
         while !pool.is_empty() && size < k {
-            let mut level = Level {
-                pool: Bag::from_vec(pool.iter().map(|&(e, _)| e).collect()),
-                picks: Vec::new(),
-                gains: Vec::new(),
-                built_with: pool.len(),
-                touched: 0,
-            };
+            let mut level = Level::new(pool.iter().map(|&(e, _)| e).collect());
             let start = pool.len();
             while !pool.is_empty() && size < k && 2 * pool.len() > start {
                 let i = crate::rng::below(&mut self.rng, pool.len() as u64) as usize;
@@ -316,6 +359,114 @@ impl<S: Clone + Send + Sync> Dynamic<S> {
             inst.levels.push(level);
             inst.prefix.push(state.clone());
         }
+        inst.value = f.value(&state);
+    }
+
+    fn lattanzi_insert<O: Objective<State = S>>(&mut self, f: &O, key: i64, e: usize, single: f64) {
+        let (k, top) = (self.k, self.top);
+        let Some(inst) = self.instances.get_mut(&key) else {
+            return;
+        };
+        if single < inst.tau {
+            return;
+        }
+        for level in &mut inst.levels {
+            level.buffer.insert(e);
+        }
+        if inst.size() >= k {
+            return;
+        }
+        let full = inst
+            .levels
+            .iter()
+            .enumerate()
+            .position(|(l, lv)| lv.buffer.len() >= 1usize << (top - l));
+        if let Some(l) = full {
+            self.lattanzi_rebuild(f, key, l);
+        }
+    }
+
+    fn lattanzi_delete<O: Objective<State = S>>(&mut self, f: &O, key: i64, e: usize) {
+        let eps = self.epsilon;
+        let k = self.k;
+        let Some(inst) = self.instances.get_mut(&key) else {
+            return;
+        };
+        let mut hit = None;
+        for (l, level) in inst.levels.iter_mut().enumerate() {
+            level.buffer.remove(e);
+            level.pool.remove(e);
+            if let Some(i) = level.picks.iter().position(|&x| x == e) {
+                level.picks.remove(i);
+                level.gains.remove(i);
+                hit = Some(l);
+            }
+        }
+        let Some(l) = hit else { return };
+        inst.prefix.truncate(l + 1);
+        let all = inst.levels.len();
+        inst.value = f.value(inst.below(f, all));
+        // γ/2 = k·τ.
+        if inst.value < (1.0 - eps) * inst.tau * k as f64 {
+            self.lattanzi_rebuild(f, key, l);
+        }
+    }
+
+    fn lattanzi_rebuild<O: Objective<State = S>>(&mut self, f: &O, key: i64, from: usize) {
+        self.rebuilds += 1;
+        let (k, top) = (self.k, self.top);
+        let Some(inst) = self.instances.get_mut(&key) else {
+            return;
+        };
+        let level = &inst.levels[from];
+        let mut cands: Vec<usize> = level.buffer.items().to_vec();
+        cands.extend(
+            level
+                .pool
+                .items()
+                .iter()
+                .filter(|&&e| !level.buffer.contains(e)),
+        );
+        let mut state = inst.below(f, from).clone();
+        for level in &mut inst.levels[from..] {
+            *level = Level::new(Vec::new());
+        }
+        inst.prefix.truncate(from + 1);
+        let mut size = inst.size();
+        let tau = inst.tau;
+        let g = gains(f, &state, &cands, None, &mut self.calls);
+        let mut pool: Vec<usize> = cands
+            .into_iter()
+            .zip(g)
+            .filter(|&(_, g)| g >= tau)
+            .map(|(e, _)| e)
+            .collect();
+        for l in from..=top {
+            if size >= k || pool.is_empty() {
+                break;
+            }
+            let level = &mut inst.levels[l];
+            level.pool = Bag::from_vec(pool.clone());
+            level.built_with = pool.len();
+            while !pool.is_empty() && size < k && pool.len() >= 1usize << (top - l) {
+                let i = crate::rng::below(&mut self.rng, pool.len() as u64) as usize;
+                let e = pool.swap_remove(i);
+                self.calls += 1;
+                let g = f.gain(&state, e);
+                f.insert(&mut state, e);
+                level.picks.push(e);
+                level.gains.push(g);
+                size += 1;
+                let gs = gains(f, &state, &pool, None, &mut self.calls);
+                pool = pool
+                    .into_iter()
+                    .zip(gs)
+                    .filter(|&(_, g)| g >= tau)
+                    .map(|(e, _)| e)
+                    .collect();
+            }
+        }
+        inst.prefix.truncate(from + 1);
         inst.value = f.value(&state);
     }
 
@@ -336,10 +487,17 @@ impl<S: Clone + Send + Sync> Dynamic<S> {
                 continue;
             }
             let gamma = (1.0 + self.epsilon).powi(i as i32);
-            self.instances
-                .insert(i, Instance::new(gamma / (2.0 * self.k as f64)));
+            let mut inst = Instance::new(gamma / (2.0 * self.k as f64));
             let present: Vec<usize> = self.singles.keys().copied().collect();
-            self.rebuild(f, i, 0, Some(present));
+            if self.rules == Rules::Lattanzi {
+                inst.levels = (0..=self.top).map(|_| Level::new(Vec::new())).collect();
+                inst.levels[0].buffer = Bag::from_vec(present);
+                self.instances.insert(i, inst);
+                self.lattanzi_rebuild(f, i, 0);
+            } else {
+                self.instances.insert(i, inst);
+                self.rebuild(f, i, 0, Some(present));
+            }
         }
     }
 
@@ -391,6 +549,11 @@ impl<S: Clone + Send + Sync> Dynamic<S> {
     /// `k` and `ε`.
     pub fn params(&self) -> (usize, f64) {
         (self.k, self.epsilon)
+    }
+
+    /// The rebuild rules.
+    pub fn rules(&self) -> Rules {
+        self.rules
     }
 }
 

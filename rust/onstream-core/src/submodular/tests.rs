@@ -281,3 +281,45 @@ fn bad_input_is_refused() {
     assert!(WeightedCoverage::new(&[0, 2], &[0, -1], None).is_err());
     assert!(FeatureBased::new(&[1.0, -1.0], 1, 2, None, Concave::Log1p).is_err());
 }
+
+#[test]
+fn the_lattanzi_baseline_keeps_a_valid_set_and_restores() {
+    use super::dynamic::Rules;
+    let (fl, _, cov, _) = objectives(7);
+    let mut d1 = Dynamic::with_rules(3, 0.2, from_seed(Some(1)), Rules::Lattanzi, 12).unwrap();
+    let mut d2 = Dynamic::with_rules(3, 0.2, from_seed(Some(1)), Rules::Lattanzi, 12).unwrap();
+    let mut rng = from_seed(Some(3));
+    let mut present: Vec<usize> = Vec::new();
+    let mut ratios = Vec::new();
+    for step in 0..80 {
+        let e = below(&mut rng, 12) as usize;
+        if let Some(pos) = present.iter().position(|&x| x == e) {
+            present.swap_remove(pos);
+            d1.delete(&fl, e).unwrap();
+            d2.delete(&cov, e).unwrap();
+        } else {
+            present.push(e);
+            d1.insert(&fl, e).unwrap();
+            d2.insert(&cov, e).unwrap();
+        }
+        for sel in [d1.solution(), d2.solution()] {
+            assert!(sel.indices.len() <= 3);
+            assert!(sel.indices.iter().all(|x| present.contains(x)));
+        }
+        let sel = d1.solution();
+        let direct = fl.value(&fl.state_of(&sel.indices));
+        assert!((sel.value - direct).abs() <= 1e-9 * direct.max(1.0));
+        let opt = brute(&fl, &present, 3);
+        if opt > 0.0 {
+            ratios.push(sel.value / opt);
+        }
+        if step == 40 {
+            let bytes = snapshot::to_bytes(&d2).unwrap();
+            let back: Dynamic<coverage::Covered> = snapshot::from_bytes(&bytes).unwrap();
+            assert_eq!(back.solution().indices, d2.solution().indices);
+            assert_eq!(back.rules(), Rules::Lattanzi);
+        }
+    }
+    // No per-update guarantee, but on average it is a usable summary.
+    assert!(ratios.iter().sum::<f64>() / ratios.len() as f64 > 0.5);
+}
