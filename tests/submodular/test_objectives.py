@@ -15,7 +15,14 @@ from onstream.exceptions import (
     OnstreamError,
     OutOfRangeError,
 )
-from onstream.submodular import FacilityLocation, FeatureBased, WeightedCoverage
+from onstream.submodular import (
+    FacilityLocation,
+    FeatureBased,
+    GraphCut,
+    Mixture,
+    SaturatedCoverage,
+    WeightedCoverage,
+)
 from tests.submodular.reference import (
     cosine_kernel,
     coverage_value,
@@ -107,3 +114,47 @@ def test_bad_input_is_a_clear_error() -> None:
         FacilityLocation.from_features(x).value([0, 5])
     with pytest.raises(TypeError, match="from_features"):
         FacilityLocation()
+
+
+def _gaussian_kernel(n: int, seed: int) -> np.ndarray:
+    x = np.random.default_rng(seed).random((n, 2))
+    return np.asarray(np.exp(-((x[:, None] - x[None]) ** 2).sum(-1) / 0.1))
+
+
+def test_graph_cut_and_saturated_coverage_match_their_definitions() -> None:
+    k = _gaussian_kernel(15, 8)
+    cut, sat = GraphCut(k, lam=0.3), SaturatedCoverage(k, alpha=0.2)
+    for ids in SUBSETS:
+        sub = k[:, ids] if ids else np.zeros((15, 0))
+        want_cut = sub.sum() - 0.3 * k[np.ix_(ids, ids)].sum()
+        want_sat = np.minimum(sub.sum(1), 0.2 * k.sum(1)).sum()
+        assert cut.value(ids) == pytest.approx(want_cut, rel=1e-5, abs=1e-6)
+        assert sat.value(ids) == pytest.approx(want_sat, rel=1e-5, abs=1e-6)
+
+
+def test_a_mixture_is_the_weighted_sum_of_its_components() -> None:
+    x = np.random.default_rng(9).random((15, 3))
+    parts = [FacilityLocation.from_features(x), GraphCut(_gaussian_kernel(15, 1))]
+    mix = Mixture(parts, weights=[0.25, 2.0])
+    for ids in SUBSETS:
+        want = 0.25 * parts[0].value(ids) + 2.0 * parts[1].value(ids)
+        assert mix.value(ids) == pytest.approx(want, rel=1e-6)
+    assert pickle.loads(pickle.dumps(mix)).value([1, 2]) == mix.value([1, 2])
+
+
+def test_kernel_objectives_refuse_bad_kernels() -> None:
+    k = _gaussian_kernel(6, 2)
+    with pytest.raises(InvalidParameterError, match="lambda"):
+        GraphCut(k, lam=0.8)
+    with pytest.raises(InvalidParameterError, match="alpha"):
+        SaturatedCoverage(k, alpha=0.0)
+    asym = k.copy()
+    asym[0, 1] += 1
+    with pytest.raises(OutOfRangeError, match="symmetric"):
+        GraphCut(asym)
+    with pytest.raises(OnstreamError):
+        SaturatedCoverage(k[:, :4])
+    with pytest.raises(OnstreamError):
+        Mixture([GraphCut(k), FacilityLocation.from_features(np.eye(5))])
+    with pytest.raises(OnstreamError):
+        Mixture([GraphCut(k)], weights=[-1.0])

@@ -1,7 +1,8 @@
 """Monotone submodular maximization under a cardinality constraint.
 
 * Objectives with incremental state: :class:`FacilityLocation` (dense float32 kernel or
-  similarities on the fly), :class:`WeightedCoverage`, :class:`FeatureBased`.
+  similarities on the fly), :class:`WeightedCoverage`, :class:`FeatureBased`, :class:`GraphCut`,
+  :class:`SaturatedCoverage`, and weighted sums of them (:class:`Mixture`).
 * :func:`maximize`: naive, lazy and stochastic greedy, Sieve-Streaming and Sieve-Streaming++.
 * :class:`DynamicMaximizer`: the fully dynamic algorithm of Banihashem et al. (ICML 2023) through
   insertions and deletions, or recompute-greedy as the quality reference.
@@ -13,8 +14,11 @@ from onstream.submodular.objectives import (
     Concave,
     FacilityLocation,
     FeatureBased,
+    GraphCut,
     Metric,
+    Mixture,
     Objective,
+    SaturatedCoverage,
     WeightedCoverage,
 )
 
@@ -24,9 +28,12 @@ __all__ = [
     "DynamicMethod",
     "FacilityLocation",
     "FeatureBased",
+    "GraphCut",
     "Metric",
+    "Mixture",
     "Objective",
     "Optimizer",
+    "SaturatedCoverage",
     "Selection",
     "WeightedCoverage",
     "maximize",

@@ -14,9 +14,19 @@ import numpy.typing as npt
 
 from onstream import _core
 from onstream._convert import float_array, index_array, int_array
-from onstream.exceptions import InvalidParameterError, OutOfRangeError
+from onstream.exceptions import InvalidParameterError, OutOfRangeError, ShapeMismatchError
 
-__all__ = ["Concave", "FacilityLocation", "FeatureBased", "Metric", "Objective", "WeightedCoverage"]
+__all__ = [
+    "Concave",
+    "FacilityLocation",
+    "FeatureBased",
+    "GraphCut",
+    "Metric",
+    "Mixture",
+    "Objective",
+    "SaturatedCoverage",
+    "WeightedCoverage",
+]
 
 Metric = Literal["euclidean", "cosine"]
 Concave = Literal["sqrt", "log1p", "saturate"]
@@ -147,6 +157,76 @@ class FeatureBased(Objective):
     @classmethod
     def _rebuild(cls, *args: Any) -> FeatureBased:
         return cls(args[0], args[1], args[2])
+
+
+def _square_kernel(kernel: object) -> npt.NDArray[np.float64]:
+    a = float_array(kernel, "kernel", ndim=2).astype(np.float64, copy=False)
+    if a.shape[0] != a.shape[1]:
+        raise ShapeMismatchError(f"kernel has shape {a.shape}, expected a square matrix")
+    return a
+
+
+class GraphCut(Objective):
+    """Graph cut, ``f(S) = Σ_{i ∈ V, j ∈ S} s_ij − λ Σ_{i, j ∈ S} s_ij`` over a symmetric
+    nonnegative similarity kernel (Lin & Bilmes 2011): representative and non-redundant.
+    Monotone for ``lam <= 1/2``, which is required. A gain costs constant time."""
+
+    def __init__(self, kernel: object, lam: float = 0.5) -> None:
+        a = _square_kernel(kernel)
+        self._native = _core.SubmodularObjective.graph_cut(a, float(lam))
+        self._args = (a, float(lam))
+
+    @classmethod
+    def _rebuild(cls, *args: Any) -> GraphCut:
+        return cls(args[0], args[1])
+
+
+class SaturatedCoverage(Objective):
+    """Saturated coverage, ``f(S) = Σ_i min(Σ_{j ∈ S} s_ij, α Σ_{j ∈ V} s_ij)`` over a
+    symmetric nonnegative kernel (Lin & Bilmes 2011): each point counts its similarity to the
+    set up to a fraction ``alpha`` of its similarity to everything."""
+
+    def __init__(self, kernel: object, alpha: float = 0.1) -> None:
+        a = _square_kernel(kernel)
+        self._native = _core.SubmodularObjective.saturated_coverage(a, float(alpha))
+        self._args = (a, float(alpha))
+
+    @classmethod
+    def _rebuild(cls, *args: Any) -> SaturatedCoverage:
+        return cls(args[0], args[1])
+
+
+class Mixture(Objective):
+    """``f(S) = Σ_m w_m f_m(S)`` with nonnegative weights, over objectives of the same elements
+    (the components are shared, not copied)."""
+
+    def __init__(self, components: list[Objective], weights: object = None) -> None:
+        if not components or not all(isinstance(c, Objective) for c in components):
+            raise InvalidParameterError(
+                "invalid components: expected a non-empty list of onstream.submodular objectives"
+            )
+        n = len(components[0])
+        if any(len(c) != n for c in components):
+            raise ShapeMismatchError(
+                f"mixture components differ in size: {[len(c) for c in components]}"
+            )
+        w = (
+            np.ones(len(components))
+            if weights is None
+            else float_array(weights, "weights").astype(np.float64, copy=False)
+        )
+        if len(w) != len(components):
+            raise ShapeMismatchError(
+                f"weights has {len(w)} entries for {len(components)} components"
+            )
+        self._native = _core.SubmodularObjective.mixture(
+            [float(v) for v in w], [c._native for c in components]
+        )
+        self._args = (list(components), w)
+
+    @classmethod
+    def _rebuild(cls, *args: Any) -> Mixture:
+        return cls(args[0], args[1])
 
 
 def _csr(sets: object) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:

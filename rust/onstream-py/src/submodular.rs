@@ -11,9 +11,11 @@ use onstream_core::submodular::dynamic::Rules;
 use onstream_core::submodular::facility::Best;
 use onstream_core::submodular::features::Sums;
 use onstream_core::submodular::greedy::{self, Selection};
+use onstream_core::submodular::kernel_fns::Sums as KernelSums;
 use onstream_core::submodular::sieve::{self, Variant};
 use onstream_core::submodular::{
-    Concave, Dynamic, FacilityLocation, FeatureBased, Objective, WeightedCoverage,
+    Concave, Dynamic, FacilityLocation, FeatureBased, GraphCut, Mixture, Objective,
+    SaturatedCoverage, WeightedCoverage,
 };
 use onstream_core::Error;
 use pyo3::prelude::*;
@@ -27,6 +29,9 @@ pub enum AnyObjective {
     Facility(FacilityLocation),
     Coverage(WeightedCoverage),
     Features(FeatureBased),
+    GraphCut(GraphCut),
+    Saturated(SaturatedCoverage),
+    Mixture(Mixture<Arc<AnyObjective>>),
 }
 
 /// The state of a set under an [`AnyObjective`] (always the same kind as its objective).
@@ -35,6 +40,8 @@ pub enum AnyState {
     Facility(Best),
     Coverage(Covered),
     Features(Sums),
+    Kernel(KernelSums),
+    Mixture(Vec<AnyState>),
 }
 
 impl Objective for AnyObjective {
@@ -45,6 +52,9 @@ impl Objective for AnyObjective {
             Self::Facility(f) => f.len(),
             Self::Coverage(f) => f.len(),
             Self::Features(f) => f.len(),
+            Self::GraphCut(f) => f.len(),
+            Self::Saturated(f) => f.len(),
+            Self::Mixture(f) => f.len(),
         }
     }
 
@@ -53,6 +63,9 @@ impl Objective for AnyObjective {
             Self::Facility(f) => AnyState::Facility(f.empty()),
             Self::Coverage(f) => AnyState::Coverage(f.empty()),
             Self::Features(f) => AnyState::Features(f.empty()),
+            Self::GraphCut(f) => AnyState::Kernel(f.empty()),
+            Self::Saturated(f) => AnyState::Kernel(f.empty()),
+            Self::Mixture(f) => AnyState::Mixture(f.empty()),
         }
     }
 
@@ -63,6 +76,9 @@ impl Objective for AnyObjective {
             (Self::Facility(f), AnyState::Facility(s)) => f.gain(s, e),
             (Self::Coverage(f), AnyState::Coverage(s)) => f.gain(s, e),
             (Self::Features(f), AnyState::Features(s)) => f.gain(s, e),
+            (Self::GraphCut(f), AnyState::Kernel(s)) => f.gain(s, e),
+            (Self::Saturated(f), AnyState::Kernel(s)) => f.gain(s, e),
+            (Self::Mixture(f), AnyState::Mixture(s)) => f.gain(s, e),
             _ => 0.0,
         }
     }
@@ -72,6 +88,9 @@ impl Objective for AnyObjective {
             (Self::Facility(f), AnyState::Facility(s)) => f.gain_alone(s, e),
             (Self::Coverage(f), AnyState::Coverage(s)) => f.gain_alone(s, e),
             (Self::Features(f), AnyState::Features(s)) => f.gain_alone(s, e),
+            (Self::GraphCut(f), AnyState::Kernel(s)) => f.gain_alone(s, e),
+            (Self::Saturated(f), AnyState::Kernel(s)) => f.gain_alone(s, e),
+            (Self::Mixture(f), AnyState::Mixture(s)) => f.gain_alone(s, e),
             _ => 0.0,
         }
     }
@@ -81,6 +100,9 @@ impl Objective for AnyObjective {
             (Self::Facility(f), AnyState::Facility(s)) => f.insert(s, e),
             (Self::Coverage(f), AnyState::Coverage(s)) => f.insert(s, e),
             (Self::Features(f), AnyState::Features(s)) => f.insert(s, e),
+            (Self::GraphCut(f), AnyState::Kernel(s)) => f.insert(s, e),
+            (Self::Saturated(f), AnyState::Kernel(s)) => f.insert(s, e),
+            (Self::Mixture(f), AnyState::Mixture(s)) => f.insert(s, e),
             _ => {}
         }
     }
@@ -90,6 +112,9 @@ impl Objective for AnyObjective {
             (Self::Facility(f), AnyState::Facility(s)) => f.value(s),
             (Self::Coverage(f), AnyState::Coverage(s)) => f.value(s),
             (Self::Features(f), AnyState::Features(s)) => f.value(s),
+            (Self::GraphCut(f), AnyState::Kernel(s)) => f.value(s),
+            (Self::Saturated(f), AnyState::Kernel(s)) => f.value(s),
+            (Self::Mixture(f), AnyState::Mixture(s)) => f.value(s),
             _ => 0.0,
         }
     }
@@ -189,6 +214,58 @@ impl PyObjective {
         let f = FeatureBased::new(m, n, u, w, Concave::parse(concave).py()?).py()?;
         Ok(Self {
             inner: Arc::new(AnyObjective::Features(f)),
+        })
+    }
+
+    #[staticmethod]
+    fn graph_cut(py: Python<'_>, kernel: PyReadonlyArray2<'_, f64>, lam: f64) -> PyResult<Self> {
+        let (k, n, m) = matrix(&kernel)?;
+        if n != m {
+            return Err(Error::shape(
+                "kernel",
+                format!("{n} × {m}"),
+                "a square matrix",
+            ))
+            .py();
+        }
+        let f = detached(py, || GraphCut::new(k, n, lam))?;
+        Ok(Self {
+            inner: Arc::new(AnyObjective::GraphCut(f)),
+        })
+    }
+
+    #[staticmethod]
+    fn saturated_coverage(
+        py: Python<'_>,
+        kernel: PyReadonlyArray2<'_, f64>,
+        alpha: f64,
+    ) -> PyResult<Self> {
+        let (k, n, m) = matrix(&kernel)?;
+        if n != m {
+            return Err(Error::shape(
+                "kernel",
+                format!("{n} × {m}"),
+                "a square matrix",
+            ))
+            .py();
+        }
+        let f = detached(py, || SaturatedCoverage::new(k, n, alpha))?;
+        Ok(Self {
+            inner: Arc::new(AnyObjective::Saturated(f)),
+        })
+    }
+
+    #[staticmethod]
+    fn mixture(weights: Vec<f64>, parts: Vec<PyRef<'_, PyObjective>>) -> PyResult<Self> {
+        if weights.len() != parts.len() {
+            return Err(Error::shape("weights", weights.len(), parts.len())).py();
+        }
+        let comps = weights
+            .into_iter()
+            .zip(parts.iter().map(|p| Arc::clone(&p.inner)))
+            .collect();
+        Ok(Self {
+            inner: Arc::new(AnyObjective::Mixture(Mixture::new(comps).py()?)),
         })
     }
 

@@ -9,6 +9,8 @@ pub mod dynamic;
 pub mod facility;
 pub mod features;
 pub mod greedy;
+pub mod kernel_fns;
+pub mod mixture;
 pub mod objective;
 pub mod sieve;
 
@@ -17,6 +19,8 @@ pub use dynamic::Dynamic;
 pub use facility::FacilityLocation;
 pub use features::{Concave, FeatureBased};
 pub use greedy::Selection;
+pub use kernel_fns::{GraphCut, SaturatedCoverage};
+pub use mixture::Mixture;
 pub use objective::{Objective, Oracle};
 
 #[cfg(test)]

@@ -48,6 +48,35 @@ pub trait Objective: Sync {
     }
 }
 
+/// A shared objective is the objective (so mixtures can hold components shared with Python).
+impl<O: Objective + Send> Objective for std::sync::Arc<O> {
+    type State = O::State;
+
+    fn len(&self) -> usize {
+        (**self).len()
+    }
+
+    fn empty(&self) -> O::State {
+        (**self).empty()
+    }
+
+    fn gain(&self, state: &O::State, e: usize) -> f64 {
+        (**self).gain(state, e)
+    }
+
+    fn gain_alone(&self, state: &O::State, e: usize) -> f64 {
+        (**self).gain_alone(state, e)
+    }
+
+    fn insert(&self, state: &mut O::State, e: usize) {
+        (**self).insert(state, e)
+    }
+
+    fn value(&self, state: &O::State) -> f64 {
+        (**self).value(state)
+    }
+}
+
 /// An objective with a counter of marginal-gain evaluations (the oracle calls that the literature
 /// counts; updates of a state with a chosen element are bookkeeping and are not counted).
 pub struct Oracle<'a, O: Objective> {

@@ -323,3 +323,93 @@ fn the_lattanzi_baseline_keeps_a_valid_set_and_restores() {
     // No per-update guarantee, but on average it is a usable summary.
     assert!(ratios.iter().sum::<f64>() / ratios.len() as f64 > 0.5);
 }
+
+fn sym_kernel(n: usize, seed: u64) -> Vec<f64> {
+    let x = features(n, 2, seed);
+    let mut k = vec![0.0; n * n];
+    for i in 0..n {
+        for j in 0..n {
+            let d2 = (x[2 * i] - x[2 * j]).powi(2) + (x[2 * i + 1] - x[2 * j + 1]).powi(2);
+            k[i * n + j] = (-d2 / 0.1).exp();
+        }
+    }
+    k
+}
+
+#[test]
+fn graph_cut_saturated_coverage_and_mixtures_match_their_definitions_and_bounds() {
+    let n = 10;
+    let k = sym_kernel(n, 4);
+    let cut = GraphCut::new(&k, n, 0.4).unwrap();
+    let sat = SaturatedCoverage::new(&k, n, 0.3).unwrap();
+    let cut_def = |s: &[usize]| -> f64 {
+        let a: f64 = (0..n)
+            .flat_map(|i| s.iter().map(move |&j| (i, j)))
+            .map(|(i, j)| k[i * n + j])
+            .sum();
+        let b: f64 = s
+            .iter()
+            .flat_map(|&i| s.iter().map(move |&j| (i, j)))
+            .map(|(i, j)| k[i * n + j])
+            .sum();
+        a - 0.4 * b
+    };
+    let sat_def = |s: &[usize]| -> f64 {
+        (0..n)
+            .map(|i| {
+                let c: f64 = s.iter().map(|&j| k[i * n + j]).sum();
+                let all: f64 = (0..n).map(|j| k[i * n + j]).sum();
+                c.min(0.3 * all)
+            })
+            .sum()
+    };
+    for set in [vec![], vec![3], vec![1, 7], vec![0, 2, 4, 9]] {
+        let tol = 1e-5 * cut_def(&set).abs().max(1.0);
+        assert!((cut.value(&cut.state_of(&set)) - cut_def(&set)).abs() < tol);
+        assert!(
+            (sat.value(&sat.state_of(&set)) - sat_def(&set)).abs() < 1e-5 * sat_def(&set).max(1.0)
+        );
+    }
+    let all: Vec<usize> = (0..n).collect();
+    let bound = 1.0 - (-1.0f64).exp();
+    for kk in [2, 3] {
+        for (lazy_sel, naive_sel, opt) in [
+            (
+                lazy(&cut, kk).unwrap(),
+                naive(&cut, kk).unwrap(),
+                brute(&cut, &all, kk),
+            ),
+            (
+                lazy(&sat, kk).unwrap(),
+                naive(&sat, kk).unwrap(),
+                brute(&sat, &all, kk),
+            ),
+        ] {
+            assert_eq!(lazy_sel.indices, naive_sel.indices);
+            assert!(lazy_sel.value >= bound * opt * (1.0 - 1e-9));
+        }
+    }
+    let fl10 =
+        FacilityLocation::from_features(&features(n, 3, 5), n, 3, "euclidean", false).unwrap();
+    let mix = Mixture::new(vec![
+        (0.5, std::sync::Arc::new(fl10)),
+        (
+            0.0,
+            std::sync::Arc::new(
+                FacilityLocation::from_features(&features(n, 3, 6), n, 3, "cosine", true).unwrap(),
+            ),
+        ),
+    ])
+    .unwrap();
+    let s = mix.state_of(&[1, 4]);
+    assert!(mix.value(&s) > 0.0);
+    assert_eq!(
+        lazy(&mix, 3).unwrap().indices,
+        naive(&mix, 3).unwrap().indices
+    );
+    assert!(GraphCut::new(&k, n, 0.7).is_err());
+    let mut asym = k.clone();
+    asym[1] += 1.0;
+    assert!(SaturatedCoverage::new(&asym, n, 0.3).is_err());
+    assert!(Mixture::new(vec![(-1.0, std::sync::Arc::new(coverage(10, 5, 1)))]).is_err());
+}
