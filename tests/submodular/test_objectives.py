@@ -19,6 +19,7 @@ from onstream.submodular import (
     FacilityLocation,
     FeatureBased,
     GraphCut,
+    LogDeterminant,
     Mixture,
     SaturatedCoverage,
     WeightedCoverage,
@@ -158,3 +159,15 @@ def test_kernel_objectives_refuse_bad_kernels() -> None:
         Mixture([GraphCut(k), FacilityLocation.from_features(np.eye(5))])
     with pytest.raises(OnstreamError):
         Mixture([GraphCut(k)], weights=[-1.0])
+
+
+def test_log_determinant_matches_numpy() -> None:
+    k = _gaussian_kernel(12, 3)
+    f = LogDeterminant(k, alpha=3.0)
+    for ids in SUBSETS[:4]:
+        want = np.linalg.slogdet(np.eye(len(ids)) + 3.0 * k[np.ix_(ids, ids)])[1] if ids else 0.0
+        assert f.value(ids) == pytest.approx(want, abs=1e-9)
+    bad = k.copy()
+    bad[0, 1] = bad[1, 0] = 10.0
+    with pytest.raises(OutOfRangeError, match="semidefinite"):
+        LogDeterminant(bad)

@@ -2,7 +2,8 @@
 
 * Objectives with incremental state: :class:`FacilityLocation` (dense float32 kernel or
   similarities on the fly), :class:`WeightedCoverage`, :class:`FeatureBased`, :class:`GraphCut`,
-  :class:`SaturatedCoverage`, and weighted sums of them (:class:`Mixture`).
+  :class:`SaturatedCoverage`, :class:`LogDeterminant`, and weighted sums of them
+  (:class:`Mixture`).
 * :func:`maximize`: naive, lazy and stochastic greedy, Sieve-Streaming and Sieve-Streaming++.
 * :class:`DynamicMaximizer`: the fully dynamic algorithm of Banihashem et al. (ICML 2023) through
   insertions and deletions, or recompute-greedy as the quality reference.
@@ -15,6 +16,7 @@ from onstream.submodular.objectives import (
     FacilityLocation,
     FeatureBased,
     GraphCut,
+    LogDeterminant,
     Metric,
     Mixture,
     Objective,
@@ -29,6 +31,7 @@ __all__ = [
     "FacilityLocation",
     "FeatureBased",
     "GraphCut",
+    "LogDeterminant",
     "Metric",
     "Mixture",
     "Objective",

@@ -12,9 +12,10 @@ use onstream_core::submodular::facility::Best;
 use onstream_core::submodular::features::Sums;
 use onstream_core::submodular::greedy::{self, Selection};
 use onstream_core::submodular::kernel_fns::Sums as KernelSums;
+use onstream_core::submodular::logdet::Cholesky;
 use onstream_core::submodular::sieve::{self, Variant};
 use onstream_core::submodular::{
-    Concave, Dynamic, FacilityLocation, FeatureBased, GraphCut, Mixture, Objective,
+    Concave, Dynamic, FacilityLocation, FeatureBased, GraphCut, LogDeterminant, Mixture, Objective,
     SaturatedCoverage, WeightedCoverage,
 };
 use onstream_core::Error;
@@ -31,6 +32,7 @@ pub enum AnyObjective {
     Features(FeatureBased),
     GraphCut(GraphCut),
     Saturated(SaturatedCoverage),
+    LogDet(LogDeterminant),
     Mixture(Mixture<Arc<AnyObjective>>),
 }
 
@@ -41,6 +43,7 @@ pub enum AnyState {
     Coverage(Covered),
     Features(Sums),
     Kernel(KernelSums),
+    Cholesky(Cholesky),
     Mixture(Vec<AnyState>),
 }
 
@@ -54,6 +57,7 @@ impl Objective for AnyObjective {
             Self::Features(f) => f.len(),
             Self::GraphCut(f) => f.len(),
             Self::Saturated(f) => f.len(),
+            Self::LogDet(f) => f.len(),
             Self::Mixture(f) => f.len(),
         }
     }
@@ -65,6 +69,7 @@ impl Objective for AnyObjective {
             Self::Features(f) => AnyState::Features(f.empty()),
             Self::GraphCut(f) => AnyState::Kernel(f.empty()),
             Self::Saturated(f) => AnyState::Kernel(f.empty()),
+            Self::LogDet(f) => AnyState::Cholesky(f.empty()),
             Self::Mixture(f) => AnyState::Mixture(f.empty()),
         }
     }
@@ -78,6 +83,7 @@ impl Objective for AnyObjective {
             (Self::Features(f), AnyState::Features(s)) => f.gain(s, e),
             (Self::GraphCut(f), AnyState::Kernel(s)) => f.gain(s, e),
             (Self::Saturated(f), AnyState::Kernel(s)) => f.gain(s, e),
+            (Self::LogDet(f), AnyState::Cholesky(s)) => f.gain(s, e),
             (Self::Mixture(f), AnyState::Mixture(s)) => f.gain(s, e),
             _ => 0.0,
         }
@@ -90,6 +96,7 @@ impl Objective for AnyObjective {
             (Self::Features(f), AnyState::Features(s)) => f.gain_alone(s, e),
             (Self::GraphCut(f), AnyState::Kernel(s)) => f.gain_alone(s, e),
             (Self::Saturated(f), AnyState::Kernel(s)) => f.gain_alone(s, e),
+            (Self::LogDet(f), AnyState::Cholesky(s)) => f.gain_alone(s, e),
             (Self::Mixture(f), AnyState::Mixture(s)) => f.gain_alone(s, e),
             _ => 0.0,
         }
@@ -102,6 +109,7 @@ impl Objective for AnyObjective {
             (Self::Features(f), AnyState::Features(s)) => f.insert(s, e),
             (Self::GraphCut(f), AnyState::Kernel(s)) => f.insert(s, e),
             (Self::Saturated(f), AnyState::Kernel(s)) => f.insert(s, e),
+            (Self::LogDet(f), AnyState::Cholesky(s)) => f.insert(s, e),
             (Self::Mixture(f), AnyState::Mixture(s)) => f.insert(s, e),
             _ => {}
         }
@@ -114,6 +122,7 @@ impl Objective for AnyObjective {
             (Self::Features(f), AnyState::Features(s)) => f.value(s),
             (Self::GraphCut(f), AnyState::Kernel(s)) => f.value(s),
             (Self::Saturated(f), AnyState::Kernel(s)) => f.value(s),
+            (Self::LogDet(f), AnyState::Cholesky(s)) => f.value(s),
             (Self::Mixture(f), AnyState::Mixture(s)) => f.value(s),
             _ => 0.0,
         }
@@ -252,6 +261,27 @@ impl PyObjective {
         let f = detached(py, || SaturatedCoverage::new(k, n, alpha))?;
         Ok(Self {
             inner: Arc::new(AnyObjective::Saturated(f)),
+        })
+    }
+
+    #[staticmethod]
+    fn log_determinant(
+        py: Python<'_>,
+        kernel: PyReadonlyArray2<'_, f64>,
+        alpha: f64,
+    ) -> PyResult<Self> {
+        let (k, n, m) = matrix(&kernel)?;
+        if n != m {
+            return Err(Error::shape(
+                "kernel",
+                format!("{n} × {m}"),
+                "a square matrix",
+            ))
+            .py();
+        }
+        let f = detached(py, || LogDeterminant::new(k, n, alpha))?;
+        Ok(Self {
+            inner: Arc::new(AnyObjective::LogDet(f)),
         })
     }
 

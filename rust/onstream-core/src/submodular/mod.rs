@@ -10,6 +10,7 @@ pub mod facility;
 pub mod features;
 pub mod greedy;
 pub mod kernel_fns;
+pub mod logdet;
 pub mod mixture;
 pub mod objective;
 pub mod sieve;
@@ -20,6 +21,7 @@ pub use facility::FacilityLocation;
 pub use features::{Concave, FeatureBased};
 pub use greedy::Selection;
 pub use kernel_fns::{GraphCut, SaturatedCoverage};
+pub use logdet::LogDeterminant;
 pub use mixture::Mixture;
 pub use objective::{Objective, Oracle};
 
