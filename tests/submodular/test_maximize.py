@@ -12,8 +12,11 @@ import pytest
 
 from onstream.exceptions import InvalidParameterError, NonFiniteError
 from onstream.submodular import (
+    CallbackObjective,
+    DynamicMaximizer,
     FacilityLocation,
     FeatureBased,
+    Mixture,
     Objective,
     WeightedCoverage,
     maximize,
@@ -124,3 +127,37 @@ def test_bad_arguments_are_clear_errors() -> None:
         maximize(np.eye(3), 2)  # type: ignore[arg-type]
     with pytest.raises(NonFiniteError):
         FacilityLocation.from_features(np.full((3, 2), np.inf))
+
+
+def test_a_python_callback_objective_runs_every_optimizer() -> None:
+    cov = small_objectives(3)["coverage"]
+    calls = []
+
+    def value(ids: np.ndarray) -> float:
+        calls.append(len(ids))
+        return cov.value(ids)
+
+    cb = CallbackObjective(value, 12)
+    for opt in ("naive", "lazy", "stochastic", "sieve++"):
+        ours = maximize(cb, 3, opt, seed=1)
+        ref = maximize(cov, 3, opt, seed=1)
+        np.testing.assert_array_equal(ours.indices, ref.indices)
+        assert ours.value == pytest.approx(ref.value)
+    assert calls
+    dyn = DynamicMaximizer(Mixture([cb, cov], weights=[1.0, 1.0]), 3, 0.2)
+    dyn.insert(np.arange(12))
+    assert dyn.value == pytest.approx(2 * cov.value(dyn.solution().indices))
+
+
+def test_a_failing_callback_raises_its_error() -> None:
+    def value(ids: np.ndarray) -> float:
+        if len(ids) >= 2:
+            raise RuntimeError("boom")
+        return float(len(ids))
+
+    with pytest.raises(RuntimeError, match="boom"):
+        maximize(CallbackObjective(value, 5), 3)
+    with pytest.raises(NonFiniteError, match="callback value"):
+        maximize(CallbackObjective(lambda ids: float("nan") if len(ids) else 0.0, 5), 2)
+    with pytest.raises(InvalidParameterError, match="callable"):
+        CallbackObjective(3, 5)  # type: ignore[arg-type]

@@ -3,7 +3,7 @@
 * Objectives with incremental state: :class:`FacilityLocation` (dense float32 kernel or
   similarities on the fly), :class:`WeightedCoverage`, :class:`FeatureBased`, :class:`GraphCut`,
   :class:`SaturatedCoverage`, :class:`LogDeterminant`, and weighted sums of them
-  (:class:`Mixture`).
+  (:class:`Mixture`); :class:`CallbackObjective` for a Python set function.
 * :func:`maximize`: naive, lazy and stochastic greedy, Sieve-Streaming and Sieve-Streaming++.
 * :class:`DynamicMaximizer`: the fully dynamic algorithm of Banihashem et al. (ICML 2023) through
   insertions and deletions, or recompute-greedy as the quality reference.
@@ -12,6 +12,7 @@
 from onstream.submodular.dynamic import DynamicMaximizer, DynamicMethod
 from onstream.submodular.maximize import Optimizer, Selection, maximize
 from onstream.submodular.objectives import (
+    CallbackObjective,
     Concave,
     FacilityLocation,
     FeatureBased,
@@ -25,6 +26,7 @@ from onstream.submodular.objectives import (
 )
 
 __all__ = [
+    "CallbackObjective",
     "Concave",
     "DynamicMaximizer",
     "DynamicMethod",

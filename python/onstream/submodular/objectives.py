@@ -7,16 +7,18 @@ polars DataFrames/Series.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from onstream import _core
-from onstream._convert import float_array, index_array, int_array
+from onstream._convert import float_array, index_array, int_array, positive_int
 from onstream.exceptions import InvalidParameterError, OutOfRangeError, ShapeMismatchError
 
 __all__ = [
+    "CallbackObjective",
     "Concave",
     "FacilityLocation",
     "FeatureBased",
@@ -211,6 +213,33 @@ class LogDeterminant(Objective):
 
     @classmethod
     def _rebuild(cls, *args: Any) -> LogDeterminant:
+        return cls(args[0], args[1])
+
+
+class CallbackObjective(Objective):
+    """A set function of your own: ``value(ids) -> float`` over the elements ``0..n`` (``ids``
+    an ``int64`` array; ``value`` of an empty array is ``f(∅)``). It must be monotone
+    submodular for the optimizers' guarantees to hold (they are not checked).
+
+    **GIL cost.** Every marginal gain is one Python call (``f(S)`` is kept between calls), made
+    under the GIL: gain sweeps that run on all cores for the built-in objectives run one at a
+    time here, and each call costs microseconds of interpreter overhead on top of ``value``. Use
+    it to prototype; move a hot objective into the core. An exception raised by ``value`` (or a
+    non-finite result) is re-raised when the optimizer returns. Not picklable unless ``value``
+    is.
+    """
+
+    def __init__(self, value: Callable[[npt.NDArray[np.int64]], float], n: int) -> None:
+        if not callable(value):
+            raise InvalidParameterError(
+                f"invalid value: got {type(value).__name__}, expected a callable"
+            )
+        n = positive_int(n, "n")
+        self._native = _core.SubmodularObjective.callback(value, n)
+        self._args = (value, n)
+
+    @classmethod
+    def _rebuild(cls, *args: Any) -> CallbackObjective:
         return cls(args[0], args[1])
 
 

@@ -1,7 +1,7 @@
 //! Bindings of `onstream_core::submodular`: one objective class over the kinds of objective, the
 //! batch optimizers, and the fully dynamic maximizer.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use numpy::{IntoPyArray, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use onstream_core::rng;
@@ -22,7 +22,7 @@ use onstream_core::Error;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
-use crate::errors::IntoPyResult;
+use crate::errors::{CoreError, IntoPyResult};
 use crate::run::detached;
 
 /// Every objective kind behind one type, so optimizers are compiled once per kind.
@@ -34,6 +34,7 @@ pub enum AnyObjective {
     Saturated(SaturatedCoverage),
     LogDet(LogDeterminant),
     Mixture(Mixture<Arc<AnyObjective>>),
+    Callback(Callback),
 }
 
 /// The state of a set under an [`AnyObjective`] (always the same kind as its objective).
@@ -45,6 +46,7 @@ pub enum AnyState {
     Kernel(KernelSums),
     Cholesky(Cholesky),
     Mixture(Vec<AnyState>),
+    Callback(SetState),
 }
 
 impl Objective for AnyObjective {
@@ -58,6 +60,7 @@ impl Objective for AnyObjective {
             Self::GraphCut(f) => f.len(),
             Self::Saturated(f) => f.len(),
             Self::LogDet(f) => f.len(),
+            Self::Callback(f) => f.len(),
             Self::Mixture(f) => f.len(),
         }
     }
@@ -70,6 +73,7 @@ impl Objective for AnyObjective {
             Self::GraphCut(f) => AnyState::Kernel(f.empty()),
             Self::Saturated(f) => AnyState::Kernel(f.empty()),
             Self::LogDet(f) => AnyState::Cholesky(f.empty()),
+            Self::Callback(f) => AnyState::Callback(f.empty()),
             Self::Mixture(f) => AnyState::Mixture(f.empty()),
         }
     }
@@ -84,6 +88,7 @@ impl Objective for AnyObjective {
             (Self::GraphCut(f), AnyState::Kernel(s)) => f.gain(s, e),
             (Self::Saturated(f), AnyState::Kernel(s)) => f.gain(s, e),
             (Self::LogDet(f), AnyState::Cholesky(s)) => f.gain(s, e),
+            (Self::Callback(f), AnyState::Callback(s)) => f.gain(s, e),
             (Self::Mixture(f), AnyState::Mixture(s)) => f.gain(s, e),
             _ => 0.0,
         }
@@ -97,6 +102,7 @@ impl Objective for AnyObjective {
             (Self::GraphCut(f), AnyState::Kernel(s)) => f.gain_alone(s, e),
             (Self::Saturated(f), AnyState::Kernel(s)) => f.gain_alone(s, e),
             (Self::LogDet(f), AnyState::Cholesky(s)) => f.gain_alone(s, e),
+            (Self::Callback(f), AnyState::Callback(s)) => f.gain_alone(s, e),
             (Self::Mixture(f), AnyState::Mixture(s)) => f.gain_alone(s, e),
             _ => 0.0,
         }
@@ -110,6 +116,7 @@ impl Objective for AnyObjective {
             (Self::GraphCut(f), AnyState::Kernel(s)) => f.insert(s, e),
             (Self::Saturated(f), AnyState::Kernel(s)) => f.insert(s, e),
             (Self::LogDet(f), AnyState::Cholesky(s)) => f.insert(s, e),
+            (Self::Callback(f), AnyState::Callback(s)) => f.insert(s, e),
             (Self::Mixture(f), AnyState::Mixture(s)) => f.insert(s, e),
             _ => {}
         }
@@ -123,9 +130,97 @@ impl Objective for AnyObjective {
             (Self::GraphCut(f), AnyState::Kernel(s)) => f.value(s),
             (Self::Saturated(f), AnyState::Kernel(s)) => f.value(s),
             (Self::LogDet(f), AnyState::Cholesky(s)) => f.value(s),
+            (Self::Callback(f), AnyState::Callback(s)) => f.value(s),
             (Self::Mixture(f), AnyState::Mixture(s)) => f.value(s),
             _ => 0.0,
         }
+    }
+}
+
+/// A set function given by a Python callable `value(ids: ndarray[int64]) -> float` (`f(∅)` is
+/// `value` of an empty array). A gain is one call, `f(S)` being kept in the state: a Python call
+/// under the GIL, so gain sweeps run one at a time whatever the thread
+/// count. An exception or a non-finite value is kept and raised when the optimizer returns.
+pub struct Callback {
+    value: Py<PyAny>,
+    n: usize,
+    error: Mutex<Option<PyErr>>,
+}
+
+/// The ids of the set and `f(S)`.
+#[derive(Clone, Debug)]
+pub struct SetState {
+    ids: Vec<i64>,
+    value: f64,
+}
+
+impl Callback {
+    fn call(&self, ids: &[i64]) -> f64 {
+        Python::attach(|py| {
+            let arr = ids.to_vec().into_pyarray(py);
+            let out = self
+                .value
+                .call1(py, (arr,))
+                .and_then(|v| v.extract::<f64>(py));
+            match out {
+                Ok(v) if v.is_finite() => v,
+                Ok(v) => self.fail(PyErr::from(CoreError(Error::NonFinite {
+                    name: "callback value",
+                    index: ids.len(),
+                    value: v,
+                }))),
+                Err(e) => self.fail(e),
+            }
+        })
+    }
+
+    fn fail(&self, e: PyErr) -> f64 {
+        if let Ok(mut slot) = self.error.lock() {
+            slot.get_or_insert(e);
+        }
+        0.0
+    }
+}
+
+impl Objective for Callback {
+    type State = SetState;
+
+    fn len(&self) -> usize {
+        self.n
+    }
+
+    fn empty(&self) -> SetState {
+        SetState {
+            ids: Vec::new(),
+            value: self.call(&[]),
+        }
+    }
+
+    fn gain(&self, s: &SetState, e: usize) -> f64 {
+        let mut ids = s.ids.clone();
+        ids.push(e as i64);
+        self.call(&ids) - s.value
+    }
+
+    fn insert(&self, s: &mut SetState, e: usize) {
+        s.ids.push(e as i64);
+        s.value = self.call(&s.ids);
+    }
+
+    fn value(&self, s: &SetState) -> f64 {
+        s.value
+    }
+}
+
+/// Raises the first error a Python callback (anywhere in `f`) recorded, and clears it.
+fn callback_error(f: &AnyObjective) -> PyResult<()> {
+    match f {
+        AnyObjective::Callback(c) => match c.error.lock().ok().and_then(|mut s| s.take()) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        },
+        AnyObjective::Mixture(m) => m.components().try_for_each(|c| callback_error(c)),
+        _ => Ok(()),
     }
 }
 
@@ -299,6 +394,20 @@ impl PyObjective {
         })
     }
 
+    #[staticmethod]
+    fn callback(value: Py<PyAny>, n: usize) -> PyResult<Self> {
+        if n == 0 {
+            return Err(Error::Empty { name: "ground set" }).py();
+        }
+        Ok(Self {
+            inner: Arc::new(AnyObjective::Callback(Callback {
+                value,
+                n,
+                error: Mutex::new(None),
+            })),
+        })
+    }
+
     fn __len__(&self) -> usize {
         self.inner.len()
     }
@@ -306,7 +415,9 @@ impl PyObjective {
     /// `f(S)` for the ids in `ids` (duplicates count once).
     fn value(&self, ids_: PyReadonlyArray1<'_, i64>) -> PyResult<f64> {
         let set = ids(ids_.as_slice()?, self.inner.len())?;
-        Ok(self.inner.value(&self.inner.state_of(&set)))
+        let v = self.inner.value(&self.inner.state_of(&set));
+        callback_error(&self.inner)?;
+        Ok(v)
     }
 
     /// True for a facility-location objective with a stored kernel.
@@ -346,6 +457,7 @@ fn submodular_maximize<'py>(
             .py()
         }
     };
+    callback_error(f)?;
     selection(py, sel)
 }
 
@@ -360,6 +472,7 @@ fn submodular_greedy_over<'py>(
     let f = Arc::clone(&objective.inner);
     let cands = ids(candidates.as_slice()?, f.len())?;
     let sel = detached(py, || Ok(greedy::lazy_over(&*f, k, &cands)))?;
+    callback_error(&f)?;
     selection(py, sel)
 }
 
@@ -398,7 +511,8 @@ impl PyDynamic {
         let f = Arc::clone(&self.objective);
         let set = ids(ids_.as_slice()?, f.len())?;
         let inner = &mut self.inner;
-        detached(py, || set.iter().try_for_each(|&e| inner.insert(&*f, e)))
+        detached(py, || set.iter().try_for_each(|&e| inner.insert(&*f, e)))?;
+        callback_error(&f)
     }
 
     /// Deletes the ids in order (stops at the first refused one, after the ones before it).
@@ -406,7 +520,8 @@ impl PyDynamic {
         let f = Arc::clone(&self.objective);
         let set = ids(ids_.as_slice()?, f.len())?;
         let inner = &mut self.inner;
-        detached(py, || set.iter().try_for_each(|&e| inner.delete(&*f, e)))
+        detached(py, || set.iter().try_for_each(|&e| inner.delete(&*f, e)))?;
+        callback_error(&f)
     }
 
     fn solution<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {

@@ -33,6 +33,13 @@ impl<O: Objective> Mixture<O> {
     }
 }
 
+impl<O> Mixture<O> {
+    /// The components.
+    pub fn components(&self) -> impl Iterator<Item = &O> {
+        self.parts.iter().map(|(_, f)| f)
+    }
+}
+
 impl<O: Objective> Objective for Mixture<O> {
     type State = Vec<O::State>;
 
