@@ -305,6 +305,18 @@ class SubmodularObjective:
     @staticmethod
     def facility_from_kernel(kernel: npt.NDArray[np.float64]) -> SubmodularObjective: ...
     @staticmethod
+    def facility_from_features_knn(
+        x: npt.NDArray[np.float64], metric: str, neighbors: int
+    ) -> SubmodularObjective: ...
+    @staticmethod
+    def facility_from_sparse(
+        indptr: npt.NDArray[np.int64],
+        indices: npt.NDArray[np.int64],
+        data: npt.NDArray[np.float64],
+        n_points: int,
+        n_cand: int,
+    ) -> SubmodularObjective: ...
+    @staticmethod
     def coverage(
         indptr: npt.NDArray[np.int64],
         items: npt.NDArray[np.int64],

@@ -171,3 +171,25 @@ def test_log_determinant_matches_numpy() -> None:
     bad[0, 1] = bad[1, 0] = 10.0
     with pytest.raises(OutOfRangeError, match="semidefinite"):
         LogDeterminant(bad)
+
+
+def test_knn_and_sparse_kernels_keep_only_the_nearest_similarities() -> None:
+    import scipy.sparse
+
+    x = np.random.default_rng(13).standard_normal((25, 3))
+    dense = euclidean_kernel(x)
+    m = 5
+    keep = np.zeros_like(dense)
+    for i in range(25):
+        top = np.argsort(-dense[i], kind="stable")[:m]
+        keep[i, top] = dense[i, top]
+    knn = FacilityLocation.from_features(x, n_neighbors=m)
+    sparse = FacilityLocation.from_kernel(scipy.sparse.csr_matrix(keep))
+    for ids in SUBSETS:
+        want = facility_value(keep, ids)
+        assert knn.value(ids) == pytest.approx(want, rel=1e-5, abs=1e-6)
+        assert sparse.value(ids) == pytest.approx(want, rel=1e-5, abs=1e-6)
+    assert knn.stored
+    assert pickle.loads(pickle.dumps(sparse)).value([1, 2]) == sparse.value([1, 2])
+    with pytest.raises(InvalidParameterError, match="n_neighbors"):
+        FacilityLocation.from_features(x, n_neighbors=0)

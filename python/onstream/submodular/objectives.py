@@ -74,7 +74,12 @@ class FacilityLocation(Objective):
 
     @classmethod
     def from_features(
-        cls, x: object, metric: Metric = "euclidean", *, store: bool | None = None
+        cls,
+        x: object,
+        metric: Metric = "euclidean",
+        *,
+        store: bool | None = None,
+        n_neighbors: int | None = None,
     ) -> FacilityLocation:
         """Every row of ``x`` (``n × d``) is a point and a candidate.
 
@@ -83,40 +88,63 @@ class FacilityLocation(Objective):
         cosine similarity (apricot's ``"cosine"``). ``store=True`` builds the dense float32
         ``n × n`` kernel once (fast gains, ``4n²`` bytes); ``False`` computes a similarity row per
         gain from the features (no ``n²`` memory); ``None`` stores when the kernel fits
-        ``KERNEL_BUDGET`` entries. Building costs one pass over all pairs either way (the
-        euclidean maximum needs it).
+        ``KERNEL_BUDGET`` entries. ``n_neighbors=m`` keeps instead a sparse k-nearest-neighbour
+        kernel: each point's similarity to its ``m`` most similar points (itself included), 0
+        elsewhere (apricot's ``n_neighbors``), so memory and gains are ``O(n·m)``. Building costs
+        one pass over all pairs in every case (the euclidean maximum needs it).
         """
         a = float_array(x, "x", ndim=2).astype(np.float64, copy=False)
         if metric not in ("euclidean", "cosine"):
             raise InvalidParameterError(
                 f"invalid metric: got {metric!r}, expected 'euclidean' or 'cosine'"
             )
+        obj = cls.__new__(cls)
+        if n_neighbors is not None:
+            m = positive_int(n_neighbors, "n_neighbors")
+            obj._native = _core.SubmodularObjective.facility_from_features_knn(a, metric, m)
+            obj._args = ("knn", a, metric, m)
+            return obj
         if store is None:
             store = a.shape[0] ** 2 <= KERNEL_BUDGET
-        obj = cls.__new__(cls)
         obj._native = _core.SubmodularObjective.facility_from_features(a, metric, bool(store))
         obj._args = ("features", a, metric, bool(store))
         return obj
 
     @classmethod
     def from_kernel(cls, kernel: object) -> FacilityLocation:
-        """From a dense similarity matrix, points by candidates (``kernel[i, j] = s(i, j)``),
-        finite and nonnegative (stored as float32)."""
-        a = float_array(kernel, "kernel", ndim=2).astype(np.float64, copy=False)
+        """From a similarity matrix, points by candidates (``kernel[i, j] = s(i, j)``), finite
+        and nonnegative: dense (stored as float32) or a SciPy sparse matrix (its nonzeros only;
+        every other similarity is 0)."""
         obj = cls.__new__(cls)
+        if hasattr(kernel, "tocsr") and hasattr(kernel, "nnz"):
+            csr = kernel.tocsr()
+            csr.sum_duplicates()
+            n_points, n_cand = (int(v) for v in csr.shape)
+            indptr = np.ascontiguousarray(csr.indptr, dtype=np.int64)
+            indices = np.ascontiguousarray(csr.indices, dtype=np.int64)
+            data = float_array(csr.data, "kernel", allow_empty=True).astype(np.float64)
+            obj._native = _core.SubmodularObjective.facility_from_sparse(
+                indptr, indices, data, n_points, n_cand
+            )
+            obj._args = ("kernel", kernel)
+            return obj
+        a = float_array(kernel, "kernel", ndim=2).astype(np.float64, copy=False)
         obj._native = _core.SubmodularObjective.facility_from_kernel(a)
         obj._args = ("kernel", a)
         return obj
 
     @property
     def stored(self) -> bool:
-        """Whether the similarities are stored (rather than computed on the fly)."""
+        """Whether the similarities are stored, densely or sparsely (rather than computed on the
+        fly)."""
         return bool(self._native.stored)
 
     @classmethod
     def _rebuild(cls, *args: Any) -> FacilityLocation:
         if args[0] == "kernel":
             return cls.from_kernel(args[1])
+        if args[0] == "knn":
+            return cls.from_features(args[1], args[2], n_neighbors=args[3])
         return cls.from_features(args[1], args[2], store=args[3])
 
 

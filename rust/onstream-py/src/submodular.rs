@@ -284,6 +284,40 @@ impl PyObjective {
     }
 
     #[staticmethod]
+    fn facility_from_features_knn(
+        py: Python<'_>,
+        x: PyReadonlyArray2<'_, f64>,
+        metric: &str,
+        neighbors: usize,
+    ) -> PyResult<Self> {
+        let (x, n, d) = matrix(&x)?;
+        let f = detached(py, || {
+            FacilityLocation::from_features_knn(x, n, d, metric, neighbors)
+        })?;
+        Ok(Self {
+            inner: Arc::new(AnyObjective::Facility(f)),
+        })
+    }
+
+    #[staticmethod]
+    fn facility_from_sparse(
+        py: Python<'_>,
+        indptr: PyReadonlyArray1<'_, i64>,
+        indices: PyReadonlyArray1<'_, i64>,
+        data: PyReadonlyArray1<'_, f64>,
+        n_points: usize,
+        n_cand: usize,
+    ) -> PyResult<Self> {
+        let (p, i, v) = (indptr.as_slice()?, indices.as_slice()?, data.as_slice()?);
+        let f = detached(py, || {
+            FacilityLocation::from_sparse(p, i, v, n_points, n_cand)
+        })?;
+        Ok(Self {
+            inner: Arc::new(AnyObjective::Facility(f)),
+        })
+    }
+
+    #[staticmethod]
     fn facility_from_kernel(py: Python<'_>, kernel: PyReadonlyArray2<'_, f64>) -> PyResult<Self> {
         let (k, n, m) = matrix(&kernel)?;
         let f = detached(py, || FacilityLocation::from_kernel(k, n, m))?;

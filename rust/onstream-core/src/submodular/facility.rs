@@ -69,6 +69,17 @@ const BLOCK: usize = 2048;
 pub enum Similarity {
     /// Stored, candidate-major: `k[e · n_points + i] = s(i, e)`.
     Kernel(Vec<f32>),
+    /// Stored sparse, candidate-major: candidate `e`'s nonzero similarities are
+    /// `vals[indptr[e]..indptr[e + 1]]` to the points `points[...]` (a k-nearest-neighbour kernel:
+    /// every other similarity is 0).
+    Sparse {
+        /// Offsets of each candidate's entries.
+        indptr: Vec<usize>,
+        /// Point of each entry.
+        points: Vec<u32>,
+        /// Similarity of each entry.
+        vals: Vec<f32>,
+    },
     /// Computed from features: `max D² − |x_i − x_e|²` (apricot's "euclidean").
     Euclidean {
         /// The points.
@@ -87,7 +98,7 @@ impl Similarity {
     /// `s(start.., e)` into `out` (features only; the kernel is read directly).
     fn block(&self, e: usize, start: usize, out: &mut [f32]) {
         match self {
-            Similarity::Kernel(_) => {}
+            Similarity::Kernel(_) | Similarity::Sparse { .. } => {}
             Similarity::Euclidean { p, max_d2 } => {
                 block_reduce(&p.cols, p.n, p.row(e), start, false, out);
                 for o in out.iter_mut() {
@@ -101,6 +112,36 @@ impl Similarity {
                 }
             }
         }
+    }
+}
+
+/// Point-major sparse rows to the candidate-major form.
+fn transpose(rows: &[Vec<(u32, f32)>], n_cand: usize) -> Similarity {
+    let mut count = vec![0usize; n_cand + 1];
+    for r in rows {
+        for &(j, _) in r {
+            count[j as usize + 1] += 1;
+        }
+    }
+    for j in 0..n_cand {
+        count[j + 1] += count[j];
+    }
+    let indptr = count.clone();
+    let mut next = count;
+    let nnz = indptr[n_cand];
+    let (mut points, mut vals) = (vec![0u32; nnz], vec![0.0f32; nnz]);
+    for (i, r) in rows.iter().enumerate() {
+        for &(j, v) in r {
+            let at = &mut next[j as usize];
+            points[*at] = i as u32;
+            vals[*at] = v;
+            *at += 1;
+        }
+    }
+    Similarity::Sparse {
+        indptr,
+        points,
+        vals,
     }
 }
 
@@ -254,14 +295,138 @@ impl FacilityLocation {
         Ok(out)
     }
 
+    /// From a sparse similarity matrix in CSR form, `n_points × n_cand` (row `i` holds point
+    /// `i`'s nonzero similarities to candidates); entries finite and nonnegative.
+    pub fn from_sparse(
+        indptr: &[i64],
+        indices: &[i64],
+        data: &[f64],
+        n_points: usize,
+        n_cand: usize,
+    ) -> Result<Self> {
+        if n_points == 0 || n_cand == 0 {
+            return Err(Error::Empty { name: "kernel" });
+        }
+        if indptr.len() != n_points + 1
+            || indptr[0] != 0
+            || indptr.windows(2).any(|w| w[1] < w[0])
+            || indptr[n_points] as usize != indices.len()
+            || indices.len() != data.len()
+        {
+            return Err(Error::invalid(
+                "kernel",
+                "an inconsistent CSR matrix",
+                "indptr of n_points + 1 nondecreasing offsets from 0, one index and value each",
+            ));
+        }
+        if let Some(index) = indices.iter().position(|&j| j < 0 || j as usize >= n_cand) {
+            return Err(Error::OutOfRange {
+                name: "kernel indices",
+                index,
+                got: indices[index].to_string(),
+                expected: format!("a candidate in 0..{n_cand}"),
+            });
+        }
+        if let Some(index) = data.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+            return Err(Error::OutOfRange {
+                name: "kernel",
+                index,
+                got: data[index].to_string(),
+                expected: "a finite similarity >= 0".into(),
+            });
+        }
+        let rows: Vec<Vec<(u32, f32)>> = (0..n_points)
+            .map(|i| {
+                let r = indptr[i] as usize..indptr[i + 1] as usize;
+                indices[r.clone()]
+                    .iter()
+                    .zip(&data[r])
+                    .map(|(&j, &v)| (j as u32, v as f32))
+                    .collect()
+            })
+            .collect();
+        Ok(Self {
+            sim: transpose(&rows, n_cand),
+            n_points,
+            n_cand,
+        })
+    }
+
+    /// From features with a k-nearest-neighbour kernel: every point keeps its similarity to its
+    /// `neighbors` most similar points (itself included) under `metric`, every other similarity
+    /// is 0 (apricot's `n_neighbors`). Building costs one pass over all pairs; memory and every
+    /// gain are `O(n · neighbors)`.
+    pub fn from_features_knn(
+        x: &[f64],
+        n: usize,
+        d: usize,
+        metric: &str,
+        neighbors: usize,
+    ) -> Result<Self> {
+        if neighbors == 0 {
+            return Err(Error::invalid("neighbors", neighbors, "an integer >= 1"));
+        }
+        let dense = Self::from_features(x, n, d, metric, false)?;
+        let keep = neighbors.min(n);
+        let rows: Vec<Vec<(u32, f32)>> = (0..n)
+            .into_par_iter()
+            .map_init(
+                || vec![0.0f32; n],
+                |buf, i| {
+                    // Similarities are symmetric: row i of s is column i.
+                    dense.similarities(i, buf);
+                    let mut order: Vec<u32> = (0..n as u32).collect();
+                    order.select_nth_unstable_by(keep - 1, |&a, &b| {
+                        buf[b as usize].total_cmp(&buf[a as usize]).then(a.cmp(&b))
+                    });
+                    order.truncate(keep);
+                    order.sort_unstable();
+                    order
+                        .iter()
+                        .map(|&j| (j, buf[j as usize].max(0.0)))
+                        .collect()
+                },
+            )
+            .collect();
+        Ok(Self {
+            sim: transpose(&rows, n),
+            n_points: n,
+            n_cand: n,
+        })
+    }
+
     /// Number of points (the terms of `f`).
     pub fn n_points(&self) -> usize {
         self.n_points
     }
 
-    /// Whether the similarities are stored.
+    /// Whether the similarities are stored (densely or sparsely).
     pub fn stored(&self) -> bool {
-        matches!(self.sim, Similarity::Kernel(_))
+        matches!(self.sim, Similarity::Kernel(_) | Similarity::Sparse { .. })
+    }
+
+    /// Stored similarities (the kernel's nonzeros when sparse, `n_points · n_cand` when dense).
+    pub fn stored_entries(&self) -> usize {
+        match &self.sim {
+            Similarity::Kernel(k) => k.len(),
+            Similarity::Sparse { vals, .. } => vals.len(),
+            _ => 0,
+        }
+    }
+
+    /// Candidate `e`'s sparse entries, when the kernel is sparse.
+    fn sparse_row(&self, e: usize) -> Option<(&[u32], &[f32])> {
+        match &self.sim {
+            Similarity::Sparse {
+                indptr,
+                points,
+                vals,
+            } => {
+                let r = indptr[e]..indptr[e + 1];
+                Some((&points[r.clone()], &vals[r]))
+            }
+            _ => None,
+        }
     }
 
     /// `s(·, e)` into `out` (length `n_points`).
@@ -315,6 +480,13 @@ impl Objective for FacilityLocation {
     }
 
     fn gain(&self, state: &Best, e: usize) -> f64 {
+        if let Some((pts, vals)) = self.sparse_row(e) {
+            return pts
+                .iter()
+                .zip(vals)
+                .map(|(&i, &v)| f64::from((v - state.best[i as usize]).max(0.0)))
+                .sum();
+        }
         state
             .best
             .chunks(BLOCK)
@@ -326,7 +498,7 @@ impl Objective for FacilityLocation {
     fn gain_alone(&self, state: &Best, e: usize) -> f64 {
         // Blocks of points in parallel when a row is long enough to pay for the fork; the block
         // sums are added in the order `gain` adds them, so both return the same bits.
-        if self.n_points < 4 * BLOCK {
+        if self.n_points < 4 * BLOCK || self.sparse_row(e).is_some() {
             return self.gain(state, e);
         }
         let parts: Vec<f64> = state
@@ -339,6 +511,14 @@ impl Objective for FacilityLocation {
     }
 
     fn insert(&self, state: &mut Best, e: usize) {
+        if let Some((pts, vals)) = self.sparse_row(e) {
+            state.value += self.gain(state, e);
+            for (&i, &v) in pts.iter().zip(vals) {
+                let b = &mut state.best[i as usize];
+                *b = b.max(v);
+            }
+            return;
+        }
         self.with_row(e, |s| {
             state.value += gain_row(s, &state.best);
             for (b, &v) in state.best.iter_mut().zip(s) {

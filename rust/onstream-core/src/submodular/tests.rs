@@ -468,3 +468,44 @@ fn log_determinant_matches_a_direct_factorization_and_greedy_bounds() {
     assert!(LogDeterminant::new(&not_psd, n, 1.0).is_err());
     assert!(LogDeterminant::new(&k, n, 0.0).is_err());
 }
+
+#[test]
+fn a_knn_kernel_is_the_dense_kernel_with_all_but_the_nearest_zeroed() {
+    let (n, d, nn) = (14, 3, 4);
+    let x = features(n, d, 21);
+    let knn = FacilityLocation::from_features_knn(&x, n, d, "euclidean", nn).unwrap();
+    assert_eq!(knn.stored_entries(), n * nn);
+    // The definition: s = max D² − D², each row keeping its nn largest entries.
+    let d2 =
+        |i: usize, j: usize| -> f64 { (0..d).map(|k| (x[i * d + k] - x[j * d + k]).powi(2)).sum() };
+    let max_d2 = (0..n)
+        .flat_map(|i| (0..n).map(move |j| (i, j)))
+        .map(|(i, j)| d2(i, j))
+        .fold(0.0, f64::max);
+    let mut indptr = vec![0i64];
+    let (mut idx, mut val) = (Vec::new(), Vec::new());
+    for i in 0..n {
+        let row: Vec<f64> = (0..n).map(|j| max_d2 - d2(i, j)).collect();
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| row[b].total_cmp(&row[a]).then(a.cmp(&b)));
+        let mut keep: Vec<usize> = order[..nn].to_vec();
+        keep.sort_unstable();
+        for j in keep {
+            idx.push(j as i64);
+            val.push(row[j]);
+        }
+        indptr.push(idx.len() as i64);
+    }
+    let sparse = FacilityLocation::from_sparse(&indptr, &idx, &val, n, n).unwrap();
+    for set in [vec![0], vec![3, 9], vec![1, 5, 12]] {
+        let a = knn.value(&knn.state_of(&set));
+        let b = sparse.value(&sparse.state_of(&set));
+        assert!((a - b).abs() <= 1e-4 * b.max(1.0), "{a} vs {b}");
+    }
+    assert_eq!(
+        lazy(&knn, 5).unwrap().indices,
+        naive(&knn, 5).unwrap().indices
+    );
+    assert!(FacilityLocation::from_sparse(&[0, 1], &[3], &[1.0], 1, 2).is_err());
+    assert!(FacilityLocation::from_features_knn(&x, n, d, "euclidean", 0).is_err());
+}
