@@ -112,13 +112,9 @@ def window_stream(n: int) -> tuple[WeightedCoverage, int]:
 def steady_window(
     m: DynamicMaximizer, n: int, window: int, limit: int | None
 ) -> tuple[int, float, int]:
-    """Fills the window (untimed; recompute-greedy in one call), then slides it to the end of the
-    stream (or for `limit` updates): returns (updates, seconds, oracle calls) of the sliding."""
-    if m.solution().optimizer == "recompute":
-        m.insert(np.arange(window))
-    else:
-        for t in range(window):
-            m.insert(t)
+    """Fills the window (untimed, one call), then slides it to the end of the stream (or for
+    `limit` updates): returns (updates, seconds, oracle calls) of the sliding."""
+    m.insert(np.arange(window))
     calls0, updates, t0 = m.oracle_calls, 0, time.perf_counter()
     for t in range(window, n):
         m.insert(t)

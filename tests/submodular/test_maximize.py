@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
 import math
-import warnings
-from typing import Any
 
 import numpy as np
 import pytest
@@ -76,11 +73,6 @@ def test_stochastic_greedy_meets_its_bound_on_average() -> None:
     a = maximize(obj, 4, "stochastic", seed=5)
     b = maximize(obj, 4, "stochastic", seed=5)
     np.testing.assert_array_equal(a.indices, b.indices)
-
-
-def _apricot() -> Any:
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
-    return importlib.import_module("apricot")
 
 
 @pytest.mark.filterwarnings("ignore")

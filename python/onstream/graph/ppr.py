@@ -11,7 +11,7 @@ import numpy.typing as npt
 import polars as pl
 
 from onstream import _core
-from onstream._convert import float_array, int_at_least, positive_float
+from onstream._convert import float_array, index_array, int_at_least, positive_float
 from onstream._random import seed_or_entropy
 from onstream._typing import Seed
 from onstream.exceptions import InvalidParameterError, OutOfRangeError
@@ -45,8 +45,7 @@ def personalization(graph: Graph, source_or_weights: Any) -> npt.NDArray[np.floa
     else:
         arr = np.asarray(source_or_weights)
         if arr.dtype.kind in "iu" and arr.ndim == 1 and arr.size != n:
-            for v in arr:
-                p[_node(v, n)] += 1.0
+            np.add.at(p, index_array(arr, "personalization", n=n), 1.0)
         elif arr.dtype.kind in "iu" and arr.ndim == 1 and arr.size == n and arr.max(initial=0) > 1:
             raise InvalidParameterError(
                 "ambiguous personalization: an int array as long as the graph; pass floats for "

@@ -13,11 +13,12 @@ point: its column sums and the two sparsify passes. The Newton system is solved 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from onstream.ot._cuda import Device, Tally
 from onstream.ot._cuda_cg import pcg
-from onstream.ot._cuda_sinkhorn import sweeps
+from onstream.ot._cuda_sinkhorn import SWEEPS_PER_STAGE, schedule, sweeps
 
 __all__ = ["run"]
 
@@ -44,7 +45,7 @@ class _Point:
         self.cols: Any = None
 
     def finite(self) -> bool:
-        return bool(self.dual == self.dual and abs(self.dual) != float("inf"))
+        return math.isfinite(self.dual)
 
     def measure_cols(self, dev: Device, eps: float, tally: Tally) -> float:
         """Column sums, and the marginal error (the larger L1 violation)."""
@@ -102,8 +103,6 @@ def run(
     cp, eps, n = dev.cp, reg, dev.n
     stages = 0
     if scaling is not None:
-        from onstream.ot._cuda_sinkhorn import SWEEPS_PER_STAGE, schedule
-
         stages = len(schedule(dev.max_cost(), eps, scaling)) * SWEEPS_PER_STAGE
     zeros = (cp.zeros(dev.n, dtype=cp.float64), cp.zeros(dev.m, dtype=cp.float64))
     warm = sweeps(dev, *zeros, eps=eps, tol=tol, until=min(stages + warmup, max_iter),
@@ -121,7 +120,7 @@ def run(
         longest = float(cp.abs(direction).max())
         alpha = STEP_CAP * eps / longest if longest > STEP_CAP * eps else 1.0
         accepted = None
-        if longest == longest:  # a NaN direction (CG broke down) goes straight to the fallback
+        if math.isfinite(longest):  # a broken-down CG direction goes straight to the fallback
             for _ in range(MAX_HALVINGS):
                 trial = _Point(dev, pt.f + alpha * direction[:n], pt.g + alpha * direction[n:],
                                eps, tally)  # fmt: skip

@@ -54,11 +54,8 @@ class Objective:
         return float(self._native.value(a))
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self)._rebuild, self._args)
-
-    @classmethod
-    def _rebuild(cls, *args: Any) -> Objective:
-        raise NotImplementedError
+        # An objective pickles as its constructor's arguments (the native object is rebuilt).
+        return (type(self), self._args)
 
 
 class FacilityLocation(Objective):
@@ -139,6 +136,9 @@ class FacilityLocation(Objective):
         fly)."""
         return bool(self._native.stored)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FacilityLocation._rebuild, self._args)
+
     @classmethod
     def _rebuild(cls, *args: Any) -> FacilityLocation:
         if args[0] == "kernel":
@@ -163,10 +163,6 @@ class WeightedCoverage(Objective):
         self._native = _core.SubmodularObjective.coverage(indptr, items, w)
         self._args = ((indptr, items), w)
 
-    @classmethod
-    def _rebuild(cls, *args: Any) -> WeightedCoverage:
-        return cls(args[0], args[1])
-
 
 class FeatureBased(Objective):
     """Feature-based, ``f(S) = Σ_u w_u φ(Σ_{j ∈ S} m_ju)`` with nonnegative features ``m``
@@ -184,10 +180,6 @@ class FeatureBased(Objective):
             w = float_array(weights, "weights").astype(np.float64, copy=False)
         self._native = _core.SubmodularObjective.feature_based(m, concave, w)
         self._args = (m, concave, w)
-
-    @classmethod
-    def _rebuild(cls, *args: Any) -> FeatureBased:
-        return cls(args[0], args[1], args[2])
 
 
 def _square_kernel(kernel: object) -> npt.NDArray[np.float64]:
@@ -207,10 +199,6 @@ class GraphCut(Objective):
         self._native = _core.SubmodularObjective.graph_cut(a, float(lam))
         self._args = (a, float(lam))
 
-    @classmethod
-    def _rebuild(cls, *args: Any) -> GraphCut:
-        return cls(args[0], args[1])
-
 
 class SaturatedCoverage(Objective):
     """Saturated coverage, ``f(S) = Σ_i min(Σ_{j ∈ S} s_ij, α Σ_{j ∈ V} s_ij)`` over a
@@ -221,10 +209,6 @@ class SaturatedCoverage(Objective):
         a = _square_kernel(kernel)
         self._native = _core.SubmodularObjective.saturated_coverage(a, float(alpha))
         self._args = (a, float(alpha))
-
-    @classmethod
-    def _rebuild(cls, *args: Any) -> SaturatedCoverage:
-        return cls(args[0], args[1])
 
 
 class LogDeterminant(Objective):
@@ -238,10 +222,6 @@ class LogDeterminant(Objective):
         a = _square_kernel(kernel)
         self._native = _core.SubmodularObjective.log_determinant(a, float(alpha))
         self._args = (a, float(alpha))
-
-    @classmethod
-    def _rebuild(cls, *args: Any) -> LogDeterminant:
-        return cls(args[0], args[1])
 
 
 class CallbackObjective(Objective):
@@ -265,10 +245,6 @@ class CallbackObjective(Objective):
         n = positive_int(n, "n")
         self._native = _core.SubmodularObjective.callback(value, n)
         self._args = (value, n)
-
-    @classmethod
-    def _rebuild(cls, *args: Any) -> CallbackObjective:
-        return cls(args[0], args[1])
 
 
 class Mixture(Objective):
@@ -298,10 +274,6 @@ class Mixture(Objective):
             [float(v) for v in w], [c._native for c in components]
         )
         self._args = (list(components), w)
-
-    @classmethod
-    def _rebuild(cls, *args: Any) -> Mixture:
-        return cls(args[0], args[1])
 
 
 def _csr(sets: object) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:

@@ -49,6 +49,25 @@ pub enum AnyState {
     Callback(SetState),
 }
 
+/// Runs `$body` with `$f` bound to the concrete objective and `$s` to its state, or evaluates
+/// `$other` when their kinds differ (never: a state comes from `empty()` of the same objective;
+/// the arm only makes the match total). The one list of (objective, state) pairs.
+macro_rules! with_pair {
+    ($obj:expr, $state:expr, $f:ident, $s:ident => $body:expr, $other:expr) => {
+        match ($obj, $state) {
+            (AnyObjective::Facility($f), AnyState::Facility($s)) => $body,
+            (AnyObjective::Coverage($f), AnyState::Coverage($s)) => $body,
+            (AnyObjective::Features($f), AnyState::Features($s)) => $body,
+            (AnyObjective::GraphCut($f), AnyState::Kernel($s)) => $body,
+            (AnyObjective::Saturated($f), AnyState::Kernel($s)) => $body,
+            (AnyObjective::LogDet($f), AnyState::Cholesky($s)) => $body,
+            (AnyObjective::Callback($f), AnyState::Callback($s)) => $body,
+            (AnyObjective::Mixture($f), AnyState::Mixture($s)) => $body,
+            _ => $other,
+        }
+    };
+}
+
 impl Objective for AnyObjective {
     type State = AnyState;
 
@@ -78,69 +97,26 @@ impl Objective for AnyObjective {
         }
     }
 
-    // A state always comes from `empty()` of the same objective, so the kinds match; the other
-    // arms exist only to make the match total.
     fn gain(&self, s: &AnyState, e: usize) -> f64 {
-        match (self, s) {
-            (Self::Facility(f), AnyState::Facility(s)) => f.gain(s, e),
-            (Self::Coverage(f), AnyState::Coverage(s)) => f.gain(s, e),
-            (Self::Features(f), AnyState::Features(s)) => f.gain(s, e),
-            (Self::GraphCut(f), AnyState::Kernel(s)) => f.gain(s, e),
-            (Self::Saturated(f), AnyState::Kernel(s)) => f.gain(s, e),
-            (Self::LogDet(f), AnyState::Cholesky(s)) => f.gain(s, e),
-            (Self::Callback(f), AnyState::Callback(s)) => f.gain(s, e),
-            (Self::Mixture(f), AnyState::Mixture(s)) => f.gain(s, e),
-            _ => 0.0,
-        }
+        with_pair!(self, s, f, s => f.gain(s, e), 0.0)
     }
 
     fn gain_alone(&self, s: &AnyState, e: usize) -> f64 {
-        match (self, s) {
-            (Self::Facility(f), AnyState::Facility(s)) => f.gain_alone(s, e),
-            (Self::Coverage(f), AnyState::Coverage(s)) => f.gain_alone(s, e),
-            (Self::Features(f), AnyState::Features(s)) => f.gain_alone(s, e),
-            (Self::GraphCut(f), AnyState::Kernel(s)) => f.gain_alone(s, e),
-            (Self::Saturated(f), AnyState::Kernel(s)) => f.gain_alone(s, e),
-            (Self::LogDet(f), AnyState::Cholesky(s)) => f.gain_alone(s, e),
-            (Self::Callback(f), AnyState::Callback(s)) => f.gain_alone(s, e),
-            (Self::Mixture(f), AnyState::Mixture(s)) => f.gain_alone(s, e),
-            _ => 0.0,
-        }
+        with_pair!(self, s, f, s => f.gain_alone(s, e), 0.0)
     }
 
     fn insert(&self, s: &mut AnyState, e: usize) {
-        match (self, s) {
-            (Self::Facility(f), AnyState::Facility(s)) => f.insert(s, e),
-            (Self::Coverage(f), AnyState::Coverage(s)) => f.insert(s, e),
-            (Self::Features(f), AnyState::Features(s)) => f.insert(s, e),
-            (Self::GraphCut(f), AnyState::Kernel(s)) => f.insert(s, e),
-            (Self::Saturated(f), AnyState::Kernel(s)) => f.insert(s, e),
-            (Self::LogDet(f), AnyState::Cholesky(s)) => f.insert(s, e),
-            (Self::Callback(f), AnyState::Callback(s)) => f.insert(s, e),
-            (Self::Mixture(f), AnyState::Mixture(s)) => f.insert(s, e),
-            _ => {}
-        }
+        with_pair!(self, s, f, s => f.insert(s, e), ())
     }
 
     fn value(&self, s: &AnyState) -> f64 {
-        match (self, s) {
-            (Self::Facility(f), AnyState::Facility(s)) => f.value(s),
-            (Self::Coverage(f), AnyState::Coverage(s)) => f.value(s),
-            (Self::Features(f), AnyState::Features(s)) => f.value(s),
-            (Self::GraphCut(f), AnyState::Kernel(s)) => f.value(s),
-            (Self::Saturated(f), AnyState::Kernel(s)) => f.value(s),
-            (Self::LogDet(f), AnyState::Cholesky(s)) => f.value(s),
-            (Self::Callback(f), AnyState::Callback(s)) => f.value(s),
-            (Self::Mixture(f), AnyState::Mixture(s)) => f.value(s),
-            _ => 0.0,
-        }
+        with_pair!(self, s, f, s => f.value(s), 0.0)
     }
 }
 
 /// A set function given by a Python callable `value(ids: ndarray[int64]) -> float` (`f(∅)` is
 /// `value` of an empty array). A gain is one call, `f(S)` being kept in the state: a Python call
-/// under the GIL, so gain sweeps run one at a time whatever the thread
-/// count. An exception or a non-finite value is kept and raised when the optimizer returns.
+/// under the GIL, so gain sweeps run one at a time whatever the thread count. An exception or a non-finite value is kept and raised when the optimizer returns.
 pub struct Callback {
     value: Py<PyAny>,
     n: usize,
@@ -265,6 +241,20 @@ fn matrix<'a>(a: &'a PyReadonlyArray2<'_, f64>) -> PyResult<(&'a [f64], usize, u
     Ok((a.as_slice()?, shape[0], shape[1]))
 }
 
+/// A square matrix and its side.
+fn square<'a>(a: &'a PyReadonlyArray2<'_, f64>) -> PyResult<(&'a [f64], usize)> {
+    let (k, n, m) = matrix(a)?;
+    if n != m {
+        return Err(Error::shape(
+            "kernel",
+            format!("{n} × {m}"),
+            "a square matrix",
+        ))
+        .py();
+    }
+    Ok((k, n))
+}
+
 #[pymethods]
 impl PyObjective {
     #[staticmethod]
@@ -357,15 +347,7 @@ impl PyObjective {
 
     #[staticmethod]
     fn graph_cut(py: Python<'_>, kernel: PyReadonlyArray2<'_, f64>, lam: f64) -> PyResult<Self> {
-        let (k, n, m) = matrix(&kernel)?;
-        if n != m {
-            return Err(Error::shape(
-                "kernel",
-                format!("{n} × {m}"),
-                "a square matrix",
-            ))
-            .py();
-        }
+        let (k, n) = square(&kernel)?;
         let f = detached(py, || GraphCut::new(k, n, lam))?;
         Ok(Self {
             inner: Arc::new(AnyObjective::GraphCut(f)),
@@ -378,15 +360,7 @@ impl PyObjective {
         kernel: PyReadonlyArray2<'_, f64>,
         alpha: f64,
     ) -> PyResult<Self> {
-        let (k, n, m) = matrix(&kernel)?;
-        if n != m {
-            return Err(Error::shape(
-                "kernel",
-                format!("{n} × {m}"),
-                "a square matrix",
-            ))
-            .py();
-        }
+        let (k, n) = square(&kernel)?;
         let f = detached(py, || SaturatedCoverage::new(k, n, alpha))?;
         Ok(Self {
             inner: Arc::new(AnyObjective::Saturated(f)),
@@ -399,15 +373,7 @@ impl PyObjective {
         kernel: PyReadonlyArray2<'_, f64>,
         alpha: f64,
     ) -> PyResult<Self> {
-        let (k, n, m) = matrix(&kernel)?;
-        if n != m {
-            return Err(Error::shape(
-                "kernel",
-                format!("{n} × {m}"),
-                "a square matrix",
-            ))
-            .py();
-        }
+        let (k, n) = square(&kernel)?;
         let f = detached(py, || LogDeterminant::new(k, n, alpha))?;
         Ok(Self {
             inner: Arc::new(AnyObjective::LogDet(f)),

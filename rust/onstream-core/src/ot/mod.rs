@@ -9,7 +9,7 @@
 pub mod ground;
 pub mod pass;
 pub mod problem;
-pub mod scaling;
+mod scaling;
 mod sinkhorn;
 pub mod sns;
 
@@ -45,7 +45,7 @@ pub enum Method {
     /// Kernel-domain matrix scaling (fast sweeps; fails cleanly when `exp(−C/ε)` underflows).
     Scaling,
     /// Log-domain Sinkhorn (any ε); `stored_kernel` runs the sweeps on a stored stabilized kernel
-    /// (`n·m` floats, two products a sweep) instead of fused exponential passes (no storage).
+    /// (`n·m` floats, one read of it a sweep) instead of fused exponential passes (no storage).
     Log {
         /// Store the stabilized kernel.
         stored_kernel: bool,

@@ -173,19 +173,11 @@ fn keep_row(
 
 const LANES: usize = 8;
 
-/// One row of the plan: `z_j = (f_i + g_j − C_ij)/ε − max`, `p_j = exp(z_j + max)`, added into the
-/// column sums; returns the row's mass and `Σ_j C_ij p_j`. Eight accumulators over exact chunks (no
-/// bounds checks in the loops), so it vectorizes.
+/// One row of the plan: `z_j = (f_i + g_j − C_ij)/ε − max` and `p_j = exp(z_j + max)`, shifted by
+/// the row maximum so that the exponentials are the vectorizable [`exp_nonpos`]. Eight maximum
+/// accumulators over exact chunks (no bounds checks), so it vectorizes.
 #[inline(always)]
-fn plan_row(
-    c: &[f64],
-    fi: f64,
-    g: &[f64],
-    inv_eps: f64,
-    z: &mut [f64],
-    p: &mut [f64],
-    col: &mut [f64],
-) -> (f64, f64) {
+fn shifted_exp(c: &[f64], fi: f64, g: &[f64], inv_eps: f64, z: &mut [f64], p: &mut [f64]) {
     let body = c.len() - c.len() % LANES;
     let (cb, ct) = c.split_at(body);
     let (gb, gt) = g.split_at(body);
@@ -214,6 +206,23 @@ fn plan_row(
         *zv = r;
         *pv = exp_nonpos(r) * scale;
     }
+}
+
+/// One row of the plan ([`shifted_exp`]) added into the column sums; returns the row's mass and
+/// `Σ_j C_ij p_j`.
+#[inline(always)]
+fn plan_row(
+    c: &[f64],
+    fi: f64,
+    g: &[f64],
+    inv_eps: f64,
+    z: &mut [f64],
+    p: &mut [f64],
+    col: &mut [f64],
+) -> (f64, f64) {
+    shifted_exp(c, fi, g, inv_eps, z, p);
+    let body = c.len() - c.len() % LANES;
+    let (cb, ct) = c.split_at(body);
     for (cv, &pv) in col.iter_mut().zip(p.iter()) {
         *cv += pv;
     }
@@ -322,23 +331,6 @@ pub fn plan_pass<G: Ground>(
     res
 }
 
-/// Row `i` of the plan of `(f, g)` into `out`: shifted by the row maximum so that the exponentials
-/// are the vectorizable [`exp_nonpos`].
-#[inline(always)]
-fn plan_row_into(c: &[f64], fi: f64, g: &[f64], inv_eps: f64, out: &mut [f64]) {
-    let mut zmax = f64::NEG_INFINITY;
-    for ((o, &gv), &cv) in out.iter_mut().zip(g).zip(c) {
-        *o = (fi + gv - cv) * inv_eps;
-    }
-    for &o in out.iter() {
-        zmax = fmax(o, zmax);
-    }
-    let scale = zmax.exp();
-    for o in out.iter_mut() {
-        *o = exp_nonpos(*o - zmax) * scale;
-    }
-}
-
 multiversion! {
     /// Rows `i0 ..` of the plan (as many as `out` holds, `g.len()` columns each).
     fn plan_rows<G: Ground>(
@@ -347,13 +339,14 @@ multiversion! {
         f: &[f64],
         g: &[f64],
         inv_eps: f64,
-        buf: &mut [f64],
+        scratch: &mut (Vec<f64>, Vec<f64>),
         out: &mut [f64],
     ) {
         let m = g.len();
+        let (buf, z) = scratch;
         for (k, o) in out.chunks_exact_mut(m).enumerate() {
             let c = ground.row(i0 + k, buf);
-            plan_row_into(c, f[i0 + k], g, inv_eps, o);
+            shifted_exp(c, f[i0 + k], g, inv_eps, z, o);
         }
     }
 }
@@ -368,8 +361,8 @@ pub fn dense_plan<G: Ground>(ground: &G, f: &[f64], g: &[f64], eps: f64) -> Vec<
     let inv_eps = 1.0 / eps;
     let mut out = vec![0.0; n * m];
     out.par_chunks_mut(m * PLAN_ROWS).enumerate().for_each_init(
-        || vec![0.0; m],
-        |buf, (t, o)| plan_rows(ground, t * PLAN_ROWS, f, g, inv_eps, buf, o),
+        || (vec![0.0; m], vec![0.0; m]),
+        |scratch, (t, o)| plan_rows(ground, t * PLAN_ROWS, f, g, inv_eps, scratch, o),
     );
     out
 }

@@ -163,10 +163,11 @@ pub fn sweep(
 
 /// `w / kx` into `out`, or `None` (and `out` untouched) when a quotient is zero or not finite.
 fn divide(w: &[f64], kx: &[f64], out: &mut [f64]) -> Option<usize> {
-    if let Some(index) = w.iter().zip(kx).position(|(&wv, &k)| {
-        let q = wv / k;
-        !(q.is_finite() && q > 0.0)
-    }) {
+    if let Some(index) = w
+        .iter()
+        .zip(kx)
+        .position(|(&wv, &k)| quotient(wv, k).is_none())
+    {
         return Some(index);
     }
     for ((o, &wv), &k) in out.iter_mut().zip(w).zip(kx) {

@@ -8,8 +8,8 @@
 //! nothing: after a sweep the columns are exact and the rows are off by what the next pass measures.
 //!
 //! With `stored = true` the sweeps at the target ε run on a stored kernel in Schmitzer's stabilized
-//! form ([`super::scaling`], `Mode::Absorb`): the same iterates for two matrix-vector products a
-//! sweep instead of two exponential passes, at the price of `n·m` stored floats. The fused passes
+//! form ([`super::scaling`], `Mode::Absorb`): the same iterates for one read of the kernel a sweep
+//! instead of two exponential passes, at the price of `n·m` stored floats. The fused passes
 //! remain for the ε-scaling stages and for the rare kernel that leaves a column without mass
 //! ([`sweeps`]).
 //!
@@ -76,12 +76,10 @@ impl<'a, G: Ground> LogSinkhorn<'a, G> {
         }
     }
 
-    /// Updates `g` so the columns are exact; returns the column violation before the update.
-    pub fn cols(&mut self, eps: f64, tally: &mut Tally) -> f64 {
-        let inv_eps = 1.0 / eps;
-        self.ground.lse_cols(&self.f, inv_eps, &mut self.lse_c);
+    /// Updates `g` so the columns are exact.
+    pub fn cols(&mut self, eps: f64, tally: &mut Tally) {
+        self.ground.lse_cols(&self.f, 1.0 / eps, &mut self.lse_c);
         tally.passes += 1;
-        let err = violation(&self.g, &self.lse_c, &self.marginals.b, inv_eps);
         for ((g, &lb), &l) in self
             .g
             .iter_mut()
@@ -90,7 +88,6 @@ impl<'a, G: Ground> LogSinkhorn<'a, G> {
         {
             *g = eps * (lb - l);
         }
-        err
     }
 
     /// Sweeps at `eps` until the row violation found at the start of a sweep is at most `tol`, or

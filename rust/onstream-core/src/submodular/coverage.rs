@@ -2,7 +2,7 @@
 //! (a CSR list), each item counts once with its weight. The state is the covered items, so a
 //! gain reads one candidate's items.
 
-use super::objective::Objective;
+use super::objective::{check_nonnegative, Objective};
 use crate::error::{Error, Result};
 
 /// Weighted coverage of `n_items` items by candidate sets.
@@ -55,14 +55,7 @@ impl WeightedCoverage {
         }
         let weights = match weights {
             Some(w) => {
-                if let Some(index) = w.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
-                    return Err(Error::OutOfRange {
-                        name: "weights",
-                        index,
-                        got: w[index].to_string(),
-                        expected: "a finite weight >= 0".into(),
-                    });
-                }
+                check_nonnegative("weights", w, "weight")?;
                 w.to_vec()
             }
             None => vec![1.0; n_items],

@@ -106,6 +106,8 @@ pub struct Dynamic<S> {
     rng: Rng,
     /// Singleton values `f({e})` of the present elements.
     singles: BTreeMap<usize, f64>,
+    /// The largest of them, `m` (kept on update; recomputed only when its holder is deleted).
+    max_single: f64,
     instances: BTreeMap<i64, Instance<S>>,
     calls: u64,
     updates: u64,
@@ -187,6 +189,7 @@ impl<S: Clone + Send + Sync> Dynamic<S> {
             top: n.max(2).next_power_of_two().trailing_zeros() as usize,
             rng,
             singles: BTreeMap::new(),
+            max_single: 0.0,
             instances: BTreeMap::new(),
             calls: 0,
             updates: 0,
@@ -219,6 +222,7 @@ impl<S: Clone + Send + Sync> Dynamic<S> {
         self.calls += 1;
         let single = f.gain(&f.empty(), e);
         self.singles.insert(e, single);
+        self.max_single = self.max_single.max(single);
         self.updates += 1;
         let keys: Vec<i64> = self.instances.keys().copied().collect();
         for key in keys {
@@ -231,12 +235,15 @@ impl<S: Clone + Send + Sync> Dynamic<S> {
     /// Deletes element `e`.
     pub fn delete<O: Objective<State = S>>(&mut self, f: &O, e: usize) -> Result<()> {
         Self::check_id(f, e)?;
-        if self.singles.remove(&e).is_none() {
+        let Some(single) = self.singles.remove(&e) else {
             return Err(Error::invalid(
                 "id",
                 e,
                 "an element present (it was never inserted or was deleted)",
             ));
+        };
+        if single >= self.max_single {
+            self.max_single = self.singles.values().copied().fold(0.0f64, f64::max);
         }
         self.updates += 1;
         let keys: Vec<i64> = self.instances.keys().copied().collect();
@@ -473,7 +480,7 @@ impl<S: Clone + Send + Sync> Dynamic<S> {
     /// Keeps one instance per guess in `(m/(1+ε), k·m]`, building the new ones from the present
     /// elements.
     fn sync_guesses<O: Objective<State = S>>(&mut self, f: &O) {
-        let m = self.singles.values().copied().fold(0.0f64, f64::max);
+        let m = self.max_single;
         if m <= 0.0 {
             self.instances.clear();
             return;
@@ -482,13 +489,17 @@ impl<S: Clone + Send + Sync> Dynamic<S> {
         let lo = ((m / (1.0 + self.epsilon)).ln() / base).floor() as i64 + 1;
         let hi = ((self.k as f64 * m).ln() / base).floor() as i64;
         self.instances.retain(|&i, _| i >= lo && i <= hi);
-        for i in lo..=hi {
-            if self.instances.contains_key(&i) {
-                continue;
-            }
+        let missing: Vec<i64> = (lo..=hi)
+            .filter(|i| !self.instances.contains_key(i))
+            .collect();
+        if missing.is_empty() {
+            return;
+        }
+        let present: Vec<usize> = self.singles.keys().copied().collect();
+        for i in missing {
             let gamma = (1.0 + self.epsilon).powi(i as i32);
             let mut inst = Instance::new(gamma / (2.0 * self.k as f64));
-            let present: Vec<usize> = self.singles.keys().copied().collect();
+            let present = present.clone();
             if self.rules == Rules::Lattanzi {
                 inst.levels = (0..=self.top).map(|_| Level::new(Vec::new())).collect();
                 inst.levels[0].buffer = Bag::from_vec(present);
@@ -563,6 +574,7 @@ impl<S: Clone + Send + Sync> Snapshot for Dynamic<S> {
 
     fn validate(&self) -> Result<()> {
         let ok = self.k > 0
+            && self.max_single == self.singles.values().copied().fold(0.0f64, f64::max)
             && self.epsilon > 0.0
             && self.epsilon < 1.0
             && self.instances.values().all(|i| {

@@ -10,7 +10,7 @@
 
 use rayon::prelude::*;
 
-use super::objective::Objective;
+use super::objective::{check_nonnegative, Objective};
 use crate::dense::finite::first_non_finite;
 use crate::dense::simd::multiversion;
 use crate::error::{Error, Result};
@@ -216,14 +216,7 @@ impl FacilityLocation {
                 format!("{n_points} × {n_cand}"),
             ));
         }
-        if let Some(index) = s.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
-            return Err(Error::OutOfRange {
-                name: "kernel",
-                index,
-                got: s[index].to_string(),
-                expected: "a finite similarity >= 0".into(),
-            });
-        }
+        check_nonnegative("kernel", s, "similarity")?;
         let mut k = vec![0.0f32; n_points * n_cand];
         k.par_chunks_mut(n_points).enumerate().for_each(|(e, row)| {
             for (i, v) in row.iter_mut().enumerate() {
@@ -327,14 +320,7 @@ impl FacilityLocation {
                 expected: format!("a candidate in 0..{n_cand}"),
             });
         }
-        if let Some(index) = data.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
-            return Err(Error::OutOfRange {
-                name: "kernel",
-                index,
-                got: data[index].to_string(),
-                expected: "a finite similarity >= 0".into(),
-            });
-        }
+        check_nonnegative("kernel", data, "similarity")?;
         let rows: Vec<Vec<(u32, f32)>> = (0..n_points)
             .map(|i| {
                 let r = indptr[i] as usize..indptr[i + 1] as usize;

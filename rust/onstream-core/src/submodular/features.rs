@@ -2,8 +2,7 @@
 //! concave `φ` (Wei, Iyer & Bilmes 2014; apricot's and submodlib's FeatureBased): `sqrt`, `log1p`
 //! or the saturating `x / (1 + x)`. The state is the per-feature sums, so a gain reads one row.
 
-use super::objective::Objective;
-use crate::dense::finite::first_non_finite;
+use super::objective::{check_nonnegative, Objective};
 use crate::error::{Error, Result};
 
 /// The concave function applied to each feature's sum.
@@ -73,32 +72,11 @@ impl FeatureBased {
         if m.len() != n * u {
             return Err(Error::shape("features", m.len(), format!("{n} × {u}")));
         }
-        if let Some(index) = first_non_finite(m) {
-            return Err(Error::NonFinite {
-                name: "features",
-                index,
-                value: m[index],
-            });
-        }
-        if let Some(index) = m.iter().position(|&v| v < 0.0) {
-            return Err(Error::OutOfRange {
-                name: "features",
-                index,
-                got: m[index].to_string(),
-                expected: "a feature value >= 0".into(),
-            });
-        }
+        check_nonnegative("features", m, "feature value")?;
         let weights = match weights {
             Some(w) if w.len() != u => return Err(Error::shape("weights", w.len(), u)),
             Some(w) => {
-                if let Some(index) = w.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
-                    return Err(Error::OutOfRange {
-                        name: "weights",
-                        index,
-                        got: w[index].to_string(),
-                        expected: "a finite weight >= 0".into(),
-                    });
-                }
+                check_nonnegative("weights", w, "weight")?;
                 w.to_vec()
             }
             None => vec![1.0; u],

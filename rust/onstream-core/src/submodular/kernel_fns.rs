@@ -10,7 +10,7 @@
 
 use rayon::prelude::*;
 
-use super::objective::Objective;
+use super::objective::{check_nonnegative, check_symmetric, Objective};
 use crate::error::{Error, Result};
 
 /// A dense symmetric kernel with its row sums.
@@ -22,30 +22,8 @@ struct Kernel {
 
 impl Kernel {
     fn new(s: &[f64], n: usize) -> Result<Self> {
-        if n == 0 {
-            return Err(Error::Empty { name: "kernel" });
-        }
-        if s.len() != n * n {
-            return Err(Error::shape("kernel", s.len(), format!("{n} × {n}")));
-        }
-        if let Some(index) = s.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
-            return Err(Error::OutOfRange {
-                name: "kernel",
-                index,
-                got: s[index].to_string(),
-                expected: "a finite similarity >= 0".into(),
-            });
-        }
-        if let Some(index) =
-            (0..n * n).find(|&p| (s[p] - s[(p % n) * n + p / n]).abs() > 1e-9 * s[p].abs().max(1.0))
-        {
-            return Err(Error::OutOfRange {
-                name: "kernel",
-                index,
-                got: "an asymmetric entry".into(),
-                expected: "a symmetric similarity matrix".into(),
-            });
-        }
+        check_symmetric("kernel", s, n)?;
+        check_nonnegative("kernel", s, "similarity")?;
         let k: Vec<f32> = s.iter().map(|&v| v as f32).collect();
         let row_sums = k
             .par_chunks(n)

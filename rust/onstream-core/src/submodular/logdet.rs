@@ -10,7 +10,8 @@
 
 use rayon::prelude::*;
 
-use super::objective::Objective;
+use super::objective::{check_symmetric, Objective};
+use crate::dense::finite::first_non_finite;
 use crate::error::{Error, Result};
 
 /// `log det(I + α K_S)` over a dense PSD kernel.
@@ -35,23 +36,26 @@ impl LogDeterminant {
     /// and `|K_ij| ≤ √(K_ii K_jj)` (necessary for PSD) are checked; a kernel that passes them but
     /// is not PSD is the caller's error.
     pub fn new(k: &[f64], n: usize, alpha: f64) -> Result<Self> {
-        if n == 0 {
-            return Err(Error::Empty { name: "kernel" });
-        }
-        if k.len() != n * n {
-            return Err(Error::shape("kernel", k.len(), format!("{n} × {n}")));
-        }
         if !(alpha.is_finite() && alpha > 0.0) {
             return Err(Error::invalid("alpha", alpha, "a finite value > 0"));
         }
-        let bad = (0..n * n).into_par_iter().find_first(|&p| {
-            let (i, j) = (p / n, p % n);
-            let v = k[p];
-            let (a, b) = (k[i * n + i], k[j * n + j]);
-            !v.is_finite()
-                || (v - k[j * n + i]).abs() > 1e-9 * v.abs().max(1.0)
-                || (i == j && v < 0.0)
-                || v * v > a * b * (1.0 + 1e-9) + 1e-12
+        if let Some(index) = first_non_finite(k) {
+            return Err(Error::NonFinite {
+                name: "kernel",
+                index,
+                value: k[index],
+            });
+        }
+        check_symmetric("kernel", k, n)?;
+        // Necessary for PSD: a nonnegative diagonal and |K_ij| <= sqrt(K_ii K_jj), rows in parallel.
+        let bad = (0..n).into_par_iter().find_map_first(|i| {
+            let a = k[i * n + i];
+            (0..n)
+                .find(|&j| {
+                    let v = k[i * n + j];
+                    a < 0.0 || v * v > a * k[j * n + j] * (1.0 + 1e-9) + 1e-12
+                })
+                .map(|j| i * n + j)
         });
         if let Some(index) = bad {
             return Err(Error::OutOfRange {

@@ -1,7 +1,7 @@
 //! Mixtures `f(S) = Σ_m w_m f_m(S)` with nonnegative weights: submodular and monotone when each
 //! component is. The state is the components' states.
 
-use super::objective::Objective;
+use super::objective::{check_nonnegative, Objective};
 use crate::error::{Error, Result};
 
 /// A weighted sum of objectives over the same elements.
@@ -16,18 +16,10 @@ impl<O: Objective> Mixture<O> {
             return Err(Error::Empty { name: "mixture" });
         };
         let n = first.len();
-        for (i, (w, f)) in parts.iter().enumerate() {
-            if !(w.is_finite() && *w >= 0.0) {
-                return Err(Error::OutOfRange {
-                    name: "weights",
-                    index: i,
-                    got: w.to_string(),
-                    expected: "a finite weight >= 0".into(),
-                });
-            }
-            if f.len() != n {
-                return Err(Error::shape("mixture component", f.len(), n));
-            }
+        let weights: Vec<f64> = parts.iter().map(|(w, _)| *w).collect();
+        check_nonnegative("weights", &weights, "weight")?;
+        if let Some((_, f)) = parts.iter().find(|(_, f)| f.len() != n) {
+            return Err(Error::shape("mixture component", f.len(), n));
         }
         Ok(Self { parts })
     }

@@ -4,6 +4,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
+use crate::error::{Error, Result};
+
 /// A monotone submodular function `f` on the elements `0..len()`, evaluated through the state of a
 /// set `S` so that a marginal gain `Δ(e | S) = f(S ∪ {e}) − f(S)` costs one read of what `e`
 /// touches (a kernel row, a feature row, a set's items), never a recomputation of `f(S)`.
@@ -119,6 +121,46 @@ impl<'a, O: Objective> Oracle<'a, O> {
     /// Adds calls made elsewhere (a restored snapshot's count).
     pub fn add_calls(&self, n: u64) {
         self.calls.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
+/// Refuses the first entry of `values` that is not a finite number `>= 0` (a similarity, a weight,
+/// a feature), calling it `what`.
+pub(crate) fn check_nonnegative(name: &'static str, values: &[f64], what: &str) -> Result<()> {
+    match values.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+        Some(index) => Err(Error::OutOfRange {
+            name,
+            index,
+            got: values[index].to_string(),
+            expected: format!("a finite {what} >= 0"),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Checks that `s` is a non-empty `n × n` matrix, symmetric up to rounding (rows in parallel,
+/// each compared with its column once).
+pub(crate) fn check_symmetric(name: &'static str, s: &[f64], n: usize) -> Result<()> {
+    if n == 0 {
+        return Err(Error::Empty { name });
+    }
+    if s.len() != n * n {
+        return Err(Error::shape(name, s.len(), format!("{n} × {n}")));
+    }
+    let apart = |a: f64, b: f64| (a - b).abs() > 1e-9 * a.abs().max(1.0);
+    let bad = (0..n).into_par_iter().find_map_first(|i| {
+        (i + 1..n)
+            .find(|&j| apart(s[i * n + j], s[j * n + i]))
+            .map(|j| i * n + j)
+    });
+    match bad {
+        Some(index) => Err(Error::OutOfRange {
+            name,
+            index,
+            got: "an asymmetric entry".into(),
+            expected: "a symmetric matrix".into(),
+        }),
+        None => Ok(()),
     }
 }
 

@@ -106,21 +106,39 @@ fn greedy_reaches_one_minus_one_over_e_of_the_optimum() {
 }
 
 #[test]
-fn values_match_a_recomputation_and_gains_add_up() {
-    let (fl, stored, cov, fb) = objectives(9);
+fn values_match_their_definitions_and_gains_add_up() {
+    // Facility location against max D² − D² summed over points, in f64 from the features.
+    let x = features(12, 3, 9);
+    let (fl, stored, _, _) = objectives(9);
+    let d2 =
+        |i: usize, j: usize| -> f64 { (0..3).map(|k| (x[i * 3 + k] - x[j * 3 + k]).powi(2)).sum() };
+    let max_d2 = (0..12)
+        .flat_map(|i| (0..12).map(move |j| (i, j)))
+        .map(|(i, j)| d2(i, j))
+        .fold(0.0, f64::max);
     let sel = lazy(&fl, 4).unwrap();
-    let direct = fl.value(&fl.state_of(&sel.indices));
-    assert!((sel.value - direct).abs() < 1e-6 * direct);
-    assert!((sel.gains.iter().sum::<f64>() - sel.value).abs() < 1e-6 * direct);
-    // Stored and on-the-fly similarities agree.
-    let a = stored.value(&stored.state_of(&sel.indices));
-    assert!((a - direct).abs() < 1e-5 * direct);
-    for f in [
-        cov.value(&cov.state_of(&[0, 1, 2])),
-        fb.value(&fb.state_of(&[3, 4])),
-    ] {
-        assert!(f > 0.0);
+    let want: f64 = (0..12)
+        .map(|i| {
+            sel.indices
+                .iter()
+                .map(|&j| max_d2 - d2(i, j))
+                .fold(0.0, f64::max)
+        })
+        .sum();
+    for f in [&fl, &stored] {
+        let got = f.value(&f.state_of(&sel.indices));
+        assert!((got - want).abs() < 1e-5 * want, "{got} vs {want}");
     }
+    assert!((sel.value - want).abs() < 1e-5 * want);
+    assert!((sel.gains.iter().sum::<f64>() - sel.value).abs() < 1e-6 * want);
+    // Coverage and feature-based on hand-made instances.
+    let cov = WeightedCoverage::new(&[0, 2, 4, 5], &[0, 1, 1, 2, 3], Some(&[1.0, 2.0, 4.0, 8.0]))
+        .unwrap();
+    assert_eq!(cov.value(&cov.state_of(&[0, 1])), 7.0);
+    assert_eq!(cov.value(&cov.state_of(&[2, 0])), 11.0);
+    let fb = FeatureBased::new(&[1.0, 0.0, 3.0, 4.0], 2, 2, None, Concave::Sqrt).unwrap();
+    assert!((fb.value(&fb.state_of(&[0, 1])) - 4.0).abs() < 1e-12);
+    assert!((fb.value(&fb.state_of(&[1])) - (3f64.sqrt() + 2.0)).abs() < 1e-12);
 }
 
 #[test]
