@@ -11,7 +11,10 @@ Rows:
   matrix divided by reg, then two ``logsumexp`` per sweep: what POT's ``sinkhorn_log`` does on the
   cupy backend) and against our CPU path;
 * time to a marginal error on the GPU against the CPU, for "log" (1e-6) and "sns" (1e-9), and GPU
-  SNS against GPU log to 1e-9.
+  SNS against GPU log to 1e-9;
+* time per log-domain sweep at n = 10^4 and 10^5 against the memory-bandwidth bound of its two
+  passes over a dense float64 cost (bandwidth measured by a device copy in the same run), and the
+  same sweep on clouds with the cost computed on the fly.
 """
 
 from __future__ import annotations
@@ -147,7 +150,66 @@ def main() -> None:
             f"error {run.marginal_error:.1e}), log {log.n_iter} it (error "
             f"{log.marginal_error:.1e})",
         )  # fmt: skip
+    bandwidth(bench)
     bench.finish()
+
+
+def copy_bandwidth() -> float:
+    """Device memory bandwidth in bytes/s, measured by a 4 GiB device-to-device copy (bytes read
+    plus bytes written over the median of five copies)."""
+    import cupy
+
+    src = cupy.zeros(2**29, dtype=cupy.float64)
+    dst = cupy.empty_like(src)
+    times = []
+    for _ in range(6):
+        start, stop = cupy.cuda.Event(), cupy.cuda.Event()
+        start.record()
+        dst[...] = src
+        stop.record()
+        stop.synchronize()
+        times.append(float(cupy.cuda.get_elapsed_time(start, stop)) / 1e3)
+    return float(2 * src.nbytes) / float(np.median(times[1:]))
+
+
+def bandwidth(bench: Bench) -> None:
+    """Time per log-domain sweep at n = 10^4 and 10^5 against the memory-bandwidth bound of its
+    two passes over a dense float64 cost (n² · 8 bytes each), the cost built on the device (at
+    10^5 it is 80 GB, so it never exists on the host); and the same sweep with the cost computed
+    on the fly from 2-D clouds, which reads no matrix at all."""
+    import cupy
+
+    from onstream.ot._cuda import Device, Tally
+    from onstream.ot._cuda_sinkhorn import sweeps
+
+    bw = copy_bandwidth()
+    print(f"# device-to-device copy: {bw / 1e12:.2f} TB/s")
+    for n in (10_000,) if bench.quick else (10_000, 100_000):
+        x, y = (cupy.asarray(v) for v in clouds(n))
+        w = cupy.full(n, 1.0 / n)
+        dense = cupy.empty((n, n))
+        for i in range(0, n, 4096):  # row blocks: no n × n × d temporary
+            dense[i : i + 4096] = ((x[i : i + 4096, None, :] - y[None, :, :]) ** 2).sum(-1)
+        for label, dev in (
+            ("dense cost", Device(w, w, cost=dense)),
+            ("clouds", Device(w, w, x=x, y=y)),
+        ):
+            zeros = (cupy.zeros(n), cupy.zeros(n))
+            runs = []
+            for _ in range(3):
+                cupy.cuda.Device().synchronize()
+                t0 = time.perf_counter()
+                sweeps(dev, *zeros, eps=1e-3, tol=0.0, until=10, scaling=None, stage="sinkhorn",
+                       tally=Tally())  # fmt: skip
+                cupy.cuda.Device().synchronize()
+                runs.append((time.perf_counter() - t0) / 10)  # 10 sweeps, 1 final measure
+            per = float(np.median(runs))
+            bound = 2 * n * n * 8 / bw
+            note = (f"{bound / per:.0%} of the bandwidth bound" if label == "dense cost"
+                    else "no matrix read: compute-bound")  # fmt: skip
+            bench.record(f"n={n} one log sweep, {label}", per, "bandwidth bound, 2 reads of n²·8 B",
+                         bound, note=note)  # fmt: skip
+        del dense
 
 
 if __name__ == "__main__":

@@ -100,7 +100,7 @@ def test_sparsify_kernel_against_an_exact_sort(kind: str, drop: float, cap: int 
 
     p = _problem(kind)
     prob = make_problem(p["a"], p["b"], p.get("cost"), p.get("x"), p.get("y"))
-    dev = Device(prob)
+    dev = Device.from_problem(prob)
     reg = 1e-2
     rng = np.random.default_rng(5)
     f, g = 0.05 * rng.standard_normal(300), 0.05 * rng.standard_normal(200)

@@ -76,20 +76,27 @@ class Device:
     """The problem's arrays on the current GPU and the fused passes over them. Every pass reads the
     cost (or computes it) once; none of them stores anything ``n × m``."""
 
-    def __init__(self, p: Problem) -> None:
+    def __init__(self, a: Any, b: Any, cost: Any = None, x: Any = None, y: Any = None) -> None:
+        """From validated float64 weights (positive) and a cost or two point clouds, on the host
+        or already on the device (then nothing is copied)."""
         import cupy
 
         self.cp = cupy
-        self.n, self.m = p.support_shape
         up = cupy.asarray
-        self.cost = None if p.cost is None else up(p.cost)
-        self.x = None if p.x is None else up(p.x)
-        self.y = None if p.y is None else up(p.y)
-        self.d = 0 if p.x is None else int(p.x.shape[1])
-        self.a, self.b = up(p.a), up(p.b)
+        self.a, self.b = up(a), up(b)
+        self.n, self.m = int(self.a.size), int(self.b.size)
+        self.cost = None if cost is None else up(cost)
+        self.x = None if x is None else up(x)
+        self.y = None if y is None else up(y)
+        self.d = 0 if x is None else int(x.shape[1])
         self.log_a, self.log_b = cupy.log(self.a), cupy.log(self.b)
         # Stands in for the pointers a kernel does not read (the cost for clouds, x/y for dense).
         self._unused = cupy.zeros(1, dtype=cupy.float64)
+
+    @classmethod
+    def from_problem(cls, p: Problem) -> Device:
+        """A validated problem's arrays, copied to the current device."""
+        return cls(p.a, p.b, p.cost, p.x, p.y)
 
     def _rows(self, pts: tuple[Any, Any] | None, h: Any, n: int, m: int, inv_eps: float) -> Any:
         out = self.cp.empty(n, dtype=self.cp.float64)

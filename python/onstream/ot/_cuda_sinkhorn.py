@@ -118,7 +118,7 @@ def sinkhorn(
     from onstream.ot.sinkhorn import finish_device
 
     p = make_problem(host(a), host(b), host(cost), host(x), host(y))
-    dev = Device(p)
+    dev = Device.from_problem(p)
     tally = Tally()
     if method == "sns":
         f, g, err = _cuda_sns.run(
