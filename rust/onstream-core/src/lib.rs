@@ -6,6 +6,7 @@
 //! Shared machinery lives at the top level ([`error`], [`snapshot`], [`pool`], [`rng`]); each domain
 //! is a module of its own (`dense`, `stream`, ...), one concept per file.
 
+pub mod bandits;
 pub mod dense;
 pub mod error;
 pub mod graph;

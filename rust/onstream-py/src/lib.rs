@@ -6,6 +6,7 @@ use onstream_core::{pool, Error};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+mod bandits;
 mod dense;
 mod errors;
 mod graph;
@@ -89,6 +90,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_debug_panic, m)?)?;
     m.add_function(wrap_pyfunction!(_rng_u64, m)?)?;
     kernels::register(m)?;
+    bandits::register(m)?;
     dense::register(m)?;
     stream::register(m)?;
     paging::register(m)?;

@@ -1,0 +1,57 @@
+"""Multi-armed bandits: per-step policies, environments and parallel simulation in Rust.
+
+Every policy has the same surface (:class:`Policy`): ``select`` / ``update`` one step at a time,
+``select_batch`` / ``update_batch`` for delayed feedback, ``select_k`` for slates, masks, adding
+and removing arms, and snapshots (pickle, ``to_bytes``, ``to_json``) that resume bit-for-bit.
+"""
+
+
+from onstream.bandits.env import Adversarial, Bernoulli, Environment, Gaussian, Switching
+from onstream.bandits.policies import (
+    EXP3,
+    KLUCB,
+    MOSS,
+    UCB1,
+    DiscountedUCB,
+    EpsilonGreedy,
+    GaussianThompsonSampling,
+    SlidingWindowUCB,
+    Softmax,
+    ThompsonSampling,
+    TsallisINF,
+)
+from onstream.bandits.policy import Policy
+from onstream.bandits.simulate import simulate
+from onstream.bandits.streaming import (
+    StreamingAlgorithm,
+    StreamingBandit,
+    clear_cut_instance,
+    mix_in_instance,
+    simulate_streaming,
+)
+
+__all__ = [
+    "EXP3",
+    "KLUCB",
+    "MOSS",
+    "UCB1",
+    "Adversarial",
+    "Bernoulli",
+    "DiscountedUCB",
+    "Environment",
+    "EpsilonGreedy",
+    "Gaussian",
+    "GaussianThompsonSampling",
+    "Policy",
+    "SlidingWindowUCB",
+    "Softmax",
+    "StreamingAlgorithm",
+    "StreamingBandit",
+    "Switching",
+    "ThompsonSampling",
+    "TsallisINF",
+    "clear_cut_instance",
+    "mix_in_instance",
+    "simulate",
+    "simulate_streaming",
+]

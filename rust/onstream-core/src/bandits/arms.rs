@@ -1,0 +1,213 @@
+//! What every policy shares: per-arm counts and sums, which arms are live, the step counter, the
+//! generator, and the argmax / top-k over the arms a decision may use.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::rng::{self, Rng};
+
+/// Whether `arm` is live and allowed by `mask` (a free function so closures that fill the scratch
+/// scores can borrow `live` alone).
+#[inline]
+pub fn allowed(live: &[bool], mask: Option<&[bool]>, arm: usize) -> bool {
+    live[arm] && mask.is_none_or(|m| m[arm])
+}
+
+/// Per-arm statistics and the policy's generator (struct of arrays: the index loops vectorize).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Arms {
+    /// Pulls whose reward has been reported, per arm.
+    pub counts: Vec<u64>,
+    /// Sum of reported rewards, per arm.
+    pub sums: Vec<f64>,
+    /// `sums / counts` (0 for an unplayed arm), kept so index loops do not divide.
+    pub means: Vec<f64>,
+    /// `1 / counts` (+inf for an unplayed arm): an unplayed arm's index is +inf, so it goes first.
+    pub inv_counts: Vec<f64>,
+    /// `false` once an arm is removed; removed arms keep their id and are never selected again.
+    pub live: Vec<bool>,
+    /// No arm has been removed (the common case skips the per-decision live scan).
+    pub all_live: bool,
+    /// Rewards reported so far, over all arms.
+    pub t: u64,
+    pub rng: Rng,
+    /// Scores of the last decision (scratch; not part of the state).
+    #[serde(skip)]
+    pub scratch: Vec<f64>,
+}
+
+impl Arms {
+    pub fn new(n_arms: usize, seed: Option<u64>) -> Result<Self> {
+        if n_arms == 0 {
+            return Err(Error::invalid("n_arms", 0, "at least one arm"));
+        }
+        Ok(Arms {
+            counts: vec![0; n_arms],
+            sums: vec![0.0; n_arms],
+            means: vec![0.0; n_arms],
+            inv_counts: vec![f64::INFINITY; n_arms],
+            live: vec![true; n_arms],
+            all_live: true,
+            t: 0,
+            rng: rng::from_seed(seed),
+            scratch: Vec::new(),
+        })
+    }
+
+    pub fn n_arms(&self) -> usize {
+        self.counts.len()
+    }
+
+    /// Records one reward for `arm` (already validated).
+    #[inline]
+    pub fn record(&mut self, arm: usize, reward: f64) {
+        self.counts[arm] += 1;
+        self.sums[arm] += reward;
+        let inv = 1.0 / self.counts[arm] as f64;
+        self.means[arm] = self.sums[arm] * inv;
+        self.inv_counts[arm] = inv;
+        self.t += 1;
+    }
+
+    pub fn push_arm(&mut self) -> usize {
+        self.counts.push(0);
+        self.sums.push(0.0);
+        self.means.push(0.0);
+        self.inv_counts.push(f64::INFINITY);
+        self.live.push(true);
+        self.counts.len() - 1
+    }
+
+    /// Checks an arm id and a reward before any state changes.
+    pub fn check_update(&self, arm: usize, reward: f64, unit: bool) -> Result<()> {
+        if arm >= self.n_arms() {
+            return Err(Error::OutOfRange {
+                name: "arm",
+                index: 0,
+                got: arm.to_string(),
+                expected: format!("an arm id below {}", self.n_arms()),
+            });
+        }
+        if !reward.is_finite() {
+            return Err(Error::NonFinite {
+                name: "reward",
+                index: 0,
+                value: reward,
+            });
+        }
+        if unit && !(0.0..=1.0).contains(&reward) {
+            return Err(Error::invalid(
+                "reward",
+                reward,
+                "a reward in [0, 1] for this policy (rescale rewards to [0, 1])",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether `arm` may be chosen in this decision.
+    #[inline]
+    pub fn allowed(&self, arm: usize, mask: Option<&[bool]>) -> bool {
+        allowed(&self.live, mask, arm)
+    }
+
+    /// Checks a decision's mask and that at least one arm is available to it.
+    pub fn check_mask(&self, mask: Option<&[bool]>) -> Result<()> {
+        if let Some(m) = mask {
+            if m.len() != self.n_arms() {
+                return Err(Error::shape("mask", m.len(), self.n_arms()));
+            }
+        }
+        if (0..self.n_arms()).any(|i| self.allowed(i, mask)) {
+            Ok(())
+        } else {
+            Err(Error::Empty {
+                name: "available arms",
+            })
+        }
+    }
+
+    /// Sets the score of every arm this decision may not use to −inf.
+    pub fn mask_scores(&mut self, mask: Option<&[bool]>) {
+        if mask.is_none() && self.all_live {
+            return;
+        }
+        for i in 0..self.scratch.len() {
+            if !self.allowed(i, mask) {
+                self.scratch[i] = f64::NEG_INFINITY;
+            }
+        }
+    }
+
+    /// The first arm of highest score (scores already masked).
+    pub fn argmax(&self) -> usize {
+        let mut best = 0;
+        let mut best_score = f64::NEG_INFINITY;
+        for (i, &s) in self.scratch.iter().enumerate() {
+            if s > best_score {
+                best = i;
+                best_score = s;
+            }
+        }
+        best
+    }
+    /// The `k` arms of highest score among the allowed ones, best first (ties: lower id first).
+    pub fn top_k(&self, k: usize, mask: Option<&[bool]>) -> Vec<usize> {
+        let mut ids: Vec<usize> = (0..self.n_arms())
+            .filter(|&i| self.allowed(i, mask))
+            .collect();
+        let s = &self.scratch;
+        let order = |a: &usize, b: &usize| s[*b].total_cmp(&s[*a]).then(a.cmp(b));
+        let k = k.min(ids.len());
+        if k < ids.len() && k > 0 {
+            ids.select_nth_unstable_by(k - 1, order);
+            ids.truncate(k);
+        }
+        ids.truncate(k);
+        ids.sort_unstable_by(order);
+        ids
+    }
+
+    /// One draw from the probabilities in `scratch` (zero outside the allowed arms).
+    pub fn sample_scratch(&mut self) -> usize {
+        let total: f64 = self.scratch.iter().sum();
+        let mut u = rng::open01(&mut self.rng) * total;
+        let mut last = 0;
+        for (i, &p) in self.scratch.iter().enumerate() {
+            if p > 0.0 {
+                last = i;
+                if u < p {
+                    return i;
+                }
+                u -= p;
+            }
+        }
+        last // rounding left `u` a hair above the total: the last arm with mass
+    }
+
+    /// `k` arms drawn without replacement with probability proportional to `scratch`, by the
+    /// Gumbel-top-k trick (Kool, van Hoof and Welling, ICML 2019): the top `k` of `ln p_i + G_i`.
+    pub fn sample_k_scratch(&mut self, k: usize, mask: Option<&[bool]>) -> Vec<usize> {
+        for i in 0..self.scratch.len() {
+            let p = self.scratch[i];
+            self.scratch[i] = if p > 0.0 {
+                p.ln() - (-rng::open01(&mut self.rng).ln()).ln()
+            } else {
+                f64::NEG_INFINITY
+            };
+        }
+        self.top_k(k, mask)
+    }
+
+    pub fn validate(&self) -> bool {
+        let n = self.counts.len();
+        n > 0
+            && self.sums.len() == n
+            && self.means.len() == n
+            && self.inv_counts.len() == n
+            && self.live.len() == n
+            && self.all_live == self.live.iter().all(|&l| l)
+            && self.counts.iter().sum::<u64>() <= self.t
+            && self.sums.iter().all(|s| s.is_finite())
+    }
+}

@@ -1,0 +1,27 @@
+//! Multi-armed bandits: per-step policies, environments and parallel simulation.
+//!
+//! One concept per file: the shared arm statistics ([`arms`]), the value-stable draws
+//! ([`draw`]), each family of rules, the [`policy::Bandit`] that dispatches to them, the reward
+//! environments ([`env`]) and the replicate simulator ([`simulate`]).
+
+pub mod arms;
+pub mod draw;
+pub mod env;
+pub mod exp3;
+pub mod greedy;
+pub mod policy;
+pub mod simulate;
+pub mod streaming;
+pub mod streaming_sim;
+pub mod thompson;
+pub mod tsallis;
+pub mod ucb;
+pub mod windowed;
+
+pub use policy::{Bandit, Spec};
+
+#[cfg(test)]
+mod tests;
+
+#[cfg(test)]
+mod streaming_tests;

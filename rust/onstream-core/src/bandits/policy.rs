@@ -1,0 +1,421 @@
+//! [`Bandit`]: one per-step policy object over any of the rules of this module.
+//!
+//! A rule decides from the shared [`Arms`] state and, for some, state of its own. Rules are an
+//! enum rather than trait objects so that a policy serializes as one snapshot kind, a simulation
+//! can clone it per replicate, and the per-step call has no dynamic dispatch. Adding a rule adds
+//! a file and one arm to each `match` below.
+
+use serde::{Deserialize, Serialize};
+
+use super::arms::Arms;
+use super::exp3::Exp3;
+use super::greedy::{EpsilonGreedy, Softmax};
+use super::thompson::{BetaThompson, GaussianThompson};
+use super::tsallis::TsallisInf;
+use super::ucb::{KlUcb, Moss, Ucb1};
+use super::windowed::{DiscountedUcb, SlidingWindowUcb};
+use crate::error::{Error, Result};
+use crate::rng;
+use crate::snapshot::Snapshot;
+
+/// What a rule left in the scratch scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Indices (or posterior draws): play the allowed arm of largest score.
+    Argmax,
+    /// Unnormalized probabilities, zero outside the allowed arms: draw from them.
+    Sample,
+}
+
+/// A rule and its parameters, as the user configures it (no learned state).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Spec {
+    EpsilonGreedy { epsilon: f64 },
+    Softmax { temperature: f64 },
+    Ucb1 { alpha: f64 },
+    KlUcb { c: f64 },
+    Moss { horizon: u64 },
+    BetaThompson { prior_a: f64, prior_b: f64 },
+    GaussianThompson { sigma: f64 },
+    Exp3 { horizon: Option<u64> },
+    TsallisInf,
+    DiscountedUcb { gamma: f64, xi: f64, scale: f64 },
+    SlidingWindowUcb { window: usize, xi: f64, scale: f64 },
+}
+
+fn positive(name: &'static str, v: f64) -> Result<()> {
+    if v.is_finite() && v > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::invalid(name, v, "a finite value > 0"))
+    }
+}
+
+impl Spec {
+    fn check(&self) -> Result<()> {
+        match *self {
+            Spec::EpsilonGreedy { epsilon } if !(0.0..=1.0).contains(&epsilon) => Err(
+                Error::invalid("epsilon", epsilon, "a probability in [0, 1]"),
+            ),
+            Spec::Softmax { temperature } => positive("temperature", temperature),
+            Spec::Ucb1 { alpha } => positive("alpha", alpha),
+            Spec::KlUcb { c } if !(c.is_finite() && c >= 0.0) => {
+                Err(Error::invalid("c", c, "a finite value >= 0"))
+            }
+            Spec::Moss { horizon: 0 } | Spec::Exp3 { horizon: Some(0) } => {
+                Err(Error::invalid("horizon", 0, "a positive number of steps"))
+            }
+            Spec::BetaThompson { prior_a, prior_b } => {
+                positive("prior_a", prior_a)?;
+                positive("prior_b", prior_b)
+            }
+            Spec::GaussianThompson { sigma } => positive("sigma", sigma),
+            Spec::DiscountedUcb { gamma, xi, scale } => {
+                if !(gamma > 0.0 && gamma < 1.0) {
+                    return Err(Error::invalid("gamma", gamma, "a discount in (0, 1)"));
+                }
+                positive("xi", xi)?;
+                positive("scale", scale)
+            }
+            Spec::SlidingWindowUcb { window, xi, scale } => {
+                if window == 0 {
+                    return Err(Error::invalid("window", 0, "a positive window"));
+                }
+                positive("xi", xi)?;
+                positive("scale", scale)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether the rule's guarantee needs rewards in [0, 1] (the others take any finite reward).
+    fn unit_rewards(&self) -> bool {
+        matches!(
+            self,
+            Spec::Ucb1 { .. }
+                | Spec::KlUcb { .. }
+                | Spec::Moss { .. }
+                | Spec::BetaThompson { .. }
+                | Spec::Exp3 { .. }
+                | Spec::TsallisInf
+        )
+    }
+
+    /// The rule's stable name, as the facade's class is called.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Spec::EpsilonGreedy { .. } => "EpsilonGreedy",
+            Spec::Softmax { .. } => "Softmax",
+            Spec::Ucb1 { .. } => "UCB1",
+            Spec::KlUcb { .. } => "KLUCB",
+            Spec::Moss { .. } => "MOSS",
+            Spec::BetaThompson { .. } => "ThompsonSampling",
+            Spec::GaussianThompson { .. } => "GaussianThompsonSampling",
+            Spec::Exp3 { .. } => "EXP3",
+            Spec::TsallisInf => "TsallisINF",
+            Spec::DiscountedUcb { .. } => "DiscountedUCB",
+            Spec::SlidingWindowUcb { .. } => "SlidingWindowUCB",
+        }
+    }
+}
+
+/// A rule with its learned state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum Rule {
+    EpsilonGreedy(EpsilonGreedy),
+    Softmax(Softmax),
+    Ucb1(Ucb1),
+    KlUcb(KlUcb),
+    Moss(Moss),
+    BetaThompson(BetaThompson),
+    GaussianThompson(GaussianThompson),
+    Exp3(Exp3),
+    TsallisInf(TsallisInf),
+    DiscountedUcb(DiscountedUcb),
+    SlidingWindowUcb(SlidingWindowUcb),
+}
+
+impl Rule {
+    fn new(spec: &Spec, n: usize) -> Rule {
+        match *spec {
+            Spec::EpsilonGreedy { epsilon } => Rule::EpsilonGreedy(EpsilonGreedy { epsilon }),
+            Spec::Softmax { temperature } => Rule::Softmax(Softmax { temperature }),
+            Spec::Ucb1 { alpha } => Rule::Ucb1(Ucb1 { alpha }),
+            Spec::KlUcb { c } => Rule::KlUcb(KlUcb { c }),
+            Spec::Moss { horizon } => Rule::Moss(Moss { horizon }),
+            Spec::BetaThompson { prior_a, prior_b } => Rule::BetaThompson(BetaThompson {
+                prior_a,
+                prior_b,
+                successes: vec![0; n],
+            }),
+            Spec::GaussianThompson { sigma } => Rule::GaussianThompson(GaussianThompson { sigma }),
+            Spec::Exp3 { horizon } => Rule::Exp3(Exp3 {
+                horizon,
+                loss_sums: vec![0.0; n],
+                last_p: Vec::new(),
+            }),
+            Spec::TsallisInf => Rule::TsallisInf(TsallisInf {
+                loss_sums: vec![0.0; n],
+                last_p: Vec::new(),
+            }),
+            Spec::DiscountedUcb { gamma, xi, scale } => {
+                Rule::DiscountedUcb(DiscountedUcb::new(n, gamma, xi, scale))
+            }
+            Spec::SlidingWindowUcb { window, xi, scale } => {
+                Rule::SlidingWindowUcb(SlidingWindowUcb::new(n, window, xi, scale))
+            }
+        }
+    }
+
+    fn fill(&mut self, arms: &mut Arms, mask: Option<&[bool]>) -> Decision {
+        match self {
+            Rule::EpsilonGreedy(r) => r.fill(arms, mask),
+            Rule::Softmax(r) => r.fill(arms, mask),
+            Rule::Ucb1(r) => r.fill(arms),
+            Rule::KlUcb(r) => r.fill(arms),
+            Rule::Moss(r) => r.fill(arms),
+            Rule::BetaThompson(r) => r.fill(arms),
+            Rule::GaussianThompson(r) => r.fill(arms),
+            Rule::Exp3(r) => r.fill(arms, mask),
+            Rule::TsallisInf(r) => r.fill(arms, mask),
+            Rule::DiscountedUcb(r) => r.fill(arms),
+            Rule::SlidingWindowUcb(r) => r.fill(arms),
+        }
+    }
+
+    fn update(&mut self, arms: &mut Arms, arm: usize, reward: f64) {
+        match self {
+            Rule::BetaThompson(r) => r.update(arms, arm, reward),
+            Rule::Exp3(r) => r.update(arm, reward),
+            Rule::TsallisInf(r) => r.update(arm, reward),
+            Rule::DiscountedUcb(r) => r.update(arm, reward),
+            Rule::SlidingWindowUcb(r) => r.update(arm, reward),
+            _ => {}
+        }
+    }
+
+    fn add_arm(&mut self, arms: &Arms) {
+        match self {
+            Rule::BetaThompson(r) => r.successes.push(0),
+            Rule::Exp3(r) => r.add_arm(arms),
+            Rule::TsallisInf(r) => r.add_arm(arms),
+            Rule::DiscountedUcb(r) => r.add_arm(),
+            Rule::SlidingWindowUcb(r) => r.add_arm(),
+            _ => {}
+        }
+    }
+
+    /// Per-arm state lengths agree with the number of arms.
+    fn consistent(&self, n: usize) -> bool {
+        match self {
+            Rule::BetaThompson(r) => r.successes.len() == n,
+            Rule::Exp3(r) => r.loss_sums.len() == n && (r.last_p.is_empty() || r.last_p.len() == n),
+            Rule::TsallisInf(r) => {
+                r.loss_sums.len() == n && (r.last_p.is_empty() || r.last_p.len() == n)
+            }
+            Rule::DiscountedUcb(r) => r.weights.len() == n && r.weighted_sums.len() == n,
+            Rule::SlidingWindowUcb(r) => r.counts.len() == n && r.consistent(),
+            _ => true,
+        }
+    }
+}
+
+/// A bandit policy: `select` an arm, `update` it with its reward, repeat.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bandit {
+    spec: Spec,
+    rule: Rule,
+    arms: Arms,
+}
+
+impl Bandit {
+    /// A fresh policy over `n_arms` arms; `seed = None` draws one from the OS.
+    pub fn new(spec: Spec, n_arms: usize, seed: Option<u64>) -> Result<Self> {
+        spec.check()?;
+        if n_arms > u32::MAX as usize {
+            return Err(Error::invalid("n_arms", n_arms, "at most 2^32 - 1 arms"));
+        }
+        let arms = Arms::new(n_arms, seed)?;
+        Ok(Bandit {
+            rule: Rule::new(&spec, n_arms),
+            spec,
+            arms,
+        })
+    }
+
+    pub fn spec(&self) -> &Spec {
+        &self.spec
+    }
+
+    pub fn n_arms(&self) -> usize {
+        self.arms.n_arms()
+    }
+
+    /// Rewards reported so far.
+    pub fn steps(&self) -> u64 {
+        self.arms.t
+    }
+
+    pub fn counts(&self) -> &[u64] {
+        &self.arms.counts
+    }
+
+    pub fn means(&self) -> &[f64] {
+        &self.arms.means
+    }
+
+    pub fn live(&self) -> &[bool] {
+        &self.arms.live
+    }
+
+    /// Replaces the generator (a simulation gives each replicate its own stream).
+    pub fn reseed(&mut self, seed: u64, stream: u64) {
+        self.arms.rng = rng::stream(seed, stream);
+    }
+
+    fn decide(&mut self, mask: Option<&[bool]>) -> usize {
+        match self.rule.fill(&mut self.arms, mask) {
+            Decision::Argmax => {
+                self.arms.mask_scores(mask);
+                self.arms.argmax()
+            }
+            Decision::Sample => self.arms.sample_scratch(),
+        }
+    }
+
+    /// The arm to play next among the live arms (and those `mask` allows).
+    pub fn select(&mut self, mask: Option<&[bool]>) -> Result<usize> {
+        self.arms.check_mask(mask)?;
+        Ok(self.decide(mask))
+    }
+
+    /// `n` decisions from the current state, as when `n` requests arrive before any reward does
+    /// (an index policy repeats its arm; a randomized one draws `n` times).
+    pub fn select_batch(&mut self, n: usize, mask: Option<&[bool]>) -> Result<Vec<usize>> {
+        self.arms.check_mask(mask)?;
+        Ok((0..n).map(|_| self.decide(mask)).collect())
+    }
+
+    /// `k` distinct arms for one request (a slate), best first: the top `k` indices or posterior
+    /// draws, or `k` draws without replacement for randomized rules.
+    pub fn select_k(&mut self, k: usize, mask: Option<&[bool]>) -> Result<Vec<usize>> {
+        self.arms.check_mask(mask)?;
+        if k == 0 {
+            return Err(Error::invalid("k", 0, "a positive number of arms"));
+        }
+        Ok(match self.rule.fill(&mut self.arms, mask) {
+            Decision::Argmax => self.arms.top_k(k, mask),
+            Decision::Sample => self.arms.sample_k_scratch(k, mask),
+        })
+    }
+
+    /// Reports the reward of one pull of `arm`.
+    pub fn update(&mut self, arm: usize, reward: f64) -> Result<()> {
+        self.arms
+            .check_update(arm, reward, self.spec.unit_rewards())?;
+        self.rule.update(&mut self.arms, arm, reward);
+        self.arms.record(arm, reward);
+        Ok(())
+    }
+
+    /// Reports many rewards in order. Every pair is checked first, so an error changes nothing.
+    pub fn update_batch(&mut self, arms: &[usize], rewards: &[f64]) -> Result<()> {
+        if arms.len() != rewards.len() {
+            return Err(Error::shape("rewards", rewards.len(), arms.len()));
+        }
+        let unit = self.spec.unit_rewards();
+        for (&a, &r) in arms.iter().zip(rewards) {
+            self.arms.check_update(a, r, unit)?;
+        }
+        for (&a, &r) in arms.iter().zip(rewards) {
+            self.rule.update(&mut self.arms, a, r);
+            self.arms.record(a, r);
+        }
+        Ok(())
+    }
+
+    /// Adds an arm and returns its id (ids are never reused).
+    pub fn add_arm(&mut self) -> Result<usize> {
+        if self.n_arms() >= u32::MAX as usize {
+            return Err(Error::invalid(
+                "n_arms",
+                self.n_arms(),
+                "at most 2^32 - 1 arms",
+            ));
+        }
+        self.rule.add_arm(&self.arms);
+        Ok(self.arms.push_arm())
+    }
+
+    /// Retires `arm`: it is never selected again; its statistics are kept.
+    pub fn remove_arm(&mut self, arm: usize) -> Result<()> {
+        if arm >= self.n_arms() || !self.arms.live[arm] {
+            return Err(Error::OutOfRange {
+                name: "arm",
+                index: 0,
+                got: arm.to_string(),
+                expected: "the id of a live arm".into(),
+            });
+        }
+        if self.arms.live.iter().filter(|&&l| l).count() == 1 {
+            return Err(Error::invalid(
+                "arm",
+                arm,
+                "an arm other than the last live one",
+            ));
+        }
+        self.arms.live[arm] = false;
+        self.arms.all_live = false;
+        Ok(())
+    }
+}
+
+impl Snapshot for Bandit {
+    const KIND: &'static str = "bandits.Bandit";
+    const FORMAT_VERSION: u32 = 1;
+
+    fn validate(&self) -> Result<()> {
+        let ok = self.spec.check().is_ok()
+            && self.arms.validate()
+            && self.rule.consistent(self.n_arms())
+            && self.arms.live.iter().any(|&l| l);
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::Snapshot(
+                "bandits.Bandit state is inconsistent".into(),
+            ))
+        }
+    }
+}
+
+impl Bandit {
+    /// The whole state as readable JSON (the same fields as the binary snapshot).
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string_pretty(self)
+            .map_err(|e| Error::Internal(format!("cannot encode a bandit as JSON: {e}")))
+    }
+
+    /// A policy from [`Bandit::to_json`] output, checked like a snapshot.
+    pub fn from_json(text: &str) -> Result<Self> {
+        let b: Bandit = serde_json::from_str(text)
+            .map_err(|e| Error::Snapshot(format!("cannot decode a bandit from JSON: {e}")))?;
+        b.validate()?;
+        Ok(b)
+    }
+}
+
+impl Spec {
+    /// A spec from JSON such as `{"Ucb1": {"alpha": 1.0}}` (serde's externally tagged form).
+    pub fn from_json(text: &str) -> Result<Spec> {
+        let spec: Spec = serde_json::from_str(text)
+            .map_err(|e| Error::invalid("spec", text, format!("a bandit spec ({e})")))?;
+        spec.check()?;
+        Ok(spec)
+    }
+
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string(self)
+            .map_err(|e| Error::Internal(format!("cannot encode a bandit spec: {e}")))
+    }
+}

@@ -1,0 +1,389 @@
+//! Bindings of `onstream_core::bandits`.
+
+use numpy::{
+    IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2,
+    PyUntypedArrayMethods,
+};
+use onstream_core::bandits::env::Env;
+use onstream_core::bandits::simulate::simulate;
+use onstream_core::bandits::{Bandit, Spec};
+use onstream_core::{snapshot, Error};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyTuple};
+
+use crate::errors::IntoPyResult;
+use crate::run::{attached, detached};
+
+fn mask_slice<'a>(mask: &'a Option<PyReadonlyArray1<'_, bool>>) -> PyResult<Option<&'a [bool]>> {
+    Ok(match mask {
+        Some(m) => Some(m.as_slice()?),
+        None => None,
+    })
+}
+
+fn as_usize(ids: &[i64]) -> onstream_core::Result<Vec<usize>> {
+    ids.iter()
+        .enumerate()
+        .map(|(i, &a)| {
+            usize::try_from(a).map_err(|_| Error::OutOfRange {
+                name: "arms",
+                index: i,
+                got: a.to_string(),
+                expected: ">= 0".into(),
+            })
+        })
+        .collect()
+}
+
+fn ids_out(py: Python<'_>, ids: Vec<usize>) -> Bound<'_, PyArray1<i64>> {
+    ids.into_iter()
+        .map(|a| a as i64)
+        .collect::<Vec<_>>()
+        .into_pyarray(py)
+}
+
+#[pyclass(name = "Bandit", module = "onstream._core")]
+pub struct PyBandit {
+    inner: Bandit,
+}
+
+#[pymethods]
+impl PyBandit {
+    #[new]
+    #[pyo3(signature = (spec_json, n_arms, seed = None))]
+    fn new(spec_json: &str, n_arms: usize, seed: Option<u64>) -> PyResult<Self> {
+        let spec = Spec::from_json(spec_json).py()?;
+        Ok(PyBandit {
+            inner: Bandit::new(spec, n_arms, seed).py()?,
+        })
+    }
+
+    #[pyo3(signature = (mask = None))]
+    fn select(&mut self, mask: Option<PyReadonlyArray1<'_, bool>>) -> PyResult<usize> {
+        let mask = mask_slice(&mask)?;
+        attached(|| self.inner.select(mask))
+    }
+
+    #[pyo3(signature = (n, mask = None))]
+    fn select_batch<'py>(
+        &mut self,
+        py: Python<'py>,
+        n: usize,
+        mask: Option<PyReadonlyArray1<'py, bool>>,
+    ) -> PyResult<Bound<'py, PyArray1<i64>>> {
+        let mask = mask_slice(&mask)?;
+        Ok(ids_out(py, attached(|| self.inner.select_batch(n, mask))?))
+    }
+
+    #[pyo3(signature = (k, mask = None))]
+    fn select_k<'py>(
+        &mut self,
+        py: Python<'py>,
+        k: usize,
+        mask: Option<PyReadonlyArray1<'py, bool>>,
+    ) -> PyResult<Bound<'py, PyArray1<i64>>> {
+        let mask = mask_slice(&mask)?;
+        Ok(ids_out(py, attached(|| self.inner.select_k(k, mask))?))
+    }
+
+    fn update(&mut self, arm: usize, reward: f64) -> PyResult<()> {
+        attached(|| self.inner.update(arm, reward))
+    }
+
+    fn update_batch(
+        &mut self,
+        arms: PyReadonlyArray1<'_, i64>,
+        rewards: PyReadonlyArray1<'_, f64>,
+    ) -> PyResult<()> {
+        let (arms, rewards) = (arms.as_slice()?, rewards.as_slice()?);
+        attached(|| self.inner.update_batch(&as_usize(arms)?, rewards))
+    }
+
+    fn add_arm(&mut self) -> PyResult<usize> {
+        attached(|| self.inner.add_arm())
+    }
+
+    fn remove_arm(&mut self, arm: usize) -> PyResult<()> {
+        attached(|| self.inner.remove_arm(arm))
+    }
+
+    fn counts<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u64>> {
+        self.inner.counts().to_vec().into_pyarray(py)
+    }
+
+    fn means<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        self.inner.means().to_vec().into_pyarray(py)
+    }
+
+    fn live<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<bool>> {
+        self.inner.live().to_vec().into_pyarray(py)
+    }
+
+    #[getter]
+    fn n_arms(&self) -> usize {
+        self.inner.n_arms()
+    }
+
+    #[getter]
+    fn steps(&self) -> u64 {
+        self.inner.steps()
+    }
+
+    fn spec_json(&self) -> PyResult<String> {
+        self.inner.spec().to_json().py()
+    }
+
+    fn to_json(&self) -> PyResult<String> {
+        self.inner.to_json().py()
+    }
+
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<Self> {
+        Ok(PyBandit {
+            inner: Bandit::from_json(text).py()?,
+        })
+    }
+
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = snapshot::to_bytes(&self.inner).py()?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    #[staticmethod]
+    fn from_bytes(data: &[u8]) -> PyResult<Self> {
+        Ok(PyBandit {
+            inner: snapshot::from_bytes(data).py()?,
+        })
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let restore = py.get_type::<PyBandit>().getattr("from_bytes")?;
+        let bytes = slf.borrow().to_bytes(py)?;
+        (restore, (bytes,)).into_pyobject(py)
+    }
+}
+
+/// Regret curves (`n_runs × len(checkpoints)`) of replicates of `policy` in the environment
+/// `env` ("bernoulli", "gaussian", "switching" or "adversarial"), whose `means` rows are the
+/// segments (switching), the steps (adversarial) or a single row.
+#[pyfunction]
+#[pyo3(signature = (policy, env, means, starts, sigma, horizon, n_runs, seed, checkpoints))]
+#[allow(clippy::too_many_arguments)]
+pub fn bandits_simulate<'py>(
+    py: Python<'py>,
+    policy: &PyBandit,
+    env: &str,
+    means: PyReadonlyArray2<'py, f64>,
+    starts: PyReadonlyArray1<'py, u64>,
+    sigma: f64,
+    horizon: u64,
+    n_runs: usize,
+    seed: u64,
+    checkpoints: PyReadonlyArray1<'py, u64>,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let shape = means.shape().to_vec();
+    let k = shape[1];
+    let flat = means.as_slice()?;
+    let env = match env {
+        "bernoulli" => Env::Bernoulli {
+            means: flat.to_vec(),
+        },
+        "gaussian" => Env::Gaussian {
+            means: flat.to_vec(),
+            sigma,
+        },
+        "switching" => Env::Switching {
+            means: flat.chunks(k.max(1)).map(<[f64]>::to_vec).collect(),
+            starts: starts.as_slice()?.to_vec(),
+        },
+        "adversarial" => Env::Adversarial {
+            rewards: flat.to_vec(),
+            n_arms: k,
+        },
+        other => {
+            return Err(crate::errors::CoreError(Error::invalid(
+                "env",
+                other,
+                "bernoulli, gaussian, switching or adversarial",
+            ))
+            .into())
+        }
+    };
+    let checkpoints = checkpoints.as_slice()?;
+    let bandit = &policy.inner;
+    let out = detached(py, || {
+        simulate(bandit, &env, horizon, n_runs, seed, checkpoints)
+    })?;
+    out.into_pyarray(py).reshape([n_runs, checkpoints.len()])
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyBandit>()?;
+    m.add_function(wrap_pyfunction!(bandits_simulate, m)?)?;
+    register_streaming(m)
+}
+
+use onstream_core::bandits::streaming::{StreamingBandit, StreamingKind};
+use onstream_core::bandits::streaming_sim::simulate_streaming;
+use pyo3::types::PyDict;
+
+fn streaming_kind(name: &str) -> PyResult<StreamingKind> {
+    match name {
+        "uniform" => Ok(StreamingKind::Uniform),
+        "naive" => Ok(StreamingKind::Naive),
+        "log_star" => Ok(StreamingKind::LogStar),
+        other => Err(crate::errors::CoreError(Error::invalid(
+            "algorithm",
+            other,
+            "uniform, naive or log_star",
+        ))
+        .into()),
+    }
+}
+
+#[pyclass(name = "StreamingBandit", module = "onstream._core")]
+pub struct PyStreamingBandit {
+    inner: StreamingBandit,
+}
+
+#[pymethods]
+impl PyStreamingBandit {
+    #[new]
+    fn new(algorithm: &str, n_arms: u64, horizon: u64) -> PyResult<Self> {
+        Ok(PyStreamingBandit {
+            inner: StreamingBandit::new(streaming_kind(algorithm)?, n_arms, horizon).py()?,
+        })
+    }
+
+    /// `(arm, n)`: the pull the arriving arm needs.
+    fn push_arm(&mut self, arm: u64) -> PyResult<(u64, u64)> {
+        let p = attached(|| self.inner.push_arm(arm))?;
+        Ok((p.arm, p.n))
+    }
+
+    fn report(&mut self, arm: u64, reward_sum: f64, n: u64) -> PyResult<()> {
+        attached(|| self.inner.report(arm, reward_sum, n))
+    }
+
+    fn next_pull(&self) -> Option<(u64, u64)> {
+        self.inner.next_pull().map(|p| (p.arm, p.n))
+    }
+
+    fn finish(&mut self) -> PyResult<Option<(u64, u64)>> {
+        Ok(attached(|| self.inner.finish())?.map(|p| (p.arm, p.n)))
+    }
+
+    #[getter]
+    fn committed(&self) -> Option<u64> {
+        self.inner.committed()
+    }
+
+    #[getter]
+    fn remaining(&self) -> u64 {
+        self.inner.remaining()
+    }
+
+    #[getter]
+    fn epsilon(&self) -> f64 {
+        self.inner.epsilon()
+    }
+
+    #[getter]
+    fn memory_bound(&self) -> usize {
+        self.inner.memory_bound()
+    }
+
+    #[getter]
+    fn stored(&self) -> usize {
+        self.inner.stored()
+    }
+
+    #[getter]
+    fn peak_stored(&self) -> usize {
+        self.inner.peak_stored()
+    }
+
+    #[getter]
+    fn pulls_used(&self) -> u64 {
+        self.inner.pulls_used()
+    }
+
+    #[getter]
+    fn arms_seen(&self) -> u64 {
+        self.inner.arms_seen()
+    }
+
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = snapshot::to_bytes(&self.inner).py()?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    #[staticmethod]
+    fn from_bytes(data: &[u8]) -> PyResult<Self> {
+        Ok(PyStreamingBandit {
+            inner: snapshot::from_bytes(data).py()?,
+        })
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let restore = py.get_type::<PyStreamingBandit>().getattr("from_bytes")?;
+        let bytes = slf.borrow().to_bytes(py)?;
+        (restore, (bytes,)).into_pyobject(py)
+    }
+}
+
+/// Replicates of a streaming algorithm over Bernoulli arms arriving in the order of `means`:
+/// a dict of per-run arrays `regret`, `committed`, `exploration`, `peak_stored`.
+#[pyfunction]
+pub fn bandits_simulate_streaming<'py>(
+    py: Python<'py>,
+    algorithm: &str,
+    means: PyReadonlyArray1<'py, f64>,
+    horizon: u64,
+    n_runs: usize,
+    seed: u64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let kind = streaming_kind(algorithm)?;
+    let means = means.as_slice()?;
+    let runs = detached(py, || {
+        simulate_streaming(kind, means, horizon, n_runs, seed)
+    })?;
+    let d = PyDict::new(py);
+    d.set_item(
+        "regret",
+        runs.iter()
+            .map(|r| r.regret)
+            .collect::<Vec<_>>()
+            .into_pyarray(py),
+    )?;
+    d.set_item(
+        "committed",
+        runs.iter()
+            .map(|r| r.committed)
+            .collect::<Vec<_>>()
+            .into_pyarray(py),
+    )?;
+    d.set_item(
+        "exploration",
+        runs.iter()
+            .map(|r| r.exploration)
+            .collect::<Vec<_>>()
+            .into_pyarray(py),
+    )?;
+    d.set_item(
+        "peak_stored",
+        runs.iter()
+            .map(|r| r.peak_stored as u64)
+            .collect::<Vec<_>>()
+            .into_pyarray(py),
+    )?;
+    Ok(d)
+}
+
+pub fn register_streaming(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyStreamingBandit>()?;
+    m.add_function(wrap_pyfunction!(bandits_simulate_streaming, m)?)?;
+    Ok(())
+}
