@@ -6,6 +6,7 @@ and removing arms, and snapshots (pickle, ``to_bytes``, ``to_json``) that resume
 """
 
 
+from onstream.bandits import ope
 from onstream.bandits.env import Adversarial, Bernoulli, Environment, Gaussian, Switching
 from onstream.bandits.policies import (
     EXP3,
@@ -52,6 +53,7 @@ __all__ = [
     "TsallisINF",
     "clear_cut_instance",
     "mix_in_instance",
+    "ope",
     "simulate",
     "simulate_streaming",
 ]

@@ -20,6 +20,7 @@ __all__ = [
     "digits",
     "email_eu_core",
     "obd_clicks",
+    "obd_logs",
     "ocean_images",
     "sprite_trace",
 ]
@@ -73,6 +74,26 @@ def obd_clicks() -> pl.DataFrame:
         campaign="campaign",
         policy="policy",
         click=pl.col("click").cast(pl.UInt8),
+    )
+
+
+def obd_logs() -> pl.DataFrame:
+    """The Open Bandit Dataset's small sample as logged bandit feedback: 60,000 impressions,
+    columns ``policy`` (random, bts: the logging policy), ``campaign`` (all: 80 items, men: 34,
+    women: 46), ``item_id`` (the arm, 0-based), ``position`` (slot 1..3), ``click`` (0/1, the
+    reward) and ``propensity`` (the logging policy's probability of that item in that slot).
+    Rows in file order (time order within each policy and campaign).
+
+    Saito, Aihara, Matsutani, Narita, "Open Bandit Dataset and Pipeline", NeurIPS 2021 Datasets
+    and Benchmarks (ZOZO, Inc.), from the sample shipped in the Apache-2.0 ``obp`` 0.4.1 package.
+    """
+    import polars as pl
+
+    frame = pl.read_csv(_read_gz_text("obd_logs.csv.gz").encode())
+    return frame.with_columns(
+        pl.col("item_id").cast(pl.UInt32),
+        pl.col("position").cast(pl.UInt8),
+        pl.col("click").cast(pl.UInt8),
     )
 
 
@@ -132,6 +153,7 @@ def catalog() -> pl.DataFrame:
                 "sprite_trace",
                 "email_eu_core",
                 "obd_clicks",
+                "obd_logs",
                 "ocean_images",
                 "bakeries_cafes",
                 "digits",
@@ -140,6 +162,7 @@ def catalog() -> pl.DataFrame:
                 "cache trace",
                 "directed graph",
                 "click log",
+                "logged bandit feedback",
                 "images",
                 "transport problem",
                 "labelled images",
@@ -148,6 +171,7 @@ def catalog() -> pl.DataFrame:
                 "133,996 requests / 7,075 blocks",
                 "25,571 edges / 1,005 nodes",
                 "60,000 impressions / 287 clicks",
+                "60,000 (item, position, click, propensity) rows",
                 "2 photographs, 669,000 + 750,000 pixels",
                 "8 bakeries / 5 cafés",
                 "1,797 images of 8 x 8 pixels / 10 classes",
@@ -155,6 +179,7 @@ def catalog() -> pl.DataFrame:
             "source": [
                 "LIRS sprite trace (Jiang & Zhang 2002) via ben-manes/caffeine",
                 "SNAP email-Eu-core (Leskovec et al. 2007) via rapidsai/cugraph",
+                "Open Bandit Dataset sample (Saito et al. 2021) via obp 0.4.1",
                 "Open Bandit Dataset sample (Saito et al. 2021) via obp 0.4.1",
                 "POT colour-adaptation example images (MIT)",
                 "POT plot_Intro_OT.py Manhattan example (MIT; masses fictional)",
