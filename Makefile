@@ -53,6 +53,7 @@ test: build lint rust-test py-test
 bench: build
 	$(PY) -m pip install --quiet -r requirements-bench.txt
 	$(PY) benches/dense.py
+	$(PY) benches/bandits.py
 	$(PY) benches/stream.py
 	$(PY) benches/paging.py
 	$(PY) benches/privacy.py

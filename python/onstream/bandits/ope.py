@@ -2,6 +2,8 @@
 
 Each estimator averages one term per logged row, so its standard error is the sample standard
 deviation of the terms over ``sqrt(n)`` (SNIPS: by the delta method); the intervals are normal.
+DM's standard error covers only the spread of its terms over rows, not the reward model's own
+error (a context-free model gives a zero-width interval): read it as a lower bound.
 
 - IPS (Horvitz and Thompson, JASA 1952): ``mean(w_i r_i)`` with ``w_i = π(a_i|x_i) / μ(a_i|x_i)``.
 - SNIPS (Swaminathan and Joachims, "The self-normalized estimator for counterfactual
