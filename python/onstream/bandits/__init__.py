@@ -5,7 +5,6 @@ Every policy has the same surface (:class:`Policy`): ``select`` / ``update`` one
 and removing arms, and snapshots (pickle, ``to_bytes``, ``to_json``) that resume bit-for-bit.
 """
 
-
 from onstream.bandits import ope
 from onstream.bandits.env import Adversarial, Bernoulli, Environment, Gaussian, Switching
 from onstream.bandits.policies import (
