@@ -7,6 +7,8 @@ and removing arms, and snapshots (pickle, ``to_bytes``, ``to_json``) that resume
 
 from onstream.bandits import ope
 from onstream.bandits.env import Adversarial, Bernoulli, Environment, Gaussian, Switching
+from onstream.bandits.groupwise import GroupwiseRegressor, group_matrix, groupwise_regret
+from onstream.bandits.linear import LinearPolicy, LinTS, LinUCB
 from onstream.bandits.policies import (
     EXP3,
     KLUCB,
@@ -42,6 +44,10 @@ __all__ = [
     "EpsilonGreedy",
     "Gaussian",
     "GaussianThompsonSampling",
+    "GroupwiseRegressor",
+    "LinTS",
+    "LinUCB",
+    "LinearPolicy",
     "Policy",
     "SlidingWindowUCB",
     "Softmax",
@@ -51,6 +57,8 @@ __all__ = [
     "ThompsonSampling",
     "TsallisINF",
     "clear_cut_instance",
+    "group_matrix",
+    "groupwise_regret",
     "mix_in_instance",
     "ope",
     "simulate",

@@ -384,6 +384,262 @@ pub fn bandits_simulate_streaming<'py>(
 
 pub fn register_streaming(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyStreamingBandit>()?;
+    m.add_class::<PyLinearBandit>()?;
+    m.add_class::<PyGroupwiseRegressor>()?;
     m.add_function(wrap_pyfunction!(bandits_simulate_streaming, m)?)?;
     Ok(())
+}
+
+use onstream_core::bandits::linear::{LinearBandit, LinearRule};
+
+#[pyclass(name = "LinearBandit", module = "onstream._core")]
+pub struct PyLinearBandit {
+    inner: LinearBandit,
+}
+
+#[pymethods]
+impl PyLinearBandit {
+    #[new]
+    #[pyo3(signature = (rule, param, n_arms, n_features, ridge, seed = None))]
+    fn new(
+        rule: &str,
+        param: f64,
+        n_arms: usize,
+        n_features: usize,
+        ridge: f64,
+        seed: Option<u64>,
+    ) -> PyResult<Self> {
+        let rule = match rule {
+            "ucb" => LinearRule::Ucb { alpha: param },
+            "thompson" => LinearRule::Thompson { v: param },
+            other => {
+                return Err(crate::errors::CoreError(Error::invalid(
+                    "rule",
+                    other,
+                    "ucb or thompson",
+                ))
+                .into())
+            }
+        };
+        Ok(PyLinearBandit {
+            inner: LinearBandit::new(rule, n_arms, n_features, ridge, seed).py()?,
+        })
+    }
+
+    #[pyo3(signature = (context, mask = None))]
+    fn select(
+        &mut self,
+        context: PyReadonlyArray1<'_, f64>,
+        mask: Option<PyReadonlyArray1<'_, bool>>,
+    ) -> PyResult<usize> {
+        let (x, mask) = (context.as_slice()?, mask_slice(&mask)?);
+        attached(|| self.inner.select(x, mask))
+    }
+
+    /// One decision per row of `contexts`, all from the current state.
+    #[pyo3(signature = (contexts, mask = None))]
+    fn select_batch<'py>(
+        &mut self,
+        py: Python<'py>,
+        contexts: PyReadonlyArray2<'py, f64>,
+        mask: Option<PyReadonlyArray1<'py, bool>>,
+    ) -> PyResult<Bound<'py, PyArray1<i64>>> {
+        let d = contexts.shape()[1];
+        let (xs, mask) = (contexts.as_slice()?, mask_slice(&mask)?);
+        let inner = &mut self.inner;
+        let out = attached(|| {
+            xs.chunks(d.max(1))
+                .map(|x| inner.select(x, mask))
+                .collect::<onstream_core::Result<Vec<usize>>>()
+        })?;
+        Ok(ids_out(py, out))
+    }
+
+    #[pyo3(signature = (context, mask = None))]
+    fn scores<'py>(
+        &mut self,
+        py: Python<'py>,
+        context: PyReadonlyArray1<'py, f64>,
+        mask: Option<PyReadonlyArray1<'py, bool>>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let (x, mask) = (context.as_slice()?, mask_slice(&mask)?);
+        Ok(attached(|| self.inner.scores(x, mask))?.into_pyarray(py))
+    }
+
+    fn update(
+        &mut self,
+        arm: usize,
+        reward: f64,
+        context: PyReadonlyArray1<'_, f64>,
+    ) -> PyResult<()> {
+        let x = context.as_slice()?;
+        attached(|| self.inner.update(arm, reward, x))
+    }
+
+    fn theta<'py>(&self, py: Python<'py>, arm: usize) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        if arm >= self.inner.n_arms() {
+            return Err(crate::errors::CoreError(Error::OutOfRange {
+                name: "arm",
+                index: 0,
+                got: arm.to_string(),
+                expected: format!("an arm id below {}", self.inner.n_arms()),
+            })
+            .into());
+        }
+        Ok(self.inner.theta(arm).into_pyarray(py))
+    }
+
+    fn counts<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u64>> {
+        self.inner.counts().into_pyarray(py)
+    }
+
+    fn add_arm(&mut self) -> usize {
+        self.inner.add_arm()
+    }
+
+    fn remove_arm(&mut self, arm: usize) -> PyResult<()> {
+        attached(|| self.inner.remove_arm(arm))
+    }
+
+    #[getter]
+    fn n_arms(&self) -> usize {
+        self.inner.n_arms()
+    }
+
+    #[getter]
+    fn n_features(&self) -> usize {
+        self.inner.n_features()
+    }
+
+    #[getter]
+    fn steps(&self) -> u64 {
+        self.inner.steps()
+    }
+
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = snapshot::to_bytes(&self.inner).py()?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    #[staticmethod]
+    fn from_bytes(data: &[u8]) -> PyResult<Self> {
+        Ok(PyLinearBandit {
+            inner: snapshot::from_bytes(data).py()?,
+        })
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let restore = py.get_type::<PyLinearBandit>().getattr("from_bytes")?;
+        let bytes = slf.borrow().to_bytes(py)?;
+        (restore, (bytes,)).into_pyobject(py)
+    }
+}
+
+use onstream_core::bandits::groupwise::GroupwiseRegressor;
+
+#[pyclass(name = "GroupwiseRegressor", module = "onstream._core")]
+pub struct PyGroupwiseRegressor {
+    inner: GroupwiseRegressor,
+}
+
+#[pymethods]
+impl PyGroupwiseRegressor {
+    #[new]
+    fn new(n_features: usize, n_groups: usize, ridge: f64) -> PyResult<Self> {
+        Ok(PyGroupwiseRegressor {
+            inner: GroupwiseRegressor::new(n_features, n_groups, ridge).py()?,
+        })
+    }
+
+    fn predict(
+        &self,
+        x: PyReadonlyArray1<'_, f64>,
+        groups: PyReadonlyArray1<'_, bool>,
+    ) -> PyResult<f64> {
+        let (x, g) = (x.as_slice()?, groups.as_slice()?);
+        attached(|| self.inner.predict(x, g))
+    }
+
+    fn weights<'py>(
+        &self,
+        py: Python<'py>,
+        x: PyReadonlyArray1<'py, f64>,
+        groups: PyReadonlyArray1<'py, bool>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let (x, g) = (x.as_slice()?, groups.as_slice()?);
+        Ok(attached(|| self.inner.weights(x, g))?.0.into_pyarray(py))
+    }
+
+    fn update(
+        &mut self,
+        x: PyReadonlyArray1<'_, f64>,
+        groups: PyReadonlyArray1<'_, bool>,
+        y: f64,
+    ) -> PyResult<f64> {
+        let (x, g) = (x.as_slice()?, groups.as_slice()?);
+        attached(|| self.inner.update(x, g, y))
+    }
+
+    /// Runs rows in order with the interpreter detached; returns the progressive predictions.
+    fn run<'py>(
+        &mut self,
+        py: Python<'py>,
+        x: PyReadonlyArray2<'py, f64>,
+        groups: PyReadonlyArray2<'py, bool>,
+        y: PyReadonlyArray1<'py, f64>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let (xs, gs, ys) = (x.as_slice()?, groups.as_slice()?, y.as_slice()?);
+        let inner = &mut self.inner;
+        Ok(detached(py, || inner.run(xs, gs, ys))?.into_pyarray(py))
+    }
+
+    fn theta<'py>(&self, py: Python<'py>, group: usize) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        match self.inner.theta(group) {
+            Some(t) => Ok(t.into_pyarray(py)),
+            None => Err(crate::errors::CoreError(Error::OutOfRange {
+                name: "group",
+                index: 0,
+                got: group.to_string(),
+                expected: format!("a group below {}", self.inner.n_groups()),
+            })
+            .into()),
+        }
+    }
+
+    #[getter]
+    fn n_groups(&self) -> usize {
+        self.inner.n_groups()
+    }
+
+    #[getter]
+    fn n_features(&self) -> usize {
+        self.inner.n_features()
+    }
+
+    #[getter]
+    fn steps(&self) -> u64 {
+        self.inner.steps()
+    }
+
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = snapshot::to_bytes(&self.inner).py()?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    #[staticmethod]
+    fn from_bytes(data: &[u8]) -> PyResult<Self> {
+        Ok(PyGroupwiseRegressor {
+            inner: snapshot::from_bytes(data).py()?,
+        })
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let restore = py
+            .get_type::<PyGroupwiseRegressor>()
+            .getattr("from_bytes")?;
+        let bytes = slf.borrow().to_bytes(py)?;
+        (restore, (bytes,)).into_pyobject(py)
+    }
 }
