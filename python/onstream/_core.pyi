@@ -9,12 +9,14 @@ __all__ = [
     "Bandit",
     "Budget",
     "Cache",
+    "ChebCb",
     "ContinualCounter",
     "Graph",
     "GroupwiseRegressor",
     "H2OCache",
     "LinearBandit",
     "PowerWalkIndex",
+    "RelaxTuner",
     "Reservoir",
     "StreamingBandit",
     "SubmodularDynamic",
@@ -22,8 +24,10 @@ __all__ = [
     "__version__",
     "_debug_panic",
     "_rng_u64",
+    "bandits_laplacian_costs",
     "bandits_simulate",
     "bandits_simulate_streaming",
+    "bandits_sor",
     "build_info",
     "graph_ppr",
     "graph_sa_srrw_least_squares",
@@ -151,6 +155,60 @@ def bandits_simulate(
     seed: int,
     checkpoints: npt.NDArray[np.uint64],
 ) -> npt.NDArray[np.float64]: ...
+def bandits_sor(
+    n: int,
+    indptr: npt.NDArray[np.int64],
+    indices: npt.NDArray[np.int64],
+    data: npt.NDArray[np.float64],
+    b: npt.NDArray[np.float64],
+    omega: float,
+    tol: float,
+    max_iter: int,
+) -> tuple[npt.NDArray[np.float64], int, bool]: ...
+def bandits_laplacian_costs(
+    m: int,
+    n_instances: int,
+    beta_a: float,
+    beta_b: float,
+    omegas: npt.NDArray[np.float64],
+    tol: float,
+    max_iter: int,
+    seed: int,
+) -> dict[str, npt.NDArray[Any]]: ...
+
+@final
+class RelaxTuner:
+    def __new__(cls, omegas: list[float], seed: int | None = None) -> RelaxTuner: ...
+    def select(self) -> int: ...
+    def update(self, arm: int, cost: float) -> None: ...
+    def probabilities(self) -> npt.NDArray[np.float64]: ...
+    def omegas(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def steps(self) -> int: ...
+    def to_bytes(self) -> bytes: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> RelaxTuner: ...
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]: ...
+
+@final
+class ChebCb:
+    def __new__(
+        cls,
+        omegas: list[float],
+        degree: int,
+        lo: float,
+        hi: float,
+        gamma: float,
+        seed: int | None = None,
+    ) -> ChebCb: ...
+    def select(self, context: float) -> int: ...
+    def update(self, context: float, arm: int, cost: float) -> None: ...
+    def probabilities(self, context: float) -> npt.NDArray[np.float64]: ...
+    def predictions(self, context: float) -> npt.NDArray[np.float64]: ...
+    def to_bytes(self) -> bytes: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> ChebCb: ...
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]: ...
 
 @final
 class GroupwiseRegressor:

@@ -23,6 +23,14 @@ from onstream.bandits.policies import (
     TsallisINF,
 )
 from onstream.bandits.policy import Policy
+from onstream.bandits.relax import (
+    ChebCB,
+    LaplacianCosts,
+    RelaxTuner,
+    SorResult,
+    laplacian_costs,
+    sor,
+)
 from onstream.bandits.simulate import simulate
 from onstream.bandits.streaming import (
     StreamingAlgorithm,
@@ -39,18 +47,22 @@ __all__ = [
     "UCB1",
     "Adversarial",
     "Bernoulli",
+    "ChebCB",
     "DiscountedUCB",
     "Environment",
     "EpsilonGreedy",
     "Gaussian",
     "GaussianThompsonSampling",
     "GroupwiseRegressor",
+    "LaplacianCosts",
     "LinTS",
     "LinUCB",
     "LinearPolicy",
     "Policy",
+    "RelaxTuner",
     "SlidingWindowUCB",
     "Softmax",
+    "SorResult",
     "StreamingAlgorithm",
     "StreamingBandit",
     "Switching",
@@ -59,8 +71,10 @@ __all__ = [
     "clear_cut_instance",
     "group_matrix",
     "groupwise_regret",
+    "laplacian_costs",
     "mix_in_instance",
     "ope",
     "simulate",
     "simulate_streaming",
+    "sor",
 ]

@@ -386,6 +386,10 @@ pub fn register_streaming(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyStreamingBandit>()?;
     m.add_class::<PyLinearBandit>()?;
     m.add_class::<PyGroupwiseRegressor>()?;
+    m.add_class::<PyRelaxTuner>()?;
+    m.add_class::<PyChebCb>()?;
+    m.add_function(wrap_pyfunction!(bandits_sor, m)?)?;
+    m.add_function(wrap_pyfunction!(bandits_laplacian_costs, m)?)?;
     m.add_function(wrap_pyfunction!(bandits_simulate_streaming, m)?)?;
     Ok(())
 }
@@ -639,6 +643,190 @@ impl PyGroupwiseRegressor {
         let restore = py
             .get_type::<PyGroupwiseRegressor>()
             .getattr("from_bytes")?;
+        let bytes = slf.borrow().to_bytes(py)?;
+        (restore, (bytes,)).into_pyobject(py)
+    }
+}
+
+use onstream_core::bandits::relax::{laplacian_costs, ChebCb, RelaxTuner};
+use onstream_core::bandits::sor::{sor, SparseMatrix};
+
+/// SOR on a CSR matrix: `(x, iterations, converged)`.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub fn bandits_sor<'py>(
+    py: Python<'py>,
+    n: usize,
+    indptr: PyReadonlyArray1<'py, i64>,
+    indices: PyReadonlyArray1<'py, i64>,
+    data: PyReadonlyArray1<'py, f64>,
+    b: PyReadonlyArray1<'py, f64>,
+    omega: f64,
+    tol: f64,
+    max_iter: u64,
+) -> PyResult<(Bound<'py, PyArray1<f64>>, u64, bool)> {
+    let indptr: Vec<usize> = as_usize(indptr.as_slice()?).py()?;
+    let indices: Vec<u32> = indices
+        .as_slice()?
+        .iter()
+        .map(|&j| u32::try_from(j).unwrap_or(u32::MAX))
+        .collect();
+    let data = data.as_slice()?.to_vec();
+    let b = b.as_slice()?;
+    let solve = detached(py, || {
+        let a = SparseMatrix::new(n, indptr, indices, data)?;
+        sor(&a, b, omega, tol, max_iter)
+    })?;
+    Ok((solve.x.into_pyarray(py), solve.iterations, solve.converged))
+}
+
+/// The Laplacian instance family and its cost table: a dict of `shifts`, `costs` (T × K) and
+/// `optimal`.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub fn bandits_laplacian_costs<'py>(
+    py: Python<'py>,
+    m: usize,
+    n_instances: usize,
+    beta_a: f64,
+    beta_b: f64,
+    omegas: PyReadonlyArray1<'py, f64>,
+    tol: f64,
+    max_iter: u64,
+    seed: u64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let omegas = omegas.as_slice()?;
+    let k = omegas.len();
+    let table = detached(py, || {
+        laplacian_costs(m, n_instances, beta_a, beta_b, omegas, tol, max_iter, seed)
+    })?;
+    let d = PyDict::new(py);
+    d.set_item("shifts", table.shifts.into_pyarray(py))?;
+    d.set_item(
+        "costs",
+        table.costs.into_pyarray(py).reshape([n_instances, k])?,
+    )?;
+    d.set_item("optimal", table.optimal.into_pyarray(py))?;
+    Ok(d)
+}
+
+#[pyclass(name = "RelaxTuner", module = "onstream._core")]
+pub struct PyRelaxTuner {
+    inner: RelaxTuner,
+}
+
+#[pymethods]
+impl PyRelaxTuner {
+    #[new]
+    #[pyo3(signature = (omegas, seed = None))]
+    fn new(omegas: Vec<f64>, seed: Option<u64>) -> PyResult<Self> {
+        Ok(PyRelaxTuner {
+            inner: RelaxTuner::new(omegas, seed).py()?,
+        })
+    }
+
+    fn select(&mut self) -> usize {
+        self.inner.select()
+    }
+
+    fn update(&mut self, arm: usize, cost: f64) -> PyResult<()> {
+        attached(|| self.inner.update(arm, cost))
+    }
+
+    fn probabilities<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        self.inner.probabilities().into_pyarray(py)
+    }
+
+    fn omegas<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        self.inner.omegas().to_vec().into_pyarray(py)
+    }
+
+    #[getter]
+    fn steps(&self) -> u64 {
+        self.inner.steps()
+    }
+
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = snapshot::to_bytes(&self.inner).py()?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    #[staticmethod]
+    fn from_bytes(data: &[u8]) -> PyResult<Self> {
+        Ok(PyRelaxTuner {
+            inner: snapshot::from_bytes(data).py()?,
+        })
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let restore = py.get_type::<PyRelaxTuner>().getattr("from_bytes")?;
+        let bytes = slf.borrow().to_bytes(py)?;
+        (restore, (bytes,)).into_pyobject(py)
+    }
+}
+
+#[pyclass(name = "ChebCb", module = "onstream._core")]
+pub struct PyChebCb {
+    inner: ChebCb,
+}
+
+#[pymethods]
+impl PyChebCb {
+    #[new]
+    #[pyo3(signature = (omegas, degree, lo, hi, gamma, seed = None))]
+    fn new(
+        omegas: Vec<f64>,
+        degree: usize,
+        lo: f64,
+        hi: f64,
+        gamma: f64,
+        seed: Option<u64>,
+    ) -> PyResult<Self> {
+        Ok(PyChebCb {
+            inner: ChebCb::new(omegas, degree, lo, hi, gamma, seed).py()?,
+        })
+    }
+
+    fn select(&mut self, context: f64) -> PyResult<usize> {
+        attached(|| self.inner.select(context))
+    }
+
+    fn update(&mut self, context: f64, arm: usize, cost: f64) -> PyResult<()> {
+        attached(|| self.inner.update(context, arm, cost))
+    }
+
+    fn probabilities<'py>(
+        &self,
+        py: Python<'py>,
+        context: f64,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        Ok(attached(|| self.inner.probabilities(context))?.into_pyarray(py))
+    }
+
+    fn predictions<'py>(
+        &self,
+        py: Python<'py>,
+        context: f64,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        Ok(attached(|| self.inner.predictions(context))?.into_pyarray(py))
+    }
+
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = snapshot::to_bytes(&self.inner).py()?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    #[staticmethod]
+    fn from_bytes(data: &[u8]) -> PyResult<Self> {
+        Ok(PyChebCb {
+            inner: snapshot::from_bytes(data).py()?,
+        })
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let restore = py.get_type::<PyChebCb>().getattr("from_bytes")?;
         let bytes = slf.borrow().to_bytes(py)?;
         (restore, (bytes,)).into_pyobject(py)
     }
