@@ -21,12 +21,14 @@ __all__ = [
     "StreamingBandit",
     "SubmodularDynamic",
     "SubmodularObjective",
+    "TallyingEliminator",
     "__version__",
     "_debug_panic",
     "_rng_u64",
     "bandits_laplacian_costs",
     "bandits_simulate",
     "bandits_simulate_streaming",
+    "bandits_simulate_tallying",
     "bandits_sor",
     "build_info",
     "graph_ppr",
@@ -173,6 +175,33 @@ def bandits_laplacian_costs(
     omegas: npt.NDArray[np.float64],
     tol: float,
     max_iter: int,
+    seed: int,
+) -> dict[str, npt.NDArray[Any]]: ...
+
+@final
+class TallyingEliminator:
+    def __new__(
+        cls, n_arms: int, horizon: int, burn_in: int, delta: float
+    ) -> TallyingEliminator: ...
+    def select(self) -> int: ...
+    def update(self, arm: int, loss: float) -> None: ...
+    def active(self) -> list[int]: ...
+    @property
+    def steps(self) -> int: ...
+    def to_bytes(self) -> bytes: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> TallyingEliminator: ...
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]: ...
+
+def bandits_simulate_tallying(
+    learner: str,
+    burn_in: int,
+    delta: float,
+    fresh: list[float],
+    saturated: list[float],
+    weights: list[float],
+    horizon: int,
+    n_runs: int,
     seed: int,
 ) -> dict[str, npt.NDArray[Any]]: ...
 

@@ -39,6 +39,7 @@ from onstream.bandits.streaming import (
     mix_in_instance,
     simulate_streaming,
 )
+from onstream.bandits.tallying import TallyingEliminator, TallyingEnv, simulate_tallying
 
 __all__ = [
     "EXP3",
@@ -66,6 +67,8 @@ __all__ = [
     "StreamingAlgorithm",
     "StreamingBandit",
     "Switching",
+    "TallyingEliminator",
+    "TallyingEnv",
     "ThompsonSampling",
     "TsallisINF",
     "clear_cut_instance",
@@ -76,5 +79,6 @@ __all__ = [
     "ope",
     "simulate",
     "simulate_streaming",
+    "simulate_tallying",
     "sor",
 ]

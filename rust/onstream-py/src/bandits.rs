@@ -388,6 +388,8 @@ pub fn register_streaming(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyGroupwiseRegressor>()?;
     m.add_class::<PyRelaxTuner>()?;
     m.add_class::<PyChebCb>()?;
+    m.add_class::<PyTallyingEliminator>()?;
+    m.add_function(wrap_pyfunction!(bandits_simulate_tallying, m)?)?;
     m.add_function(wrap_pyfunction!(bandits_sor, m)?)?;
     m.add_function(wrap_pyfunction!(bandits_laplacian_costs, m)?)?;
     m.add_function(wrap_pyfunction!(bandits_simulate_streaming, m)?)?;
@@ -830,4 +832,114 @@ impl PyChebCb {
         let bytes = slf.borrow().to_bytes(py)?;
         (restore, (bytes,)).into_pyobject(py)
     }
+}
+
+use onstream_core::bandits::tallying::{
+    simulate_tallying, TallyEnv, TallyLearner, TallyingEliminator,
+};
+
+#[pyclass(name = "TallyingEliminator", module = "onstream._core")]
+pub struct PyTallyingEliminator {
+    inner: TallyingEliminator,
+}
+
+#[pymethods]
+impl PyTallyingEliminator {
+    #[new]
+    fn new(n_arms: usize, horizon: u64, burn_in: u64, delta: f64) -> PyResult<Self> {
+        Ok(PyTallyingEliminator {
+            inner: TallyingEliminator::new(n_arms, horizon, burn_in, delta).py()?,
+        })
+    }
+
+    fn select(&self) -> usize {
+        self.inner.select()
+    }
+
+    fn update(&mut self, arm: usize, loss: f64) -> PyResult<()> {
+        attached(|| self.inner.update(arm, loss))
+    }
+
+    fn active(&self) -> Vec<usize> {
+        self.inner.active().to_vec()
+    }
+
+    #[getter]
+    fn steps(&self) -> u64 {
+        self.inner.steps()
+    }
+
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = snapshot::to_bytes(&self.inner).py()?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    #[staticmethod]
+    fn from_bytes(data: &[u8]) -> PyResult<Self> {
+        Ok(PyTallyingEliminator {
+            inner: snapshot::from_bytes(data).py()?,
+        })
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let restore = py
+            .get_type::<PyTallyingEliminator>()
+            .getattr("from_bytes")?;
+        let bytes = slf.borrow().to_bytes(py)?;
+        (restore, (bytes,)).into_pyobject(py)
+    }
+}
+
+/// Replicates in a tallying environment: per-run `policy_regret` and `found_best`.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub fn bandits_simulate_tallying<'py>(
+    py: Python<'py>,
+    learner: &str,
+    burn_in: u64,
+    delta: f64,
+    fresh: Vec<f64>,
+    saturated: Vec<f64>,
+    weights: Vec<f64>,
+    horizon: u64,
+    n_runs: usize,
+    seed: u64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let learner = match learner {
+        "eliminator" => TallyLearner::Eliminator { burn_in, delta },
+        "ucb1" => TallyLearner::Ucb1,
+        other => {
+            return Err(crate::errors::CoreError(Error::invalid(
+                "learner",
+                other,
+                "eliminator or ucb1",
+            ))
+            .into())
+        }
+    };
+    let env = TallyEnv {
+        fresh,
+        saturated,
+        weights,
+    };
+    let runs = detached(py, || {
+        simulate_tallying(learner, &env, horizon, n_runs, seed)
+    })?;
+    let d = PyDict::new(py);
+    d.set_item(
+        "policy_regret",
+        runs.iter()
+            .map(|r| r.policy_regret)
+            .collect::<Vec<_>>()
+            .into_pyarray(py),
+    )?;
+    d.set_item(
+        "found_best",
+        runs.iter()
+            .map(|r| r.found_best)
+            .collect::<Vec<_>>()
+            .into_pyarray(py),
+    )?;
+    Ok(d)
 }

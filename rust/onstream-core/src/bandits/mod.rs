@@ -18,6 +18,7 @@ pub mod simulate;
 pub mod sor;
 pub mod streaming;
 pub mod streaming_sim;
+pub mod tallying;
 pub mod thompson;
 pub mod tsallis;
 pub mod ucb;
