@@ -24,6 +24,9 @@ pub struct Arms {
     pub means: Vec<f64>,
     /// `1 / counts` (+inf for an unplayed arm): an unplayed arm's index is +inf, so it goes first.
     pub inv_counts: Vec<f64>,
+    /// `sqrt(1 / counts)` (+inf unplayed): UCB1's width is `sqrt(c) · sqrt_inv`, one square root
+    /// per step instead of one per arm.
+    pub sqrt_inv: Vec<f64>,
     /// `false` once an arm is removed; removed arms keep their id and are never selected again.
     pub live: Vec<bool>,
     /// No arm has been removed (the common case skips the per-decision live scan).
@@ -46,6 +49,7 @@ impl Arms {
             sums: vec![0.0; n_arms],
             means: vec![0.0; n_arms],
             inv_counts: vec![f64::INFINITY; n_arms],
+            sqrt_inv: vec![f64::INFINITY; n_arms],
             live: vec![true; n_arms],
             all_live: true,
             t: 0,
@@ -66,6 +70,7 @@ impl Arms {
         let inv = 1.0 / self.counts[arm] as f64;
         self.means[arm] = self.sums[arm] * inv;
         self.inv_counts[arm] = inv;
+        self.sqrt_inv[arm] = inv.sqrt();
         self.t += 1;
     }
 
@@ -74,11 +79,13 @@ impl Arms {
         self.sums.push(0.0);
         self.means.push(0.0);
         self.inv_counts.push(f64::INFINITY);
+        self.sqrt_inv.push(f64::INFINITY);
         self.live.push(true);
         self.counts.len() - 1
     }
 
     /// Checks an arm id and a reward before any state changes.
+    #[inline]
     pub fn check_update(&self, arm: usize, reward: f64, unit: bool) -> Result<()> {
         if arm >= self.n_arms() {
             return Err(Error::OutOfRange {
@@ -112,6 +119,7 @@ impl Arms {
     }
 
     /// Checks a decision's mask and that at least one arm is available to it.
+    #[inline]
     pub fn check_mask(&self, mask: Option<&[bool]>) -> Result<()> {
         if let Some(m) = mask {
             if m.len() != self.n_arms() {
@@ -128,6 +136,7 @@ impl Arms {
     }
 
     /// Sets the score of every arm this decision may not use to −inf.
+    #[inline]
     pub fn mask_scores(&mut self, mask: Option<&[bool]>) {
         if mask.is_none() && self.all_live {
             return;
@@ -140,6 +149,7 @@ impl Arms {
     }
 
     /// The first arm of highest score (scores already masked).
+    #[inline]
     pub fn argmax(&self) -> usize {
         let mut best = 0;
         let mut best_score = f64::NEG_INFINITY;
@@ -205,6 +215,7 @@ impl Arms {
             && self.sums.len() == n
             && self.means.len() == n
             && self.inv_counts.len() == n
+            && self.sqrt_inv.len() == n
             && self.live.len() == n
             && self.all_live == self.live.iter().all(|&l| l)
             && self.counts.iter().sum::<u64>() <= self.t

@@ -99,6 +99,15 @@ impl Env {
         }
     }
 
+    /// Whether every reward this environment can pay lies in [0, 1].
+    pub fn unit_rewards(&self) -> bool {
+        match self {
+            Env::Bernoulli { .. } | Env::Switching { .. } => true,
+            Env::Gaussian { .. } => false,
+            Env::Adversarial { rewards, .. } => rewards.iter().all(|r| (0.0..=1.0).contains(r)),
+        }
+    }
+
     pub fn n_arms(&self) -> usize {
         match self {
             Env::Bernoulli { means } | Env::Gaussian { means, .. } => means.len(),

@@ -167,6 +167,7 @@ impl Rule {
         }
     }
 
+    #[inline]
     fn fill(&mut self, arms: &mut Arms, mask: Option<&[bool]>) -> Decision {
         match self {
             Rule::EpsilonGreedy(r) => r.fill(arms, mask),
@@ -183,6 +184,7 @@ impl Rule {
         }
     }
 
+    #[inline]
     fn update(&mut self, arms: &mut Arms, arm: usize, reward: f64) {
         match self {
             Rule::BetaThompson(r) => r.update(arms, arm, reward),
@@ -273,6 +275,7 @@ impl Bandit {
         self.arms.rng = rng::stream(seed, stream);
     }
 
+    #[inline]
     fn decide(&mut self, mask: Option<&[bool]>) -> usize {
         match self.rule.fill(&mut self.arms, mask) {
             Decision::Argmax => {
@@ -284,9 +287,29 @@ impl Bandit {
     }
 
     /// The arm to play next among the live arms (and those `mask` allows).
+    #[inline]
     pub fn select(&mut self, mask: Option<&[bool]>) -> Result<usize> {
         self.arms.check_mask(mask)?;
         Ok(self.decide(mask))
+    }
+
+    /// [`Self::select`] without a mask: it cannot fail, since a policy always keeps a live arm.
+    #[inline]
+    pub(crate) fn select_unmasked(&mut self) -> usize {
+        self.decide(None)
+    }
+
+    /// [`Self::update`] for rewards already known to be valid (a simulation whose environment
+    /// was checked against the rule's reward range once, up front).
+    #[inline]
+    pub(crate) fn update_trusted(&mut self, arm: usize, reward: f64) {
+        self.rule.update(&mut self.arms, arm, reward);
+        self.arms.record(arm, reward);
+    }
+
+    /// Whether the rule needs rewards in [0, 1].
+    pub fn needs_unit_rewards(&self) -> bool {
+        self.spec.unit_rewards()
     }
 
     /// `n` decisions from the current state, as when `n` requests arrive before any reward does
@@ -310,6 +333,7 @@ impl Bandit {
     }
 
     /// Reports the reward of one pull of `arm`.
+    #[inline]
     pub fn update(&mut self, arm: usize, reward: f64) -> Result<()> {
         self.arms
             .check_update(arm, reward, self.spec.unit_rewards())?;

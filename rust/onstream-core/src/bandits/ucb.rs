@@ -19,21 +19,22 @@ pub struct Ucb1 {
 }
 
 impl Ucb1 {
+    #[inline]
     pub fn fill(&self, arms: &mut Arms) -> Decision {
         // Kept above 0 so an unplayed arm's `c · inf` is +inf, not NaN, on the first steps.
         let c = (2.0 * self.alpha * (arms.t.max(1) as f64).ln()).max(f64::MIN_POSITIVE);
         arms.scratch.resize(arms.means.len(), 0.0);
-        ucb_indices(&arms.means, &arms.inv_counts, c, &mut arms.scratch);
+        ucb_indices(&arms.means, &arms.sqrt_inv, c.sqrt(), &mut arms.scratch);
         Decision::Argmax
     }
 }
 
 multiversion! {
-    /// `out[i] = means[i] + sqrt(c · inv_counts[i])`: one multiply-add and one square root per arm,
-    /// vectorized (four lanes with AVX2); the bits do not depend on the build.
-    fn ucb_indices(means: &[f64], inv_counts: &[f64], c: f64, out: &mut [f64]) {
-        for ((o, &m), &inv) in out.iter_mut().zip(means).zip(inv_counts) {
-            *o = m + (c * inv).sqrt();
+    /// `out[i] = means[i] + root_c · sqrt_inv[i]`: a multiply-add per arm, vectorized (four
+    /// lanes with AVX2, no FMA, so the bits do not depend on the build).
+    fn ucb_indices(means: &[f64], sqrt_inv: &[f64], root_c: f64, out: &mut [f64]) {
+        for ((o, &m), &s) in out.iter_mut().zip(means).zip(sqrt_inv) {
+            *o = m + root_c * s;
         }
     }
 }
