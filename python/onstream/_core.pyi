@@ -15,6 +15,7 @@ __all__ = [
     "GroupwiseRegressor",
     "H2OCache",
     "LinearBandit",
+    "LsdLearner",
     "PowerWalkIndex",
     "RelaxTuner",
     "Reservoir",
@@ -26,7 +27,12 @@ __all__ = [
     "_debug_panic",
     "_rng_u64",
     "bandits_laplacian_costs",
+    "bandits_lsd_evaluate",
+    "bandits_lsd_optimum",
+    "bandits_lsd_plan",
+    "bandits_lsd_relax",
     "bandits_simulate",
+    "bandits_simulate_lsd",
     "bandits_simulate_streaming",
     "bandits_simulate_tallying",
     "bandits_sor",
@@ -204,6 +210,52 @@ def bandits_simulate_tallying(
     n_runs: int,
     seed: int,
 ) -> dict[str, npt.NDArray[Any]]: ...
+def bandits_lsd_relax(
+    recharge: npt.NDArray[np.float64], satiate: npt.NDArray[np.float64], max_len: int
+) -> tuple[float, list[tuple[int, int, int, float]]]: ...
+def bandits_lsd_plan(
+    recharge: npt.NDArray[np.float64],
+    satiate: npt.NDArray[np.float64],
+    max_len: int,
+    horizon: int,
+    seed: int,
+) -> tuple[npt.NDArray[np.int64], float]: ...
+def bandits_lsd_optimum(
+    recharge: npt.NDArray[np.float64], satiate: npt.NDArray[np.float64], horizon: int
+) -> float: ...
+def bandits_lsd_evaluate(
+    recharge: npt.NDArray[np.float64],
+    satiate: npt.NDArray[np.float64],
+    schedule: npt.NDArray[np.int64],
+) -> float: ...
+def bandits_simulate_lsd(
+    recharge: npt.NDArray[np.float64],
+    satiate: npt.NDArray[np.float64],
+    horizon: int,
+    n_runs: int,
+    seed: int,
+    repeats: int | None = None,
+) -> tuple[float, float]: ...
+
+@final
+class LsdLearner:
+    def __new__(
+        cls,
+        n_arms: int,
+        cap: int,
+        horizon: int,
+        repeats: int | None = None,
+        seed: int | None = None,
+    ) -> LsdLearner: ...
+    def select(self) -> int | None: ...
+    def update(self, reward: float) -> None: ...
+    @property
+    def exploration_rounds(self) -> int: ...
+    def estimate(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+    def to_bytes(self) -> bytes: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> LsdLearner: ...
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]: ...
 
 @final
 class RelaxTuner:

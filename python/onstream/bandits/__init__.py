@@ -9,6 +9,7 @@ from onstream.bandits import ope
 from onstream.bandits.env import Adversarial, Bernoulli, Environment, Gaussian, Switching
 from onstream.bandits.groupwise import GroupwiseRegressor, group_matrix, groupwise_regret
 from onstream.bandits.linear import LinearPolicy, LinTS, LinUCB
+from onstream.bandits.lsd import LSDInstance, LSDLearner, LSDRelaxation, simulate_lsd
 from onstream.bandits.policies import (
     EXP3,
     KLUCB,
@@ -55,6 +56,9 @@ __all__ = [
     "Gaussian",
     "GaussianThompsonSampling",
     "GroupwiseRegressor",
+    "LSDInstance",
+    "LSDLearner",
+    "LSDRelaxation",
     "LaplacianCosts",
     "LinTS",
     "LinUCB",
@@ -78,6 +82,7 @@ __all__ = [
     "mix_in_instance",
     "ope",
     "simulate",
+    "simulate_lsd",
     "simulate_streaming",
     "simulate_tallying",
     "sor",

@@ -389,6 +389,12 @@ pub fn register_streaming(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyRelaxTuner>()?;
     m.add_class::<PyChebCb>()?;
     m.add_class::<PyTallyingEliminator>()?;
+    m.add_class::<PyLsdLearner>()?;
+    m.add_function(wrap_pyfunction!(bandits_lsd_relax, m)?)?;
+    m.add_function(wrap_pyfunction!(bandits_lsd_plan, m)?)?;
+    m.add_function(wrap_pyfunction!(bandits_lsd_optimum, m)?)?;
+    m.add_function(wrap_pyfunction!(bandits_lsd_evaluate, m)?)?;
+    m.add_function(wrap_pyfunction!(bandits_simulate_lsd, m)?)?;
     m.add_function(wrap_pyfunction!(bandits_simulate_tallying, m)?)?;
     m.add_function(wrap_pyfunction!(bandits_sor, m)?)?;
     m.add_function(wrap_pyfunction!(bandits_laplacian_costs, m)?)?;
@@ -942,4 +948,187 @@ pub fn bandits_simulate_tallying<'py>(
             .into_pyarray(py),
     )?;
     Ok(d)
+}
+
+use onstream_core::bandits::lsd::{self, LsdInstance, LsdLearner};
+
+fn lsd_instance(
+    recharge: &PyReadonlyArray2<'_, f64>,
+    satiate: &PyReadonlyArray2<'_, f64>,
+) -> PyResult<LsdInstance> {
+    let rows = |a: &PyReadonlyArray2<'_, f64>| -> PyResult<Vec<Vec<f64>>> {
+        let c = a.shape()[1].max(1);
+        Ok(a.as_slice()?.chunks(c).map(<[f64]>::to_vec).collect())
+    };
+    let inst = LsdInstance {
+        recharge: rows(recharge)?,
+        satiate: rows(satiate)?,
+    };
+    inst.check().py()?;
+    Ok(inst)
+}
+
+/// `(arm, plays, idle, weight)`: one cycle of the LP's solution.
+type CycleRow = (usize, usize, usize, f64);
+
+/// The cycle LP: `(value, [(arm, plays, idle, weight), ...])`.
+#[pyfunction]
+pub fn bandits_lsd_relax(
+    recharge: PyReadonlyArray2<'_, f64>,
+    satiate: PyReadonlyArray2<'_, f64>,
+    max_len: usize,
+) -> PyResult<(f64, Vec<CycleRow>)> {
+    let inst = lsd_instance(&recharge, &satiate)?;
+    let lp = attached(|| lsd::relax(&inst, max_len))?;
+    let cycles = lp
+        .cycles
+        .iter()
+        .enumerate()
+        .flat_map(|(a, cw)| cw.iter().map(move |c| (a, c.plays, c.idle, c.weight)))
+        .collect();
+    Ok((lp.value, cycles))
+}
+
+/// One planner schedule (`-1`: no pull) and its payoff.
+#[pyfunction]
+pub fn bandits_lsd_plan<'py>(
+    py: Python<'py>,
+    recharge: PyReadonlyArray2<'py, f64>,
+    satiate: PyReadonlyArray2<'py, f64>,
+    max_len: usize,
+    horizon: usize,
+    seed: u64,
+) -> PyResult<(Bound<'py, PyArray1<i64>>, f64)> {
+    let inst = lsd_instance(&recharge, &satiate)?;
+    let (schedule, value) = attached(|| {
+        let lp = lsd::relax(&inst, max_len)?;
+        let mut g = onstream_core::rng::from_seed(Some(seed));
+        let s = lsd::plan(&inst, &lp, horizon, &mut g);
+        let v = inst.evaluate(&s);
+        Ok((s, v))
+    })?;
+    let ids: Vec<i64> = schedule
+        .iter()
+        .map(|c| c.map_or(-1, |a| a as i64))
+        .collect();
+    Ok((ids.into_pyarray(py), value))
+}
+
+#[pyfunction]
+pub fn bandits_lsd_optimum(
+    py: Python<'_>,
+    recharge: PyReadonlyArray2<'_, f64>,
+    satiate: PyReadonlyArray2<'_, f64>,
+    horizon: usize,
+) -> PyResult<f64> {
+    let inst = lsd_instance(&recharge, &satiate)?;
+    detached(py, || lsd::optimum(&inst, horizon))
+}
+
+#[pyfunction]
+pub fn bandits_lsd_evaluate(
+    recharge: PyReadonlyArray2<'_, f64>,
+    satiate: PyReadonlyArray2<'_, f64>,
+    schedule: PyReadonlyArray1<'_, i64>,
+) -> PyResult<f64> {
+    let inst = lsd_instance(&recharge, &satiate)?;
+    let k = inst.n_arms() as i64;
+    let s = schedule.as_slice()?;
+    if let Some(i) = s.iter().position(|&a| a < -1 || a >= k) {
+        return Err(crate::errors::CoreError(Error::OutOfRange {
+            name: "schedule",
+            index: i,
+            got: s[i].to_string(),
+            expected: format!("an arm below {k}, or -1 for no pull"),
+        })
+        .into());
+    }
+    let choices: Vec<Option<usize>> = s.iter().map(|&a| usize::try_from(a).ok()).collect();
+    Ok(inst.evaluate(&choices))
+}
+
+/// `(learner payoff, full-information planner payoff)`, means over replicates.
+#[pyfunction]
+#[pyo3(signature = (recharge, satiate, horizon, n_runs, seed, repeats = None))]
+pub fn bandits_simulate_lsd(
+    py: Python<'_>,
+    recharge: PyReadonlyArray2<'_, f64>,
+    satiate: PyReadonlyArray2<'_, f64>,
+    horizon: usize,
+    n_runs: usize,
+    seed: u64,
+    repeats: Option<usize>,
+) -> PyResult<(f64, f64)> {
+    let inst = lsd_instance(&recharge, &satiate)?;
+    detached(py, || {
+        lsd::simulate_lsd(&inst, horizon, repeats, n_runs, seed)
+    })
+}
+
+/// The recharge and satiation curves, `(K, C)` each.
+type Curves<'py> = (Bound<'py, PyArray2<f64>>, Bound<'py, PyArray2<f64>>);
+
+#[pyclass(name = "LsdLearner", module = "onstream._core")]
+pub struct PyLsdLearner {
+    inner: LsdLearner,
+}
+
+#[pymethods]
+impl PyLsdLearner {
+    #[new]
+    #[pyo3(signature = (n_arms, cap, horizon, repeats = None, seed = None))]
+    fn new(
+        n_arms: usize,
+        cap: usize,
+        horizon: usize,
+        repeats: Option<usize>,
+        seed: Option<u64>,
+    ) -> PyResult<Self> {
+        Ok(PyLsdLearner {
+            inner: LsdLearner::new(n_arms, cap, horizon, repeats, seed).py()?,
+        })
+    }
+
+    fn select(&mut self) -> PyResult<Option<usize>> {
+        attached(|| self.inner.select())
+    }
+
+    fn update(&mut self, reward: f64) -> PyResult<()> {
+        attached(|| self.inner.update(reward))
+    }
+
+    #[getter]
+    fn exploration_rounds(&self) -> usize {
+        self.inner.exploration_rounds()
+    }
+
+    fn estimate<'py>(&self, py: Python<'py>) -> PyResult<Curves<'py>> {
+        let est = self.inner.estimate();
+        let k = est.n_arms();
+        let c = est.cap();
+        let flat = |rows: &[Vec<f64>]| rows.concat();
+        Ok((
+            flat(&est.recharge).into_pyarray(py).reshape([k, c])?,
+            flat(&est.satiate).into_pyarray(py).reshape([k, c])?,
+        ))
+    }
+
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = snapshot::to_bytes(&self.inner).py()?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    #[staticmethod]
+    fn from_bytes(data: &[u8]) -> PyResult<Self> {
+        Ok(PyLsdLearner {
+            inner: snapshot::from_bytes(data).py()?,
+        })
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let restore = py.get_type::<PyLsdLearner>().getattr("from_bytes")?;
+        let bytes = slf.borrow().to_bytes(py)?;
+        (restore, (bytes,)).into_pyobject(py)
+    }
 }

@@ -11,6 +11,7 @@ pub mod exp3;
 pub mod greedy;
 pub mod groupwise;
 pub mod linear;
+pub mod lsd;
 pub mod policy;
 pub mod relax;
 pub mod ridge;
