@@ -143,14 +143,15 @@ def test_exp3_probabilities_and_importance_weights_follow_the_formula() -> None:
     rng = np.random.default_rng(0)
     for _ in range(200):
         arm = p.select()
-        state = json.loads(p.to_json())["rule"]["Exp3"]
+        state = json.loads(p.to_json())["rule"]["Exp3"]["losses"]
         probs = np.array(state["last_p"])
         want = np.exp(-eta * (losses - losses.min()))
         np.testing.assert_allclose(probs, want / want.sum(), rtol=1e-12)
         r = float(rng.random())
         p.update(arm, r)
         losses[arm] += (1 - r) / probs[arm]
-        np.testing.assert_allclose(json.loads(p.to_json())["rule"]["Exp3"]["loss_sums"], losses)
+        got = json.loads(p.to_json())["rule"]["Exp3"]["losses"]["sums"]
+        np.testing.assert_allclose(got, losses)
 
 
 def test_tsallis_inf_probabilities_have_the_half_tsallis_form() -> None:
@@ -159,8 +160,8 @@ def test_tsallis_inf_probabilities_have_the_half_tsallis_form() -> None:
     rng = np.random.default_rng(1)
     for t in range(1, 150):
         arm = p.select()
-        rule = json.loads(p.to_json())["rule"]["TsallisInf"]
-        probs, losses = np.array(rule["last_p"]), np.array(rule["loss_sums"])
+        rule = json.loads(p.to_json())["rule"]["TsallisInf"]["losses"]
+        probs, losses = np.array(rule["last_p"]), np.array(rule["sums"])
         eta = 2 / math.sqrt(t)
         assert probs.sum() == pytest.approx(1.0, abs=1e-12)
         lhs = 2 / np.sqrt(probs) - 2 / np.sqrt(probs[0])

@@ -12,6 +12,7 @@ from onstream._convert import float_array, index_array, positive_float, positive
 from onstream._random import normalize_seed
 from onstream._streaming import Streaming
 from onstream._typing import Seed
+from onstream.bandits.policy import mask_array
 from onstream.exceptions import DtypeError, InvalidParameterError, ShapeMismatchError
 
 __all__ = ["LinTS", "LinUCB", "LinearPolicy"]
@@ -43,16 +44,7 @@ class LinearPolicy(Streaming):
         return np.asarray(float_array(context, "context"), dtype=np.float64)
 
     def _mask(self, mask: Any) -> npt.NDArray[np.bool_] | None:
-        if mask is None:
-            return None
-        m = np.asarray(mask.to_numpy() if hasattr(mask, "to_numpy") else mask)
-        if m.dtype != np.bool_:
-            raise DtypeError(f"mask has dtype {m.dtype}, expected bool")
-        if m.shape != (self.n_arms,):
-            raise ShapeMismatchError(
-                f"shape mismatch: mask has shape {m.shape}, expected ({self.n_arms},)"
-            )
-        return np.ascontiguousarray(m)
+        return None if mask is None else mask_array(mask, self.n_arms)
 
     def select(self, context: Any, mask: Any = None) -> int:
         """The arm to play for ``context`` (a vector of ``n_features`` reals)."""

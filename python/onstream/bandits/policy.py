@@ -28,6 +28,17 @@ def _arm_id(arm: object) -> int:
     return int(arm)
 
 
+def mask_array(mask: Any, n_arms: int) -> npt.NDArray[np.bool_]:
+    """A decision's arm mask as a contiguous boolean array of length ``n_arms`` (NumPy, polars or a
+    sequence); anything else raises :class:`DtypeError` or :class:`ShapeMismatchError`."""
+    m = np.asarray(mask.to_numpy() if hasattr(mask, "to_numpy") else mask)
+    if m.dtype != np.bool_:
+        raise DtypeError(f"mask has dtype {m.dtype}, expected bool")
+    if m.shape != (n_arms,):
+        raise ShapeMismatchError(f"shape mismatch: mask has shape {m.shape}, expected ({n_arms},)")
+    return np.ascontiguousarray(m)
+
+
 def _reward(reward: object) -> float:
     if isinstance(reward, bool) or not isinstance(reward, (int, float, np.integer, np.floating)):
         raise DtypeError(f"invalid reward: got {reward!r}, expected a real number")
@@ -142,14 +153,7 @@ class Policy(Streaming):
         return obj
 
     def _mask(self, mask: Any) -> npt.NDArray[np.bool_]:
-        m = np.asarray(mask.to_numpy() if hasattr(mask, "to_numpy") else mask)
-        if m.dtype != np.bool_:
-            raise DtypeError(f"mask has dtype {m.dtype}, expected bool")
-        if m.ndim != 1 or m.shape[0] != self.n_arms:
-            raise ShapeMismatchError(
-                f"shape mismatch: mask has shape {m.shape}, expected ({self.n_arms},)"
-            )
-        return np.ascontiguousarray(m)
+        return mask_array(mask, self.n_arms)
 
     def __repr__(self) -> str:
         spec = json.loads(self._inner.spec_json())

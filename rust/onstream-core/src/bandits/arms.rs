@@ -13,6 +13,33 @@ pub fn allowed(live: &[bool], mask: Option<&[bool]>, arm: usize) -> bool {
     live[arm] && mask.is_none_or(|m| m[arm])
 }
 
+/// Checks an arm id against the number of arms.
+pub fn check_arm(arm: usize, n_arms: usize) -> Result<()> {
+    if arm < n_arms {
+        Ok(())
+    } else {
+        Err(Error::OutOfRange {
+            name: "arm",
+            index: 0,
+            got: arm.to_string(),
+            expected: format!("an arm id below {n_arms}"),
+        })
+    }
+}
+
+/// Checks that a reported scalar (a reward, a loss, a cost) is finite.
+pub fn check_finite(name: &'static str, value: f64) -> Result<()> {
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::NonFinite {
+            name,
+            index: 0,
+            value,
+        })
+    }
+}
+
 /// Per-arm statistics and the policy's generator (struct of arrays: the index loops vectorize).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Arms {
@@ -87,21 +114,8 @@ impl Arms {
     /// Checks an arm id and a reward before any state changes.
     #[inline]
     pub fn check_update(&self, arm: usize, reward: f64, unit: bool) -> Result<()> {
-        if arm >= self.n_arms() {
-            return Err(Error::OutOfRange {
-                name: "arm",
-                index: 0,
-                got: arm.to_string(),
-                expected: format!("an arm id below {}", self.n_arms()),
-            });
-        }
-        if !reward.is_finite() {
-            return Err(Error::NonFinite {
-                name: "reward",
-                index: 0,
-                value: reward,
-            });
-        }
+        check_arm(arm, self.n_arms())?;
+        check_finite("reward", reward)?;
         if unit && !(0.0..=1.0).contains(&reward) {
             return Err(Error::invalid(
                 "reward",

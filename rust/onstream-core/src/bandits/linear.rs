@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::arms::{check_arm, check_finite};
 use super::draw;
 use super::ridge::Ridge;
 use crate::error::{Error, Result};
@@ -169,21 +170,8 @@ impl LinearBandit {
 
     /// Reports the reward of `arm` played in context `x`.
     pub fn update(&mut self, arm: usize, reward: f64, x: &[f64]) -> Result<()> {
-        if arm >= self.n_arms() {
-            return Err(Error::OutOfRange {
-                name: "arm",
-                index: 0,
-                got: arm.to_string(),
-                expected: format!("an arm id below {}", self.n_arms()),
-            });
-        }
-        if !reward.is_finite() {
-            return Err(Error::NonFinite {
-                name: "reward",
-                index: 0,
-                value: reward,
-            });
-        }
+        check_arm(arm, self.n_arms())?;
+        check_finite("reward", reward)?;
         self.check_context(x)?;
         self.arms[arm].update(x, reward, &mut self.work);
         self.steps += 1;

@@ -23,6 +23,7 @@ pub mod tallying;
 pub mod thompson;
 pub mod tsallis;
 pub mod ucb;
+pub mod weighted;
 pub mod windowed;
 
 pub use policy::{Bandit, Spec};

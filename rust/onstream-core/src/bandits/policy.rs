@@ -13,6 +13,7 @@ use super::greedy::{EpsilonGreedy, Softmax};
 use super::thompson::{BetaThompson, GaussianThompson};
 use super::tsallis::TsallisInf;
 use super::ucb::{KlUcb, Moss, Ucb1};
+use super::weighted::WeightedLosses;
 use super::windowed::{DiscountedUcb, SlidingWindowUcb};
 use crate::error::{Error, Result};
 use crate::rng;
@@ -151,12 +152,10 @@ impl Rule {
             Spec::GaussianThompson { sigma } => Rule::GaussianThompson(GaussianThompson { sigma }),
             Spec::Exp3 { horizon } => Rule::Exp3(Exp3 {
                 horizon,
-                loss_sums: vec![0.0; n],
-                last_p: Vec::new(),
+                losses: WeightedLosses::new(n),
             }),
             Spec::TsallisInf => Rule::TsallisInf(TsallisInf {
-                loss_sums: vec![0.0; n],
-                last_p: Vec::new(),
+                losses: WeightedLosses::new(n),
             }),
             Spec::DiscountedUcb { gamma, xi, scale } => {
                 Rule::DiscountedUcb(DiscountedUcb::new(n, gamma, xi, scale))
@@ -211,10 +210,8 @@ impl Rule {
     fn consistent(&self, n: usize) -> bool {
         match self {
             Rule::BetaThompson(r) => r.successes.len() == n,
-            Rule::Exp3(r) => r.loss_sums.len() == n && (r.last_p.is_empty() || r.last_p.len() == n),
-            Rule::TsallisInf(r) => {
-                r.loss_sums.len() == n && (r.last_p.is_empty() || r.last_p.len() == n)
-            }
+            Rule::Exp3(r) => r.losses.consistent(n),
+            Rule::TsallisInf(r) => r.losses.consistent(n),
             Rule::DiscountedUcb(r) => r.weights.len() == n && r.weighted_sums.len() == n,
             Rule::SlidingWindowUcb(r) => r.counts.len() == n && r.consistent(),
             _ => true,

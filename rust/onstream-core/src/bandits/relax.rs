@@ -11,6 +11,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::arms::check_arm;
 use super::draw;
 use super::ridge::Ridge;
 use super::sor::{optimal_omega, sor, SparseMatrix};
@@ -122,14 +123,7 @@ impl RelaxTuner {
 
     /// Reports the cost (iterations) of grid point `arm` on the latest instance.
     pub fn update(&mut self, arm: usize, cost: f64) -> Result<()> {
-        if arm >= self.omegas.len() {
-            return Err(Error::OutOfRange {
-                name: "arm",
-                index: 0,
-                got: arm.to_string(),
-                expected: format!("a grid index below {}", self.omegas.len()),
-            });
-        }
+        check_arm(arm, self.omegas.len())?;
         check_cost(cost)?;
         let k = self.omegas.len() as f64;
         let p = self.last_p.get(arm).copied().unwrap_or(1.0 / k);
@@ -294,14 +288,7 @@ impl ChebCb {
     pub fn update(&mut self, c: f64, arm: usize, cost: f64) -> Result<()> {
         Self::check_context(c)?;
         check_cost(cost)?;
-        if arm >= self.omegas.len() {
-            return Err(Error::OutOfRange {
-                name: "arm",
-                index: 0,
-                got: arm.to_string(),
-                expected: format!("a grid index below {}", self.omegas.len()),
-            });
-        }
+        check_arm(arm, self.omegas.len())?;
         self.cost_sum += cost;
         self.steps += 1;
         let scale = (self.cost_sum / self.steps as f64).max(1.0);

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::arms::{allowed, Arms};
 use super::policy::Decision;
+use super::weighted::WeightedLosses;
 
 /// Tsallis-INF with the ½-Tsallis entropy of Zimmert and Seldin, "Tsallis-INF: an optimal
 /// algorithm for stochastic and adversarial bandits", JMLR 22, 2021, algorithm 1 with
@@ -13,8 +14,7 @@ use super::policy::Decision;
 /// `4 sqrt(K T) + 1`; Theorem 3: logarithmic in the stochastically constrained regime.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TsallisInf {
-    pub loss_sums: Vec<f64>,
-    pub last_p: Vec<f64>,
+    pub losses: WeightedLosses,
 }
 
 /// `x` such that `Σ_i 4 / (η (L_i − x))² = 1` over `losses`. The sum is convex and increasing in
@@ -45,42 +45,29 @@ impl TsallisInf {
         let n = arms.n_arms();
         let open: Vec<f64> = (0..n)
             .filter(|&i| arms.allowed(i, mask))
-            .map(|i| self.loss_sums[i])
+            .map(|i| self.losses.sums[i])
             .collect();
         let x = normalizer(&open, eta);
         arms.scratch.clear();
         arms.scratch.extend((0..n).map(|i| {
             if allowed(&arms.live, mask, i) {
-                let w = 1.0 / (eta * (self.loss_sums[i] - x));
+                let w = 1.0 / (eta * (self.losses.sums[i] - x));
                 4.0 * w * w
             } else {
                 0.0
             }
         }));
-        // Newton leaves the sum within ~1e-13 of 1; renormalize so it is a distribution exactly.
-        let total: f64 = arms.scratch.iter().sum();
-        self.last_p.clear();
-        self.last_p.extend(arms.scratch.iter().map(|p| p / total));
+        // Newton leaves the sum within ~1e-13 of 1; renormalized so it is a distribution.
+        self.losses.remember(&arms.scratch);
         Decision::Sample
     }
 
     pub fn update(&mut self, arm: usize, reward: f64) {
-        let k = self.loss_sums.len() as f64;
-        let p = self.last_p.get(arm).copied().unwrap_or(1.0 / k);
-        if p > 0.0 {
-            self.loss_sums[arm] += (1.0 - reward) / p;
-        }
+        self.losses.update(arm, reward);
     }
 
     pub fn add_arm(&mut self, arms: &Arms) {
-        let low = (0..self.loss_sums.len())
-            .filter(|&i| arms.live[i])
-            .map(|i| self.loss_sums[i])
-            .fold(f64::INFINITY, f64::min);
-        self.loss_sums.push(if low.is_finite() { low } else { 0.0 });
-        if !self.last_p.is_empty() {
-            self.last_p.push(0.0);
-        }
+        self.losses.add_arm(&arms.live);
     }
 }
 
