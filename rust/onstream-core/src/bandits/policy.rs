@@ -141,7 +141,7 @@ impl Rule {
         match *spec {
             Spec::EpsilonGreedy { epsilon } => Rule::EpsilonGreedy(EpsilonGreedy { epsilon }),
             Spec::Softmax { temperature } => Rule::Softmax(Softmax { temperature }),
-            Spec::Ucb1 { alpha } => Rule::Ucb1(Ucb1 { alpha }),
+            Spec::Ucb1 { alpha } => Rule::Ucb1(Ucb1 { alpha, table: None }),
             Spec::KlUcb { c } => Rule::KlUcb(KlUcb { c }),
             Spec::Moss { horizon } => Rule::Moss(Moss { horizon }),
             Spec::BetaThompson { prior_a, prior_b } => Rule::BetaThompson(BetaThompson {
@@ -302,6 +302,14 @@ impl Bandit {
     pub(crate) fn update_trusted(&mut self, arm: usize, reward: f64) {
         self.rule.update(&mut self.arms, arm, reward);
         self.arms.record(arm, reward);
+    }
+
+    /// Precomputes per-step constants for a run of `horizon` steps, shared by clones (a
+    /// simulation's replicates); decisions are unchanged, bit for bit.
+    pub(crate) fn prepare(&mut self, horizon: u64) {
+        if let Rule::Ucb1(r) = &mut self.rule {
+            r.tabulate(horizon);
+        }
     }
 
     /// Whether the rule needs rewards in [0, 1].

@@ -86,6 +86,10 @@ pub fn simulate(
         _ => None,
     };
     let gaps = env.gaps();
+    // Steps go up to the last checkpoint; the table is shared (an Arc) by every replicate.
+    let mut policy = policy.clone();
+    policy.prepare(checkpoints[checkpoints.len() - 1]);
+    let policy = &policy;
     let rows: Vec<Result<Vec<f64>>> = (0..n_runs)
         .into_par_iter()
         .map(|run| {

@@ -13,18 +13,46 @@ use crate::dense::simd::multiversion;
 /// problem", Machine Learning 47, 2002, figure 1: index `mean_i + sqrt(2 α ln t / n_i)` with `t`
 /// the rewards seen so far. For α = 1 (the paper's index), Theorem 1 bounds the expected regret
 /// after `T` steps by `Σ_{Δ_i>0} 8 ln T / Δ_i + (1 + π²/3) Σ_i Δ_i`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Ucb1 {
     pub alpha: f64,
+    /// `root_c(t)` for `t < table.len()`, filled by a simulation that knows its horizon so that
+    /// replicates share one log and one square root per step (not state: never serialized).
+    #[serde(skip)]
+    pub table: Option<std::sync::Arc<Vec<f64>>>,
+}
+
+impl PartialEq for Ucb1 {
+    fn eq(&self, other: &Self) -> bool {
+        self.alpha == other.alpha
+    }
 }
 
 impl Ucb1 {
+    /// `sqrt(2 α ln t)`, kept above 0 so that an unplayed arm's `root_c · inf` is +inf, not NaN.
+    #[inline]
+    fn root_c(alpha: f64, t: u64) -> f64 {
+        (2.0 * alpha * (t.max(1) as f64).ln())
+            .max(f64::MIN_POSITIVE)
+            .sqrt()
+    }
+
+    /// Precomputes `root_c` for `t` below `horizon` (the values are those `fill` computes),
+    /// up to 2²² steps (32 MiB); later steps compute it.
+    pub fn tabulate(&mut self, horizon: u64) {
+        let n = horizon.min(1 << 22);
+        let table = (0..n).map(|t| Self::root_c(self.alpha, t)).collect();
+        self.table = Some(std::sync::Arc::new(table));
+    }
+
     #[inline]
     pub fn fill(&self, arms: &mut Arms) -> Decision {
-        // Kept above 0 so an unplayed arm's `c · inf` is +inf, not NaN, on the first steps.
-        let c = (2.0 * self.alpha * (arms.t.max(1) as f64).ln()).max(f64::MIN_POSITIVE);
+        let root_c = match &self.table {
+            Some(tab) if (arms.t as usize) < tab.len() => tab[arms.t as usize],
+            _ => Self::root_c(self.alpha, arms.t),
+        };
         arms.scratch.resize(arms.means.len(), 0.0);
-        ucb_indices(&arms.means, &arms.sqrt_inv, c.sqrt(), &mut arms.scratch);
+        ucb_indices(&arms.means, &arms.sqrt_inv, root_c, &mut arms.scratch);
         Decision::Argmax
     }
 }
