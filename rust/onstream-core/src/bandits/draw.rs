@@ -15,20 +15,41 @@ pub fn normal(rng: &mut Rng) -> f64 {
     (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
 }
 
+/// Two independent standard normal draws from one Box–Muller transform (cosine and sine).
+#[inline]
+fn normal_pair(rng: &mut Rng) -> (f64, f64) {
+    let u = rng::open01(rng);
+    let v = rng::open01(rng);
+    let r = (-2.0 * u.ln()).sqrt();
+    let (sin, cos) = (std::f64::consts::TAU * v).sin_cos();
+    (r * cos, r * sin)
+}
+
 /// A Gamma(`shape`, 1) draw, `shape > 0`.
 ///
 /// Marsaglia and Tsang, "A simple method for generating gamma variables", ACM TOMS 26(3), 2000:
 /// squeeze-accelerated rejection from a cubed normal for `shape >= 1`; for `shape < 1` their
 /// boosting `Gamma(a) = Gamma(a + 1) · U^(1/a)` (section 6).
 pub fn gamma(rng: &mut Rng, shape: f64) -> f64 {
+    let first = normal(rng);
+    gamma_from(rng, shape, first)
+}
+
+/// [`gamma`] whose first proposal uses the normal draw `first` (so a caller that needs two
+/// gammas can take both first normals from one Box–Muller pair); rejections draw fresh ones.
+fn gamma_from(rng: &mut Rng, shape: f64, first: f64) -> f64 {
     if shape < 1.0 {
         let u = rng::open01(rng);
-        return gamma(rng, shape + 1.0) * u.powf(1.0 / shape);
+        return gamma_from(rng, shape + 1.0, first) * u.powf(1.0 / shape);
     }
     let d = shape - 1.0 / 3.0;
     let c = 1.0 / (9.0 * d).sqrt();
+    let mut proposal = Some(first);
     loop {
-        let x = normal(rng);
+        let x = match proposal.take() {
+            Some(z) => z,
+            None => normal(rng),
+        };
         let v = 1.0 + c * x;
         if v <= 0.0 {
             continue;
@@ -42,10 +63,13 @@ pub fn gamma(rng: &mut Rng, shape: f64) -> f64 {
     }
 }
 
-/// A Beta(`a`, `b`) draw as `X / (X + Y)` with independent `X ~ Gamma(a)`, `Y ~ Gamma(b)`.
+/// A Beta(`a`, `b`) draw as `X / (X + Y)` with independent `X ~ Gamma(a)`, `Y ~ Gamma(b)`; the
+/// two gammas' first normal proposals come from one Box–Muller pair (one logarithm, one square
+/// root and one sine-cosine instead of two of each: Thompson sampling draws one beta per arm).
 pub fn beta(rng: &mut Rng, a: f64, b: f64) -> f64 {
-    let x = gamma(rng, a);
-    let y = gamma(rng, b);
+    let (z1, z2) = normal_pair(rng);
+    let x = gamma_from(rng, a, z1);
+    let y = gamma_from(rng, b, z2);
     x / (x + y)
 }
 
