@@ -307,6 +307,13 @@ def test_bad_input_gets_a_clear_error() -> None:
         bd.UCB1.from_bytes(b"garbage")
     with pytest.raises(SnapshotError):
         bd.UCB1.from_json("{}")
+    # Another rule's state is refused by name; the base class restores whichever rule it holds.
+    with pytest.raises(SnapshotError, match="UCB1 policy, not a EXP3"):
+        bd.EXP3.from_bytes(p.to_bytes())
+    with pytest.raises(SnapshotError, match="not a KLUCB"):
+        bd.KLUCB.from_json(p.to_json())
+    restored = bd.Policy.from_bytes(bd.TsallisINF(3, seed=1).to_bytes())
+    assert type(restored) is bd.TsallisINF
     q = bd.UCB1(2)
     q.remove_arm(0)
     with pytest.raises(InvalidParameterError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from onstream._convert import positive_float, positive_int
 from onstream._typing import Seed
 from onstream.bandits.policy import Policy
@@ -36,6 +38,8 @@ class EpsilonGreedy(Policy):
     the greedy step repeats one. Regret grows linearly with a fixed ``epsilon``.
     """
 
+    _variant: ClassVar[str] = "EpsilonGreedy"
+
     def __init__(self, n_arms: int, *, epsilon: float = 0.1, seed: Seed = None) -> None:
         self._start({"EpsilonGreedy": {"epsilon": _number(epsilon, "epsilon")}}, n_arms, seed)
 
@@ -45,6 +49,8 @@ class Softmax(Policy):
 
     Sutton and Barto, section 13.1. Unplayed arms are tried first.
     """
+
+    _variant: ClassVar[str] = "Softmax"
 
     def __init__(self, n_arms: int, *, temperature: float = 0.1, seed: Seed = None) -> None:
         t = positive_float(temperature, "temperature")
@@ -59,6 +65,8 @@ class UCB1(Policy):
     expected regret after ``T`` steps by ``Σ 8 ln T / Δ_i + (1 + π²/3) Σ Δ_i``.
     """
 
+    _variant: ClassVar[str] = "Ucb1"
+
     def __init__(self, n_arms: int, *, alpha: float = 1.0, seed: Seed = None) -> None:
         self._start({"Ucb1": {"alpha": positive_float(alpha, "alpha")}}, n_arms, seed)
 
@@ -72,6 +80,8 @@ class KLUCB(Policy):
     the default, is the variant of the paper's experiments.
     """
 
+    _variant: ClassVar[str] = "KlUcb"
+
     def __init__(self, n_arms: int, *, c: float = 0.0, seed: Seed = None) -> None:
         self._start({"KlUcb": {"c": _number(c, "c")}}, n_arms, seed)
 
@@ -82,6 +92,8 @@ class MOSS(Policy):
     Audibert and Bubeck, "Minimax policies for adversarial and stochastic bandits", COLT 2009.
     Theorem 5: expected regret at most ``49 sqrt(T K)``, whatever the gaps.
     """
+
+    _variant: ClassVar[str] = "Moss"
 
     def __init__(self, n_arms: int, *, horizon: int, seed: Seed = None) -> None:
         self._start({"Moss": {"horizon": positive_int(horizon, "horizon")}}, n_arms, seed)
@@ -94,6 +106,8 @@ class ThompsonSampling(Policy):
     COLT 2012. A reward ``r`` in [0, 1] counts as a Bernoulli(``r``) success (their algorithm 2),
     so 0/1 rewards are used as they are and fractional ones keep the guarantee.
     """
+
+    _variant: ClassVar[str] = "BetaThompson"
 
     def __init__(
         self, n_arms: int, *, prior_a: float = 1.0, prior_b: float = 1.0, seed: Seed = None
@@ -110,6 +124,8 @@ class GaussianThompsonSampling(Policy):
     (``sigma = 1`` there; Theorem 1.3: ``O(sqrt(K T ln K))``). Any real rewards.
     """
 
+    _variant: ClassVar[str] = "GaussianThompson"
+
     def __init__(self, n_arms: int, *, sigma: float = 1.0, seed: Seed = None) -> None:
         self._start({"GaussianThompson": {"sigma": positive_float(sigma, "sigma")}}, n_arms, seed)
 
@@ -122,6 +138,8 @@ class EXP3(Policy):
     importance-weighted losses. Theorem 3.1: pseudo-regret at most ``sqrt(2 T K ln K)`` with a
     known ``horizon``, ``2 sqrt(T K ln K)`` anytime (``horizon=None``).
     """
+
+    _variant: ClassVar[str] = "Exp3"
 
     def __init__(self, n_arms: int, *, horizon: int | None = None, seed: Seed = None) -> None:
         h = None if horizon is None else positive_int(horizon, "horizon")
@@ -137,6 +155,8 @@ class TsallisINF(Policy):
     the stochastic regime.
     """
 
+    _variant: ClassVar[str] = "TsallisInf"
+
     def __init__(self, n_arms: int, *, seed: Seed = None) -> None:
         self._start("TsallisInf", n_arms, seed)
 
@@ -148,6 +168,8 @@ class DiscountedUCB(Policy):
     ALT 2011, section 2: index ``X̄(γ) + 2 scale sqrt(xi ln n(γ) / N(γ))``. Theorem 3 takes
     ``gamma = 1 - sqrt(Υ/T) / (4 scale)`` for ``Υ`` switches in ``T`` steps.
     """
+
+    _variant: ClassVar[str] = "DiscountedUcb"
 
     def __init__(
         self,
@@ -174,6 +196,8 @@ class SlidingWindowUCB(Policy):
     Garivier and Moulines, ALT 2011, section 3: index ``X̄(τ) + scale sqrt(xi ln min(t, τ) /
     N(τ))``. Theorem 7 takes ``window ≈ 2 scale sqrt(T ln T / Υ)`` for ``Υ`` switches.
     """
+
+    _variant: ClassVar[str] = "SlidingWindowUcb"
 
     def __init__(
         self,

@@ -13,7 +13,12 @@ from onstream._convert import float_array, index_array, positive_int, same_lengt
 from onstream._random import normalize_seed
 from onstream._streaming import Streaming
 from onstream._typing import Seed
-from onstream.exceptions import DtypeError, InvalidParameterError, ShapeMismatchError
+from onstream.exceptions import (
+    DtypeError,
+    InvalidParameterError,
+    ShapeMismatchError,
+    SnapshotError,
+)
 
 __all__ = ["Policy"]
 
@@ -39,6 +44,18 @@ def mask_array(mask: Any, n_arms: int) -> npt.NDArray[np.bool_]:
     return np.ascontiguousarray(m)
 
 
+def _subclasses() -> dict[str, type[Policy]]:
+    """Every policy class by the rule it runs (the classes are defined after this module)."""
+    out: dict[str, type[Policy]] = {}
+    todo = list(Policy.__subclasses__())
+    while todo:
+        c = todo.pop()
+        if c._variant:
+            out[c._variant] = c
+        todo.extend(c.__subclasses__())
+    return out
+
+
 def _reward(reward: object) -> float:
     if isinstance(reward, bool) or not isinstance(reward, (int, float, np.integer, np.floating)):
         raise DtypeError(f"invalid reward: got {reward!r}, expected a real number")
@@ -55,6 +72,8 @@ class Policy(Streaming):
     """
 
     _native: ClassVar[Any] = _core.Bandit
+    #: The core's name for the rule a subclass runs (`Spec`'s variant); empty on `Policy` itself.
+    _variant: ClassVar[str] = ""
 
     def _start(self, spec: dict[str, Any] | str, n_arms: int, seed: Seed) -> None:
         self._inner = _core.Bandit(
@@ -148,9 +167,27 @@ class Policy(Streaming):
     @classmethod
     def from_json(cls: type[P], text: str) -> P:
         """Restore a policy from :meth:`to_json` output (checked like a snapshot)."""
-        obj = cls.__new__(cls)
-        obj._inner = _core.Bandit.from_json(str(text))
-        return obj
+        return cls._wrap(_core.Bandit.from_json(str(text)))
+
+    @classmethod
+    def from_bytes(cls: type[P], data: bytes) -> P:
+        """Restore a policy from :meth:`to_bytes` output. ``Policy.from_bytes`` returns the class
+        the bytes hold; a subclass refuses another rule's bytes with
+        :class:`~onstream.SnapshotError`."""
+        return cls._wrap(_core.Bandit.from_bytes(bytes(data)))
+
+    @classmethod
+    def _wrap(cls: type[P], inner: Any) -> P:
+        spec = json.loads(inner.spec_json())
+        variant = next(iter(spec)) if isinstance(spec, dict) else str(spec)
+        found = _subclasses().get(variant)
+        if found is None:
+            raise SnapshotError(f"the state holds an unknown bandit rule {variant!r}")
+        if cls._variant and cls is not found:
+            raise SnapshotError(f"the state holds a {found.__name__} policy, not a {cls.__name__}")
+        obj = found.__new__(found)
+        obj._inner = inner
+        return obj  # type: ignore[return-value]
 
     def _mask(self, mask: Any) -> npt.NDArray[np.bool_]:
         return mask_array(mask, self.n_arms)

@@ -41,7 +41,12 @@ pub fn check_finite(name: &'static str, value: f64) -> Result<()> {
 }
 
 /// Per-arm statistics and the policy's generator (struct of arrays: the index loops vectorize).
+///
+/// Serialized through [`ArmsState`]: the derived per-arm values (means, `1/n`, `sqrt(1/n)`) are
+/// recomputed on restore by the same expressions, so they come back bit-for-bit and no
+/// infinity (an unplayed arm's `1/n`) has to pass through JSON, which cannot hold one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "ArmsState", into = "ArmsState")]
 pub struct Arms {
     /// Pulls whose reward has been reported, per arm.
     pub counts: Vec<u64>,
@@ -62,8 +67,64 @@ pub struct Arms {
     pub t: u64,
     pub rng: Rng,
     /// Scores of the last decision (scratch; not part of the state).
-    #[serde(skip)]
     pub scratch: Vec<f64>,
+}
+
+/// What [`Arms`] serializes: everything but the derived values and the scratch.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ArmsState {
+    counts: Vec<u64>,
+    sums: Vec<f64>,
+    live: Vec<bool>,
+    t: u64,
+    rng: Rng,
+}
+
+impl From<Arms> for ArmsState {
+    fn from(a: Arms) -> Self {
+        ArmsState {
+            counts: a.counts,
+            sums: a.sums,
+            live: a.live,
+            t: a.t,
+            rng: a.rng,
+        }
+    }
+}
+
+impl From<ArmsState> for Arms {
+    fn from(s: ArmsState) -> Self {
+        // The expressions of `record`, so a restored policy decides bit-for-bit as the original.
+        let inv: Vec<f64> = s
+            .counts
+            .iter()
+            .map(|&n| {
+                if n == 0 {
+                    f64::INFINITY
+                } else {
+                    1.0 / n as f64
+                }
+            })
+            .collect();
+        let means = s
+            .sums
+            .iter()
+            .zip(&inv)
+            .map(|(&sum, &i)| if i.is_finite() { sum * i } else { 0.0 })
+            .collect();
+        Arms {
+            means,
+            sqrt_inv: inv.iter().map(|i| i.sqrt()).collect(),
+            inv_counts: inv,
+            all_live: s.live.iter().all(|&l| l),
+            counts: s.counts,
+            sums: s.sums,
+            live: s.live,
+            t: s.t,
+            rng: s.rng,
+            scratch: Vec::new(),
+        }
+    }
 }
 
 impl Arms {
