@@ -218,6 +218,24 @@ def id_array(x: object, name: str, *, allow_empty: bool = False) -> npt.NDArray[
     return np.ascontiguousarray(a, dtype=np.uint64)
 
 
+def probability_array(
+    x: object, name: str, *, ndim: int | None = 1, positive: bool = False
+) -> npt.NDArray[np.float64]:
+    """Return ``x`` as float64 probabilities: every value in [0, 1], or in (0, 1] with
+    ``positive`` (propensities one divides by); otherwise :class:`OutOfRangeError` at the first
+    bad index."""
+    a = np.asarray(float_array(x, name, ndim=ndim), dtype=np.float64)
+    bad = (a <= 0) | (a > 1) if positive else (a < 0) | (a > 1)
+    if bad.any():
+        i = int(np.argmax(bad.ravel()))
+        want = "(0, 1]" if positive else "[0, 1]"
+        raise OutOfRangeError(
+            f"{name} out of range at index {i}: got {a.ravel()[i]}, "
+            f"expected a probability in {want}"
+        )
+    return a
+
+
 def positive_int(value: object, name: str) -> int:
     """Return a count or size as ``int``; refuse booleans, non-integers and values below 1."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:

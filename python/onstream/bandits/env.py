@@ -8,24 +8,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from onstream._convert import float_array, positive_float
-from onstream.exceptions import InvalidParameterError, OutOfRangeError, ShapeMismatchError
+from onstream._convert import float_array, positive_float, probability_array
+from onstream.exceptions import InvalidParameterError, ShapeMismatchError
 
 __all__ = ["Adversarial", "Bernoulli", "Environment", "Gaussian", "Switching"]
 
 _NO_STARTS = np.zeros(0, dtype=np.uint64)
-
-
-def _probabilities(x: object, name: str) -> npt.NDArray[np.float64]:
-    a = np.asarray(float_array(x, name, ndim=None), dtype=np.float64)
-    bad = (a < 0) | (a > 1)
-    if bad.any():
-        i = int(np.argmax(bad.ravel()))
-        raise OutOfRangeError(
-            f"{name} out of range at index {i}: got {a.ravel()[i]}, "
-            "expected a probability in [0, 1]"
-        )
-    return a
 
 
 class Environment:
@@ -51,7 +39,7 @@ class Bernoulli(Environment):
     kind = "bernoulli"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_m", _probabilities(self.means, "means").ravel())
+        object.__setattr__(self, "_m", probability_array(self.means, "means", ndim=None).ravel())
 
     @property
     def n_arms(self) -> int:
@@ -94,7 +82,7 @@ class Switching(Environment):
     kind = "switching"
 
     def __post_init__(self) -> None:
-        m = _probabilities(self.means, "means")
+        m = probability_array(self.means, "means", ndim=None)
         if m.ndim != 2:
             raise ShapeMismatchError(f"means has shape {m.shape}, expected (segments, arms)")
         s = np.asarray(self.starts)

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from onstream._convert import float_array, index_array, same_length
-from onstream.exceptions import InvalidParameterError, OutOfRangeError, ShapeMismatchError
+from onstream._convert import float_array, index_array, probability_array, same_length
+from onstream.exceptions import InvalidParameterError, ShapeMismatchError
 
 if TYPE_CHECKING:
     import polars as pl
@@ -44,19 +44,6 @@ def _column(logs: Any, name: str) -> Any:
     if name not in logs.columns:
         raise InvalidParameterError(f"logs has no column {name!r} (columns: {logs.columns})")
     return logs[name]
-
-
-def _probabilities(x: object, name: str, *, ndim: int, positive: bool = False) -> F64:
-    a = np.asarray(float_array(x, name, ndim=ndim), dtype=np.float64)
-    bad = (a <= 0) | (a > 1) if positive else (a < 0) | (a > 1)
-    if bad.any():
-        i = int(np.argmax(bad.ravel()))
-        want = "(0, 1]" if positive else "[0, 1]"
-        raise OutOfRangeError(
-            f"{name} out of range at index {i}: got {a.ravel()[i]}, "
-            f"expected a probability in {want}"
-        )
-    return a
 
 
 def per_action_mean_model(actions: Any, rewards: Any, n_actions: int) -> F64:
@@ -113,7 +100,7 @@ def evaluate(
         )
     if not 0 < confidence < 1:
         raise InvalidParameterError(f"invalid confidence: got {confidence!r}, expected (0, 1)")
-    mu = _probabilities(_column(logs, propensity), propensity, ndim=1, positive=True)
+    mu = probability_array(_column(logs, propensity), propensity, ndim=1, positive=True)
     r = np.asarray(float_array(_column(logs, reward), reward), dtype=np.float64)
     raw_actions = _column(logs, action)
     n = same_length(propensity=mu, reward=r)
@@ -122,7 +109,7 @@ def evaluate(
         target = _column(logs, target)
     t = np.asarray(target.to_numpy() if hasattr(target, "to_numpy") else target)
     if t.ndim == 2:
-        pi = _probabilities(t, "target", ndim=2)
+        pi = probability_array(t, "target", ndim=2)
         if pi.shape[0] != n:
             raise ShapeMismatchError(f"shape mismatch: target has {pi.shape[0]} rows, logs {n}")
         sums = pi.sum(axis=1)
@@ -136,7 +123,7 @@ def evaluate(
         pi = None
         k = 0
         a = index_array(raw_actions, action)
-        pi_logged = _probabilities(t, "target", ndim=1)
+        pi_logged = probability_array(t, "target", ndim=1)
         same_length(target=pi_logged, reward=r)
 
     w = pi_logged / mu

@@ -9,11 +9,11 @@ import numpy as np
 import numpy.typing as npt
 
 from onstream import _core
-from onstream._convert import float_array, positive_int
+from onstream._convert import positive_int, probability_array
 from onstream._random import seed_or_entropy
 from onstream._streaming import Streaming
 from onstream._typing import Seed
-from onstream.exceptions import InvalidParameterError, OutOfRangeError
+from onstream.exceptions import InvalidParameterError
 
 if TYPE_CHECKING:
     import polars as pl
@@ -176,11 +176,7 @@ def simulate_streaming(
     import polars as pl
 
     names = [algorithms] if isinstance(algorithms, str) else list(algorithms)
-    m = np.asarray(float_array(means, "means"), dtype=np.float64)
-    bad = (m < 0) | (m > 1)
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise OutOfRangeError(f"means out of range at index {i}: got {m[i]}, expected [0, 1]")
+    m = probability_array(means, "means")
     base = seed_or_entropy(seed)
     frames = []
     for name in names:

@@ -36,6 +36,15 @@ pub fn open01(rng: &mut Rng) -> f64 {
     ((rng.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
 }
 
+/// A standard normal draw: Box–Muller on two open-interval uniforms, one of the pair used, so a
+/// draw is a pure function of the generator state and snapshots need no cached spare.
+#[inline]
+pub fn normal(rng: &mut Rng) -> f64 {
+    let u = open01(rng);
+    let v = open01(rng);
+    (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+}
+
 /// A uniform integer in `0..n` without modulo bias (Lemire's multiply-and-reject), from any
 /// generator (the seeded ChaCha12 here, the privacy module's ChaCha20). `n` must be > 0.
 #[inline]

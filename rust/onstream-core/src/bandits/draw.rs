@@ -6,14 +6,7 @@
 
 use crate::rng::{self, Rng};
 
-/// A standard normal draw (Box–Muller on two open-interval uniforms; one of the pair is used, so a
-/// draw is a pure function of the generator state and snapshots need no cached spare).
-#[inline]
-pub fn normal(rng: &mut Rng) -> f64 {
-    let u = rng::open01(rng);
-    let v = rng::open01(rng);
-    (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-}
+pub use crate::rng::normal;
 
 /// Two independent standard normal draws from one Box–Muller transform (cosine and sine).
 #[inline]

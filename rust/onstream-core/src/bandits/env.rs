@@ -24,7 +24,8 @@ pub enum Env {
     Adversarial { rewards: Vec<f64>, n_arms: usize },
 }
 
-fn check_probabilities(name: &'static str, means: &[f64]) -> Result<()> {
+/// Checks Bernoulli means: non-empty, each in [0, 1].
+pub(crate) fn check_probabilities(name: &'static str, means: &[f64]) -> Result<()> {
     if means.is_empty() {
         return Err(Error::Empty { name });
     }

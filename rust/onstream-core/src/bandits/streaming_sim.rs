@@ -3,6 +3,7 @@
 use rayon::prelude::*;
 
 use super::draw;
+use super::env::check_probabilities;
 use super::streaming::{StreamingBandit, StreamingKind};
 use crate::error::{Error, Result};
 use crate::rng;
@@ -30,17 +31,7 @@ pub fn simulate_streaming(
     n_runs: usize,
     seed: u64,
 ) -> Result<Vec<StreamingRun>> {
-    if means.is_empty() {
-        return Err(Error::Empty { name: "means" });
-    }
-    if let Some(i) = means.iter().position(|m| !(0.0..=1.0).contains(m)) {
-        return Err(Error::OutOfRange {
-            name: "means",
-            index: i,
-            got: means[i].to_string(),
-            expected: "a probability in [0, 1]".into(),
-        });
-    }
+    check_probabilities("means", means)?;
     if n_runs == 0 {
         return Err(Error::invalid(
             "n_runs",

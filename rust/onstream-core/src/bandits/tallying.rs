@@ -331,16 +331,13 @@ pub fn simulate_tallying(
                 )?),
                 _ => None,
             };
-            let mut hist = Vec::with_capacity(m);
             for _ in 0..horizon {
                 let arm = match (&mut elim, &mut ucb) {
                     (Some(e), _) => e.select(),
                     (_, Some(u)) => u.select(None)?,
                     _ => 0,
                 };
-                hist.clear();
-                hist.extend(recent.iter().copied());
-                let f = env.expected_loss(arm, &hist);
+                let f = env.expected_loss(arm, recent.make_contiguous());
                 total += f;
                 let loss = f64::from(u8::from(rng::open01(&mut g) < f));
                 match (&mut elim, &mut ucb) {

@@ -144,13 +144,6 @@ pub fn flip(bits: &mut [bool], noise: &Noise, rng: &mut Rng) {
     }
 }
 
-/// A standard normal draw (Box–Muller on two open-interval uniforms).
-fn normal(rng: &mut Rng) -> f64 {
-    let u = rng::open01(rng);
-    let v = rng::open01(rng);
-    (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-}
-
 /// Next-arrival predictions: the true next time plus lognormal(0, σ) noise (σ = 0: exact).
 pub fn noisy_next_arrival(next: &[u64], sigma: f64, rng: &mut Rng) -> Vec<f64> {
     next.iter()
@@ -160,7 +153,7 @@ pub fn noisy_next_arrival(next: &[u64], sigma: f64, rng: &mut Rng) -> Vec<f64> {
             } else if sigma == 0.0 {
                 n as f64
             } else {
-                n as f64 + (sigma * normal(rng)).exp()
+                n as f64 + (sigma * rng::normal(rng)).exp()
             }
         })
         .collect()
