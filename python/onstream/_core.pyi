@@ -55,7 +55,9 @@ __all__ = [
     "pool_threads",
     "privacy_discrete_gaussian",
     "privacy_discrete_laplace",
+    "privacy_factor_sensitivity2",
     "privacy_pure_to_zcdp",
+    "privacy_smooth_shape",
     "privacy_zcdp_to_approx",
     "submodular_greedy_over",
     "submodular_maximize",
@@ -461,6 +463,8 @@ class ContinualCounter:
         num: int,
         den: int,
         insecure_seed: int | None = None,
+        band: int | None = None,
+        bits: int | None = None,
     ) -> ContinualCounter: ...
     def step(self, x: int) -> float: ...
     def release(self, xs: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]: ...
@@ -478,6 +482,8 @@ class ContinualCounter:
     def __reduce__(self) -> tuple[Any, tuple[bytes]]: ...
 
 def privacy_pure_to_zcdp(epsilon: float) -> float: ...
+def privacy_smooth_shape(horizon: int, laplace: bool) -> tuple[int, int]: ...
+def privacy_factor_sensitivity2(band: int, horizon: int, bits: int) -> int: ...
 def privacy_zcdp_to_approx(rho: float, delta: float) -> float: ...
 
 @final

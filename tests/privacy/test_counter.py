@@ -109,7 +109,7 @@ def test_budget_inputs_and_parameters() -> None:
     with pytest.raises(InvalidParameterError, match="invalid horizon"):
         ContinualCounter(0, rho=1.0)
     with pytest.raises(InvalidParameterError, match="invalid mechanism"):
-        ContinualCounter(5, rho=1.0, mechanism="smooth")  # type: ignore[arg-type]
+        ContinualCounter(5, rho=1.0, mechanism="trinary")  # type: ignore[arg-type]
 
 
 def test_snapshots_keep_counts_not_the_generator() -> None:

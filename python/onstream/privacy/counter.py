@@ -37,6 +37,35 @@ def _positive(name: str, value: float | None) -> Fraction:
     return Fraction(value)
 
 
+Mechanism = Literal["binary", "honaker", "smooth", "sqrt", "banded_sqrt"]
+_MECHANISMS: tuple[Mechanism, ...] = ("binary", "honaker", "smooth", "sqrt", "banded_sqrt")
+
+_DEFAULT_BAND = 1024
+# The exact discrete Gaussian sampler takes σ² up to 2**58 (integer units of the factor's grid).
+_MAX_VARIANCE = 1 << 58
+
+
+def _band(band: int | None, horizon: int) -> int:
+    if band is None:
+        return min(horizon, _DEFAULT_BAND)
+    return min(positive_int(band, "band"), horizon)
+
+
+def _factor_counter(
+    mechanism: str, horizon: int, band: int, rho: Fraction, seed: int | None
+) -> Any:
+    """The integer factorization mechanism: σ² = ⌈Δ²/(2ρ)⌉ on the finest coefficient grid
+    whose σ² the exact sampler takes (2**-20 unless ρ is below about 2**-15)."""
+    for bits in range(20, 0, -1):
+        d2 = int(_core.privacy_factor_sensitivity2(band, horizon, bits))
+        sigma2 = math.ceil(Fraction(d2) / (2 * rho))
+        if sigma2 <= _MAX_VARIANCE:
+            return _core.ContinualCounter(
+                mechanism, horizon, "gaussian", sigma2, 1, seed, band=band, bits=bits
+            )
+    raise InvalidParameterError(f"invalid rho: got {float(rho)!r}, too small for exact noise")
+
+
 def _native_bank(
     d: int, horizon: int, mechanism: str, kind: str, num: int, den: int, seed: int | None
 ) -> list[Any]:
@@ -61,11 +90,28 @@ class ContinualCounter(Streaming):
     * ``"honaker"``: the same tree, every node noised, each node's estimate the inverse-variance
       combination of its own value and its children's (Honaker's estimator, online form): about
       half the variance.
+    * ``"smooth"``: the smooth binary mechanism (Andersson & Pagh, NeurIPS 2023): a tree of
+      height h whose used leaves all have k ones (C(h, k) > horizon), so every release sums k
+      noisy nodes and the noise is identically distributed at every step; each event lies in
+      h − k noisy nodes. Variance (1 + o(1))·log₂²T/(8ρ), O(log T) memory.
+    * ``"sqrt"``: the square-root factorization A = M·M of the prefix-sum matrix (Henzinger,
+      Upadhyay & Upadhyay, SODA 2023; Fichtenberger, Henzinger & Upadhyay, ICML 2023), the least
+      error of any factorization up to 1 + o(1): Var_t = S(T)·S(t)/(2ρ), S(n) ≈ ln(n)/π + 1.07.
+      O(t) work and memory at step t, so O(T²) over a horizon: meant for horizons up to ~10⁵.
+    * ``"banded_sqrt"``: the first ``band`` coefficients of M only (Kalinin & Lampert, NeurIPS
+      2024): O(band) memory and work per step, error growing with t/band (at T = 2^16, mean
+      variance 91/(2ρ) with band 1024 against 20/(2ρ) for the full root and 136/(2ρ) for the
+      binary tree). ``band`` defaults to min(horizon, 1024).
 
-    Give ``epsilon`` for ε-DP (discrete Laplace noise) or ``rho`` for ρ-zCDP (discrete Gaussian).
-    Noise is exact (integer samplers on ChaCha20 keyed by the OS) and its scale is rounded *up*
-    to a multiple of 2**-20, so the stated guarantee always holds. :meth:`variance` is the exact
-    variance of each release; :meth:`confidence_interval` turns it into error bars.
+    Give ``epsilon`` for ε-DP (discrete Laplace noise) or ``rho`` for ρ-zCDP (discrete Gaussian);
+    the factorizations are Gaussian mechanisms and take ``rho`` only (an ε-DP budget converts
+    with :func:`~onstream.privacy.pure_to_zcdp`). Noise is exact
+    (integer samplers on ChaCha20 keyed by the OS) and its scale is rounded *up*, so the stated
+    guarantee always holds: tree noise to a multiple of 2**-20; the factorizations run on
+    integers (their factor rounded to a 2**-20 grid, R̃x exact, discrete Gaussian noise with σ²
+    rounded up to an integer, everything after that post-processing), which is what keeps
+    real-valued releases safe from floating-point attacks. :meth:`variance` is the exact variance
+    of each release; :meth:`confidence_interval` turns it into error bars.
 
     State and budget: pickling keeps the counts and the step reached, never the generator, so a
     restored counter draws fresh noise. Restoring the same checkpoint twice releases two noisy
@@ -83,19 +129,43 @@ class ContinualCounter(Streaming):
         self,
         horizon: int,
         *,
-        mechanism: Literal["binary", "honaker"] = "honaker",
+        mechanism: Mechanism = "honaker",
         epsilon: float | None = None,
         rho: float | None = None,
+        band: int | None = None,
         insecure_seed: int | None = None,
         budget: Budget | None = None,
     ) -> None:
         horizon = positive_int(horizon, "horizon")
+        if mechanism not in _MECHANISMS:
+            raise InvalidParameterError(
+                f"invalid mechanism: got {mechanism!r}, expected one of {', '.join(_MECHANISMS)}"
+            )
         if (epsilon is None) == (rho is None):
             raise InvalidParameterError(
                 "invalid privacy parameters: give exactly one of epsilon (ε-DP, Laplace noise) "
                 "or rho (ρ-zCDP, Gaussian noise)"
             )
-        levels = (int(horizon) - 1).bit_length() + 1
+        if mechanism in ("sqrt", "banded_sqrt") and epsilon is not None:
+            raise InvalidParameterError(
+                f"invalid privacy parameters: mechanism {mechanism!r} adds Gaussian noise; give "
+                "rho (ρ-zCDP) instead of epsilon"
+            )
+        if band is not None and mechanism != "banded_sqrt":
+            raise InvalidParameterError("invalid band: only mechanism='banded_sqrt' takes one")
+        seed = normalize_seed(insecure_seed, "insecure_seed")
+        if mechanism in ("sqrt", "banded_sqrt"):
+            rho_f = _positive("rho", rho)
+            width = int(horizon) if mechanism == "sqrt" else _band(band, int(horizon))
+            if budget is not None:
+                budget.spend(rho=float(rho_f))
+            self._inner = _factor_counter(mechanism, int(horizon), width, rho_f, seed)
+            return
+        if mechanism == "smooth":
+            height, ones = _core.privacy_smooth_shape(int(horizon), epsilon is not None)
+            levels = height - ones
+        else:
+            levels = (int(horizon) - 1).bit_length() + 1
         if budget is not None:
             # The whole horizon's releases cost (epsilon or rho) together; charge before building.
             if epsilon is not None:
@@ -108,14 +178,7 @@ class ContinualCounter(Streaming):
         else:
             kind = "gaussian"
             num, den = _round_up(Fraction(levels) / (2 * _positive("rho", rho)))
-        self._inner = _core.ContinualCounter(
-            str(mechanism),
-            int(horizon),
-            kind,
-            num,
-            den,
-            normalize_seed(insecure_seed, "insecure_seed"),
-        )
+        self._inner = _core.ContinualCounter(str(mechanism), int(horizon), kind, num, den, seed)
 
     def step(self, x: int | bool) -> float:
         """Consume one step (1 = an event, 0 = none); the noisy count so far."""

@@ -54,22 +54,49 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 }
 
 use numpy::PyReadonlyArray1;
-use onstream_core::privacy::{ContinualCounter, Mechanism, NodeNoise};
+use onstream_core::privacy::{
+    factorization, smooth, ContinualCounter, FactorCounter, Mechanism, NodeNoise, SmoothCounter,
+};
 use onstream_core::{snapshot, Error};
 use pyo3::types::{PyBytes, PyTuple};
 
 use crate::errors::{CoreError, IntoPyResult};
 use crate::run::attached;
 
+/// The continual counters behind one Python class: tree mechanisms, the smooth binary tree and
+/// the square-root factorizations share `step`/`release`/`variance_at` and one snapshot path.
+enum AnyCounter {
+    Tree(ContinualCounter),
+    Smooth(SmoothCounter),
+    Factor(FactorCounter),
+}
+
+macro_rules! each {
+    ($self:expr, $c:ident => $body:expr) => {
+        match $self {
+            AnyCounter::Tree($c) => $body,
+            AnyCounter::Smooth($c) => $body,
+            AnyCounter::Factor($c) => $body,
+        }
+    };
+}
+
 #[pyclass(name = "ContinualCounter", module = "onstream._core")]
 pub struct PyContinualCounter {
-    inner: ContinualCounter,
+    inner: AnyCounter,
+}
+
+fn invalid(name: &'static str, got: &str, expected: &str) -> PyErr {
+    CoreError(Error::invalid(name, format!("{got:?}"), expected)).into()
 }
 
 #[pymethods]
 impl PyContinualCounter {
+    /// `band` and `bits` are for the factorizations ("sqrt", "banded_sqrt"), which take
+    /// Gaussian noise with σ² = `num` integer units (`den` = 1).
     #[new]
-    #[pyo3(signature = (mechanism, horizon, noise, num, den, insecure_seed = None))]
+    #[pyo3(signature = (mechanism, horizon, noise, num, den, insecure_seed = None, band = None, bits = None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         mechanism: &str,
         horizon: u64,
@@ -77,39 +104,50 @@ impl PyContinualCounter {
         num: u64,
         den: u64,
         insecure_seed: Option<u64>,
+        band: Option<usize>,
+        bits: Option<u32>,
     ) -> PyResult<Self> {
-        let mechanism = match mechanism {
-            "binary" => Mechanism::Binary,
-            "honaker" => Mechanism::Honaker,
-            other => {
-                return Err(CoreError(Error::invalid(
-                    "mechanism",
-                    format!("{other:?}"),
-                    "\"binary\" or \"honaker\"",
-                ))
-                .into())
-            }
-        };
-        let noise = match noise {
+        let law = match noise {
             "laplace" => NodeNoise::Laplace { num, den },
             "gaussian" => NodeNoise::Gaussian { num, den },
-            other => {
-                return Err(CoreError(Error::invalid(
-                    "noise",
-                    format!("{other:?}"),
-                    "\"laplace\" or \"gaussian\"",
-                ))
-                .into())
-            }
+            other => return Err(invalid("noise", other, "\"laplace\" or \"gaussian\"")),
         };
         let rng = generator(insecure_seed);
-        Ok(PyContinualCounter {
-            inner: ContinualCounter::new(mechanism, noise, horizon, &rng).py()?,
-        })
+        let tree = |m| ContinualCounter::new(m, law, horizon, &rng).map(AnyCounter::Tree);
+        let inner = match mechanism {
+            "binary" => tree(Mechanism::Binary),
+            "honaker" => tree(Mechanism::Honaker),
+            "smooth" => SmoothCounter::new(law, horizon, &rng).map(AnyCounter::Smooth),
+            "sqrt" | "banded_sqrt" => {
+                if noise != "gaussian" || den != 1 {
+                    return Err(invalid(
+                        "noise",
+                        noise,
+                        "\"gaussian\" with an integer variance (den = 1)",
+                    ));
+                }
+                let band = match (mechanism, band) {
+                    ("sqrt", _) => usize::try_from(horizon).unwrap_or(usize::MAX),
+                    (_, Some(b)) => b,
+                    (_, None) => return Err(invalid("band", "None", "a positive integer")),
+                };
+                let bits = bits.unwrap_or(factorization::MAX_SCALE_BITS);
+                FactorCounter::new(band, bits, num, horizon, &rng).map(AnyCounter::Factor)
+            }
+            other => {
+                return Err(invalid(
+                    "mechanism",
+                    other,
+                    "\"binary\", \"honaker\", \"smooth\", \"sqrt\" or \"banded_sqrt\"",
+                ))
+            }
+        }
+        .py()?;
+        Ok(PyContinualCounter { inner })
     }
 
     fn step(&mut self, x: u8) -> PyResult<f64> {
-        attached(|| self.inner.step(x))
+        attached(|| each!(&mut self.inner, c => c.step(x)))
     }
 
     fn release<'py>(
@@ -119,41 +157,51 @@ impl PyContinualCounter {
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
         let xs = xs.as_slice()?;
         let inner = &mut self.inner;
-        let out = detached(py, || inner.release(xs))?;
+        let out = detached(py, || each!(inner, c => c.release(xs)))?;
         Ok(out.into_pyarray(py))
     }
 
-    fn variance_at(&self, t: u64) -> f64 {
-        self.inner.variance_at(t)
+    fn variance_at(&self, py: Python<'_>, t: u64) -> f64 {
+        // The factorizations build their variance table on first use (O(T·band)).
+        let inner = &self.inner;
+        py.detach(|| each!(inner, c => c.variance_at(t)))
     }
 
     fn node_variance(&self) -> f64 {
-        self.inner.noise().variance()
+        each!(&self.inner, c => c.noise().variance())
     }
 
     #[getter]
     fn steps(&self) -> u64 {
-        self.inner.steps()
+        each!(&self.inner, c => c.steps())
     }
     #[getter]
     fn horizon(&self) -> u64 {
-        self.inner.horizon()
+        each!(&self.inner, c => c.horizon())
     }
     #[getter]
     fn insecure(&self) -> bool {
-        self.inner.is_insecure()
+        each!(&self.inner, c => c.is_insecure())
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = snapshot::to_bytes(&self.inner).py()?;
+        let bytes = each!(&self.inner, c => snapshot::to_bytes(c)).py()?;
         Ok(PyBytes::new(py, &bytes))
     }
 
     #[staticmethod]
     fn from_bytes(data: &[u8]) -> PyResult<Self> {
-        Ok(PyContinualCounter {
-            inner: snapshot::from_bytes(data).py()?,
-        })
+        // The snapshot names its kind; a wrong kind fails fast, so try each in turn and report
+        // the tree counter's error (the oldest kind) when none fits.
+        let inner = match snapshot::from_bytes(data) {
+            Ok(c) => AnyCounter::Tree(c),
+            Err(first) => match (snapshot::from_bytes(data), snapshot::from_bytes(data)) {
+                (Ok(c), _) => AnyCounter::Smooth(c),
+                (_, Ok(c)) => AnyCounter::Factor(c),
+                _ => return Err(CoreError(first).into()),
+            },
+        };
+        Ok(PyContinualCounter { inner })
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
@@ -164,8 +212,29 @@ impl PyContinualCounter {
     }
 }
 
+/// The smooth binary tree for a horizon: (height, ones); its sensitivity is height − ones.
+#[pyfunction]
+pub fn privacy_smooth_shape(horizon: u64, laplace: bool) -> (u32, u32) {
+    smooth::shape(horizon, laplace)
+}
+
+/// Δ² of the (banded) square-root factor on the 2^-bits grid, an exact integer.
+#[pyfunction]
+pub fn privacy_factor_sensitivity2(band: usize, horizon: u64, bits: u32) -> PyResult<u128> {
+    if bits == 0 || bits > factorization::MAX_SCALE_BITS || band == 0 {
+        return Err(invalid(
+            "bits",
+            &bits.to_string(),
+            "band ≥ 1 and bits in 1..=20",
+        ));
+    }
+    Ok(factorization::sensitivity2(band, horizon, bits))
+}
+
 pub fn register_counter(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyContinualCounter>()?;
+    m.add_function(wrap_pyfunction!(privacy_smooth_shape, m)?)?;
+    m.add_function(wrap_pyfunction!(privacy_factor_sensitivity2, m)?)?;
     register_accounting(m)
 }
 

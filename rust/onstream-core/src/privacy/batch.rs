@@ -4,7 +4,7 @@
 
 use rayon::prelude::*;
 
-use super::exact::{self, check_rational};
+use super::exact::{self, check_rational, check_variance};
 use super::secure_rng::SecureRng;
 use crate::error::{Error, Result};
 
@@ -23,7 +23,7 @@ impl Noise {
     fn validate(&self) -> Result<()> {
         match *self {
             Noise::Laplace { num, den } => check_rational("scale", num, den),
-            Noise::Gaussian { num, den } => check_rational("sigma^2", num, den),
+            Noise::Gaussian { num, den } => check_variance("sigma^2", num, den),
         }
     }
 }

@@ -19,13 +19,10 @@
 //! restored counter draws fresh noise, and restoring one checkpoint twice releases two noisy views
 //! of the same data, which spends the privacy budget twice.
 
-use rand_chacha::ChaCha20Rng;
 use serde::{Deserialize, Serialize};
 
-use super::batch;
-use super::exact;
 use super::secure_rng::SecureRng;
-use super::variance;
+use super::source::{NodeNoise, NoiseSource};
 use crate::error::{Error, Result};
 use crate::snapshot::Snapshot;
 
@@ -34,53 +31,6 @@ use crate::snapshot::Snapshot;
 pub enum Mechanism {
     Binary,
     Honaker,
-}
-
-/// Node noise: discrete Laplace with scale `num/den`, or discrete Gaussian with σ² = `num/den`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum NodeNoise {
-    Laplace { num: u64, den: u64 },
-    Gaussian { num: u64, den: u64 },
-}
-
-impl NodeNoise {
-    fn ratio(num: u64, den: u64) -> f64 {
-        num as f64 / den as f64
-    }
-
-    /// The exact variance of one node's noise.
-    pub fn variance(&self) -> f64 {
-        match *self {
-            NodeNoise::Laplace { num, den } => variance::discrete_laplace(Self::ratio(num, den)),
-            NodeNoise::Gaussian { num, den } => variance::discrete_gaussian(Self::ratio(num, den)),
-        }
-    }
-
-    fn as_batch(&self) -> batch::Noise {
-        match *self {
-            NodeNoise::Laplace { num, den } => batch::Noise::Laplace {
-                num: num.into(),
-                den: den.into(),
-            },
-            NodeNoise::Gaussian { num, den } => batch::Noise::Gaussian {
-                num: num.into(),
-                den: den.into(),
-            },
-        }
-    }
-
-    fn draw(&self, rng: &mut ChaCha20Rng) -> Result<i64> {
-        let y = match *self {
-            NodeNoise::Laplace { num, den } => {
-                exact::discrete_laplace(rng, u128::from(den), u128::from(num))
-            }
-            NodeNoise::Gaussian { num, den } => {
-                exact::discrete_gaussian(rng, u128::from(num), u128::from(den))
-            }
-        };
-        y.and_then(|v| i64::try_from(v).ok())
-            .ok_or_else(|| Error::Internal("noise sample outside the i64 range".into()))
-    }
 }
 
 /// Variance of a node estimate at height `h` given node noise variance `v`.
@@ -115,18 +65,9 @@ pub struct ContinualCounter {
     /// Estimate of the node at each level in the current time's dyadic decomposition.
     decomposition: Vec<f64>,
     insecure: bool,
-    /// The key (never serialized: a restored counter is re-keyed from the OS), stream 0 for
-    /// single steps, and the next unused stream for batches.
+    /// Never serialized: a restored counter is re-keyed from the OS.
     #[serde(skip)]
-    key: Option<SecureRng>,
-    #[serde(skip)]
-    rng: Option<ChaCha20Rng>,
-    #[serde(skip, default = "first_batch_stream")]
-    next_stream: u64,
-}
-
-fn first_batch_stream() -> u64 {
-    1
+    source: NoiseSource,
 }
 
 impl ContinualCounter {
@@ -139,10 +80,7 @@ impl ContinualCounter {
         if horizon == 0 || horizon > 1 << 40 {
             return Err(Error::invalid("horizon", horizon, "an integer in 1..=2^40"));
         }
-        let (num, den) = match noise {
-            NodeNoise::Laplace { num, den } | NodeNoise::Gaussian { num, den } => (num, den),
-        };
-        exact::check_rational("noise", u128::from(num), u128::from(den))?;
+        noise.validate()?;
         let l = levels(horizon) as usize;
         Ok(ContinualCounter {
             mechanism,
@@ -154,9 +92,7 @@ impl ContinualCounter {
             left_est: vec![0.0; l],
             decomposition: vec![0.0; l],
             insecure: rng.is_insecure(),
-            key: Some(rng.clone()),
-            rng: Some(rng.stream(0)),
-            next_stream: first_batch_stream(),
+            source: NoiseSource::new(rng),
         })
     }
 
@@ -186,10 +122,6 @@ impl ContinualCounter {
             .sum()
     }
 
-    fn key(&mut self) -> &SecureRng {
-        self.key.get_or_insert_with(SecureRng::from_os)
-    }
-
     /// Node noise draws a step at time `t` needs.
     fn draws_at(&self, t: u64) -> usize {
         match self.mechanism {
@@ -204,17 +136,10 @@ impl ContinualCounter {
         if x > 1 {
             return Err(Error::invalid("x", x, "0 or 1 (one event per step)"));
         }
-        if self.rng.is_none() {
-            let r = self.key().stream(0);
-            self.rng = Some(r);
-        }
         let noise = self.noise;
-        let mut rng = self.rng.take();
-        let out = self.advance(x, &mut || match rng.as_mut() {
-            Some(r) => noise.draw(r),
-            None => Err(Error::Internal("no generator".into())),
-        });
-        self.rng = rng;
+        let mut source = std::mem::take(&mut self.source);
+        let out = self.advance(x, &mut || source.draw(noise));
+        self.source = source;
         out
     }
 
@@ -288,10 +213,7 @@ impl ContinualCounter {
         let draws: usize = (self.t + 1..=self.t + xs.len() as u64)
             .map(|t| self.draws_at(t))
             .sum();
-        let first = self.next_stream;
-        let key = self.key().clone();
-        let noise = batch::sample_streams(self.noise.as_batch(), draws, &key, first)?;
-        self.next_stream = first + batch::streams_used(draws);
+        let noise = self.source.batch(self.noise, draws)?;
         let mut next = noise.into_iter();
         let mut draw = || {
             next.next()
@@ -419,7 +341,7 @@ mod tests {
             ContinualCounter::new(Mechanism::Binary, noise, 1024, &SecureRng::insecure(0)).unwrap();
         assert_eq!(levels(1024), 11);
         for t in [1u64, 5, 1023, 1024] {
-            let want = f64::from(t.count_ones()) * variance::discrete_laplace(11.0);
+            let want = f64::from(t.count_ones()) * super::super::variance::discrete_laplace(11.0);
             assert!((c.variance_at(t) - want).abs() < 1e-9);
         }
     }

@@ -4,9 +4,11 @@
 //! (no Mironov-style leakage through rounding) given a uniform bit source.
 //!
 //! Parameters are rationals `num/den` with `u128` arithmetic. Intermediate products are checked;
-//! the only way one can overflow is a candidate further out than 2^40 scales from the mode, whose
-//! probability is below 2^-1000000 for every parameter the API accepts; such a candidate is
-//! rejected, which changes the distribution by less than that.
+//! the only way one can overflow is a candidate far out in a tail: beyond 2^40 scales from the
+//! mode for the discrete Laplace ([`check_rational`]), beyond 2^64/num ≥ 64 standard deviations
+//! for the discrete Gaussian ([`check_variance`]: |y|·t·den must stay below 2^64, and
+//! t·den ≈ √(num·den)). Such a candidate has probability below 2^-2900 and is rejected, which
+//! changes the distribution by less than that.
 
 use rand_core::RngCore;
 
@@ -126,6 +128,22 @@ pub fn discrete_gaussian<R: RngCore>(rng: &mut R, p: u128, q: u128) -> Option<i1
 /// Largest numerator or denominator accepted for a scale or a variance.
 pub const MAX_PART: u128 = 1 << 40;
 
+/// Largest numerator accepted for a discrete Gaussian's σ²: large enough for the integer matrix
+/// mechanisms, whose noise lives on a 2^-20 grid (σ² of order 2^40·S/(2ρ)).
+pub const MAX_VARIANCE: u128 = 1 << 58;
+
+/// Checks a discrete Gaussian's σ² = num/den (see the module documentation for the bound).
+pub fn check_variance(name: &'static str, num: u128, den: u128) -> Result<()> {
+    if num == 0 || den == 0 || num > MAX_VARIANCE || den > MAX_PART {
+        return Err(Error::invalid(
+            name,
+            format!("{num}/{den}"),
+            "a positive rational with numerator at most 2^58 and denominator at most 2^40",
+        ));
+    }
+    Ok(())
+}
+
 /// Checks a positive rational parameter.
 pub fn check_rational(name: &'static str, num: u128, den: u128) -> Result<()> {
     if num == 0 || den == 0 || num > MAX_PART || den > MAX_PART {
@@ -240,6 +258,60 @@ mod tests {
                 "sigma^2 {p}/{q}: chi2 {chi2}"
             );
         }
+    }
+
+    #[test]
+    fn discrete_gaussian_with_huge_variance_is_normal() {
+        // At σ² = 2^58 (the largest accepted) and an odd rational near 2^50, the lattice is
+        // invisible: a Kolmogorov–Smirnov distance to N(0, σ²) within the 1e-6 critical value,
+        // and the variance within 6 standard errors. No candidate may be lost to overflow.
+        let mut rng = ChaCha20Rng::seed_from_u64(5);
+        for (p, q) in [(MAX_VARIANCE, 1u128), ((1u128 << 52) + 7, 3)] {
+            check_variance("s2", p, q).unwrap();
+            let sigma = (p as f64 / q as f64).sqrt();
+            let n = 20_000;
+            let mut z: Vec<f64> = (0..n)
+                .map(|_| discrete_gaussian(&mut rng, p, q).unwrap() as f64 / sigma)
+                .collect();
+            let var = z.iter().map(|v| v * v).sum::<f64>() / n as f64;
+            assert!(
+                (var - 1.0).abs() < 6.0 * (2.0 / n as f64).sqrt(),
+                "{p}/{q}: {var}"
+            );
+            z.sort_by(f64::total_cmp);
+            let cdf = |x: f64| {
+                // Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7, far under the KS
+                // critical value of 0.019 at this n).
+                let u = x.abs() / std::f64::consts::SQRT_2;
+                let k = 1.0 / (1.0 + 0.327_591_1 * u);
+                let poly = k
+                    * (0.254_829_592
+                        + k * (-0.284_496_736
+                            + k * (1.421_413_741 + k * (-1.453_152_027 + k * 1.061_405_429))));
+                let erfc = poly * (-u * u).exp();
+                if x >= 0.0 {
+                    1.0 - 0.5 * erfc
+                } else {
+                    0.5 * erfc
+                }
+            };
+            let ks = z
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| {
+                    let c = cdf(x);
+                    (c - i as f64 / n as f64)
+                        .abs()
+                        .max((c - (i + 1) as f64 / n as f64).abs())
+                })
+                .fold(0.0, f64::max);
+            // Critical value at p = 1e-6: sqrt(-ln(1e-6/2)/2)/sqrt(n).
+            assert!(
+                ks < (13.8155f64 / 2.0 + 0.35).sqrt() / (n as f64).sqrt(),
+                "ks {ks}"
+            );
+        }
+        assert!(check_variance("s2", MAX_VARIANCE + 1, 1).is_err());
     }
 
     #[test]

@@ -6,9 +6,15 @@ pub mod accounting;
 pub mod batch;
 pub mod counter;
 pub mod exact;
+pub mod factorization;
 pub mod secure_rng;
+pub mod smooth;
+pub mod source;
 pub mod variance;
 
 pub use accounting::{Budget, Guarantee};
-pub use counter::{ContinualCounter, Mechanism, NodeNoise};
+pub use counter::{ContinualCounter, Mechanism};
+pub use factorization::FactorCounter;
 pub use secure_rng::SecureRng;
+pub use smooth::SmoothCounter;
+pub use source::{NodeNoise, NoiseSource};

@@ -9,6 +9,12 @@ pub fn discrete_laplace(b: f64) -> f64 {
 /// Variance of the discrete Gaussian with parameter σ² (P(y) ∝ exp(−y²/(2σ²))), summed over
 /// the support out to 40σ + 40, beyond which terms are below 1e-300 of the total.
 pub fn discrete_gaussian(sigma2: f64) -> f64 {
+    // By Poisson summation the lattice changes the variance by a relative 8π²σ²·e^(−2π²σ²)
+    // at most, below 1e-1000 once σ² ≥ 64: the continuous variance is then exact in f64 (and
+    // the sum below would take 40σ terms, 2^30 at the matrix mechanisms' σ).
+    if sigma2 >= 64.0 {
+        return sigma2;
+    }
     let reach = (40.0 * sigma2.sqrt() + 40.0) as i64;
     let (mut z, mut m2) = (1.0f64, 0.0f64);
     for y in 1..=reach {
