@@ -47,6 +47,64 @@ def counter_rows(bench: Bench, n: int) -> None:
         print(f"    -> onstream {n / row.ours_s / 1e6:.1f} M events/s")
 
 
+def _sqrt_coefficients(n: int) -> np.ndarray[Any, Any]:
+    k = np.arange(1, n)
+    out = np.ones(n)
+    out[1:] = np.cumprod((2 * k - 1) / (2 * k))
+    return out
+
+
+def numpy_sqrt_mechanism(xs: np.ndarray[Any, Any], rho: float, band: int) -> Any:
+    """What a SciPy user writes for the (banded) square-root mechanism: float Gaussian noise,
+    L·z by FFT convolution (full root, L = M) or by ``lfilter`` (banded: L = A·C⁻¹)."""
+    from scipy import signal
+
+    f = _sqrt_coefficients(min(band, len(xs)))
+    z = np.random.default_rng().normal(0.0, np.sqrt((f**2).sum() / (2 * rho)), len(xs))
+    if band >= len(xs):
+        noise = signal.fftconvolve(z, f)[: len(xs)]
+    else:
+        noise = np.cumsum(signal.lfilter([1.0], f, z))
+    return np.cumsum(xs) + noise
+
+
+def mean_variance(counter: ContinualCounter, n: int) -> float:
+    ts = np.unique(np.linspace(1, n, 400).astype(int))
+    return float(np.mean([counter.variance(int(t)) for t in ts]))
+
+
+def factor_rows(bench: Bench, n: int) -> None:
+    """Smooth binary and the square-root counters (ρ-zCDP, ρ = 1/2, so variances are in the
+    notes' units): time per release and exact mean variance, against SciPy float versions."""
+    xs = (np.random.default_rng(1).random(n) < 0.1).astype(np.uint8)
+    cases: list[tuple[str, int, int | None]] = [
+        ("smooth", n, None),
+        ("banded_sqrt", n, 1024),
+        ("sqrt", min(n, 1 << 14), None),
+    ]
+    for mech, size, band in cases:
+        stream = xs[:size]
+        width = band if band is not None else size
+
+        def ours(
+            mech: str = mech, size: int = size, stream: Any = stream, band: Any = band
+        ) -> None:
+            ContinualCounter(size, mechanism=mech, rho=0.5, band=band).release(stream)  # type: ignore[arg-type]
+
+        var = mean_variance(ContinualCounter(size, mechanism=mech, rho=0.5, band=band), size)  # type: ignore[arg-type]
+        binary = mean_variance(ContinualCounter(size, mechanism="binary", rho=0.5), size)
+        row = bench.compare(
+            f"{size:,}-step continual count, {mech}" + (f" (band {band})" if band else ""),
+            ours,
+            "scipy float sqrt" if mech != "smooth" else "numpy binary (float)",
+            partial(numpy_sqrt_mechanism, stream, 0.5, width)
+            if mech != "smooth"
+            else partial(numpy_binary_mechanism, stream, 1.0),
+            note=f"mean variance {var:.1f} (binary tree {binary:.1f}); peer: float noise",
+        )
+        print(f"    -> onstream {size / row.ours_s / 1e6:.2f} M events/s")
+
+
 def main() -> None:
     bench = Bench("privacy: exact noise samplers")
     bench.header()
@@ -88,6 +146,7 @@ def main() -> None:
         note="numpy's is neither discrete nor safe from Mironov's attack",
     )
     counter_rows(bench, n)
+    factor_rows(bench, n)
     bench.finish()
 
 

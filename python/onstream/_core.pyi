@@ -11,6 +11,7 @@ __all__ = [
     "Cache",
     "ChebCb",
     "ContinualCounter",
+    "DriftMaxSum",
     "Graph",
     "GroupwiseRegressor",
     "H2OCache",
@@ -451,6 +452,34 @@ class H2OCache:
     def to_bytes(self) -> bytes: ...
     @staticmethod
     def from_bytes(data: bytes) -> H2OCache: ...
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]: ...
+
+@final
+class DriftMaxSum:
+    def __new__(
+        cls,
+        d: int,
+        horizon: int,
+        threshold: int,
+        max_rounds: int,
+        eps_num: int,
+        eps_den: int,
+        insecure_seed: int | None = None,
+    ) -> DriftMaxSum: ...
+    def release(
+        self, rows: npt.NDArray[np.uint8]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]: ...
+    @property
+    def steps(self) -> int: ...
+    @property
+    def rounds(self) -> int: ...
+    @property
+    def frozen(self) -> bool: ...
+    @property
+    def insecure(self) -> bool: ...
+    def to_bytes(self) -> bytes: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> DriftMaxSum: ...
     def __reduce__(self) -> tuple[Any, tuple[bytes]]: ...
 
 @final

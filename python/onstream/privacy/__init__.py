@@ -21,7 +21,7 @@ from onstream.privacy.audit import epsilon_lower_bound
 from onstream.privacy.counter import ContinualCounter
 from onstream.privacy.frames import continual_counts
 from onstream.privacy.histogram import ContinualHistogram
-from onstream.privacy.maxsum import ContinualMaxSum
+from onstream.privacy.maxsum import ContinualMaxSum, DriftPlan, drift_plan
 from onstream.privacy.noise import NonPrivateArray, discrete_gaussian, discrete_laplace
 
 __all__ = [
@@ -29,10 +29,12 @@ __all__ = [
     "ContinualCounter",
     "ContinualHistogram",
     "ContinualMaxSum",
+    "DriftPlan",
     "NonPrivateArray",
     "continual_counts",
     "discrete_gaussian",
     "discrete_laplace",
+    "drift_plan",
     "epsilon_lower_bound",
     "pure_to_zcdp",
     "zcdp_to_approx",

@@ -233,6 +233,7 @@ pub fn privacy_factor_sensitivity2(band: usize, horizon: u64, bits: u32) -> PyRe
 
 pub fn register_counter(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyContinualCounter>()?;
+    m.add_class::<PyDriftMaxSum>()?;
     m.add_function(wrap_pyfunction!(privacy_smooth_shape, m)?)?;
     m.add_function(wrap_pyfunction!(privacy_factor_sensitivity2, m)?)?;
     register_accounting(m)
@@ -353,4 +354,88 @@ pub fn register_accounting(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(privacy_pure_to_zcdp, m)?)?;
     m.add_function(wrap_pyfunction!(privacy_zcdp_to_approx, m)?)?;
     Ok(())
+}
+
+use numpy::PyReadonlyArray2;
+use onstream_core::privacy::drift::{DriftMaxSum, Rational};
+
+/// MaxSum values and SumSelect indices, one per row.
+type MaxSumRelease<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<i64>>);
+
+/// Continual MaxSum/SumSelect by sparse vector (the T^(1/3) route).
+#[pyclass(name = "DriftMaxSum", module = "onstream._core")]
+pub struct PyDriftMaxSum {
+    inner: DriftMaxSum,
+}
+
+#[pymethods]
+impl PyDriftMaxSum {
+    #[new]
+    #[pyo3(signature = (d, horizon, threshold, max_rounds, eps_num, eps_den, insecure_seed = None))]
+    fn new(
+        d: usize,
+        horizon: u64,
+        threshold: u64,
+        max_rounds: u64,
+        eps_num: u64,
+        eps_den: u64,
+        insecure_seed: Option<u64>,
+    ) -> PyResult<Self> {
+        let eps = Rational {
+            num: eps_num,
+            den: eps_den,
+        };
+        let rng = generator(insecure_seed);
+        Ok(PyDriftMaxSum {
+            inner: DriftMaxSum::new(d, horizon, threshold, max_rounds, eps, &rng).py()?,
+        })
+    }
+
+    /// Rows (n × d, 0/1, C order) → (MaxSum, SumSelect) after each row.
+    fn release<'py>(
+        &mut self,
+        py: Python<'py>,
+        rows: PyReadonlyArray2<'py, u8>,
+    ) -> PyResult<MaxSumRelease<'py>> {
+        let rows = rows.as_slice()?;
+        let inner = &mut self.inner;
+        let (m, s) = detached(py, || inner.release(rows))?;
+        Ok((m.into_pyarray(py), s.into_pyarray(py)))
+    }
+
+    #[getter]
+    fn steps(&self) -> u64 {
+        self.inner.steps()
+    }
+    #[getter]
+    fn rounds(&self) -> u64 {
+        self.inner.rounds()
+    }
+    #[getter]
+    fn frozen(&self) -> bool {
+        self.inner.frozen()
+    }
+    #[getter]
+    fn insecure(&self) -> bool {
+        self.inner.is_insecure()
+    }
+
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = snapshot::to_bytes(&self.inner).py()?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    #[staticmethod]
+    fn from_bytes(data: &[u8]) -> PyResult<Self> {
+        Ok(PyDriftMaxSum {
+            inner: snapshot::from_bytes(data).py()?,
+        })
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let restore = py.get_type::<PyDriftMaxSum>().getattr("from_bytes")?;
+        let bytes = slf.borrow().to_bytes(py)?;
+        (restore, (bytes,)).into_pyobject(py)
+    }
 }

@@ -5,6 +5,7 @@
 pub mod accounting;
 pub mod batch;
 pub mod counter;
+pub mod drift;
 pub mod exact;
 pub mod factorization;
 pub mod secure_rng;
