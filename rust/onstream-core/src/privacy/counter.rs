@@ -192,10 +192,14 @@ impl ContinualCounter {
         for d in &mut self.decomposition[..top] {
             *d = 0.0;
         }
-        Ok((0..self.decomposition.len())
-            .filter(|&h| t >> h & 1 == 1)
-            .map(|h| self.decomposition[h])
-            .sum())
+        // The set bits of t, lowest first (the order fixes the rounding of Honaker's sums).
+        let mut total = 0.0;
+        let mut bits = t;
+        while bits != 0 {
+            total += self.decomposition[bits.trailing_zeros() as usize];
+            bits &= bits - 1;
+        }
+        Ok(total)
     }
 
     /// Steps through a whole stream of 0/1 values. The node noise for the whole batch is drawn
