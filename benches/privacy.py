@@ -105,6 +105,43 @@ def factor_rows(bench: Bench, n: int) -> None:
         print(f"    -> onstream {size / row.ours_s / 1e6:.2f} M events/s")
 
 
+def load_diffprivlib() -> Any:
+    """diffprivlib, or None. Its 0.6.6 release imports two dtype constants scikit-learn removed
+    in 1.6 (for its random forest, which is not benchmarked here); defining them first, with
+    their old values, lets the mechanisms load with a current scikit-learn."""
+    tree = optional("sklearn.tree._tree")
+    if tree is not None:
+        for name, dtype in (("DOUBLE", np.float64), ("DTYPE", np.float32)):
+            if not hasattr(tree, name):
+                setattr(tree, name, dtype)
+    return optional("diffprivlib.mechanisms")
+
+
+def diffprivlib_rows(bench: Bench, n: int) -> None:
+    """IBM's diffprivlib: per-value Python mechanisms (its API has no vectorized form)."""
+    dpl = load_diffprivlib()
+    if dpl is None:
+        print("diffprivlib not installed: `make bench` installs requirements-bench.txt")
+        return
+    geo = dpl.Geometric(epsilon=1.0, sensitivity=1)
+    bench.compare(
+        f"{n:,} discrete Laplace, scale 1",
+        partial(discrete_laplace, 1.0, n),
+        "diffprivlib Geometric",
+        lambda: [geo.randomise(0) for _ in range(n)],
+        note="one Python call per value",
+    )
+    gauss = dpl.GaussianDiscrete(epsilon=1.0, delta=1e-6, sensitivity=1)
+    sigma = float(gauss._scale)
+    bench.compare(
+        f"{n:,} discrete Gaussian, sigma {sigma:.3f}",
+        partial(discrete_gaussian, sigma, n),
+        "diffprivlib GaussianDiscrete",
+        lambda: [gauss.randomise(0) for _ in range(n)],
+        note="same sigma (diffprivlib's calibration of eps = 1, delta = 1e-6)",
+    )
+
+
 def main() -> None:
     bench = Bench("privacy: exact noise samplers")
     bench.header()
@@ -145,6 +182,7 @@ def main() -> None:
         partial(rng.laplace, 0.0, 1.0, n),
         note="numpy's is neither discrete nor safe from Mironov's attack",
     )
+    diffprivlib_rows(bench, n // 10)
     counter_rows(bench, n)
     factor_rows(bench, n)
     bench.finish()

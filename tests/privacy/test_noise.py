@@ -54,7 +54,8 @@ def test_discrete_laplace_is_exact(scale: float | Fraction) -> None:
     _ks_ok(x, dist.cdf(support), support)
 
 
-@pytest.mark.parametrize("sigma", [0.3, 1.0, 2.5, 30.0])
+# 4.2307... is diffprivlib's σ for ε = 1, δ = 1e-6: a float whose σ² needs a 2**40 denominator.
+@pytest.mark.parametrize("sigma", [0.3, 1.0, 2.5, 30.0, 4.230779647827148])
 def test_discrete_gaussian_is_exact(sigma: float) -> None:
     x = discrete_gaussian(sigma, N, insecure_seed=12)
     s2 = float(Fraction(sigma).limit_denominator(1 << 20) ** 2)
@@ -73,6 +74,10 @@ def test_huge_scale_variance() -> None:
     var = 2 * a / (1 - a) ** 2
     # The sample variance of a Laplace-like law has relative sd about sqrt(5/N) ~ 0.5%.
     assert abs(x.var() / var - 1) < 0.04
+    # A float σ far above 512 keeps fewer fractional bits so that σ² fits the exact sampler.
+    sigma = 123_456.789
+    g = discrete_gaussian(sigma, N, insecure_seed=3).astype(float)
+    assert abs(g.var() / sigma**2 - 1) < 0.04
 
 
 def test_draws_are_independent_across_chunk_boundaries() -> None:

@@ -18,6 +18,8 @@ __all__ = ["NonPrivateArray", "discrete_gaussian", "discrete_laplace"]
 #: Floats become the nearest rational with a denominator at most this (then exact sampling).
 _MAX_DENOMINATOR = 1 << 20
 _MAX_PART = 1 << 40
+#: The exact discrete Gaussian takes σ² numerators up to this (`exact::MAX_VARIANCE` in the core).
+_MAX_VARIANCE = 1 << 58
 
 
 class NonPrivateArray(np.ndarray[Any, np.dtype[np.int64]]):
@@ -103,8 +105,9 @@ def discrete_gaussian(
 
     Canonne, Kamath & Steinke, NeurIPS 2020, Algorithm 3 (rejection from a discrete Laplace).
     Adding it to an integer query with L2 sensitivity Δ gives ρ-zCDP with ρ = Δ²/(2σ²). A float
-    ``sigma`` is replaced by the nearest rational with denominator at most 2**20; σ² is then that
-    rational squared, and the draw is exact for it.
+    ``sigma`` is replaced by the nearest rational with denominator at most 2**20 (fewer bits
+    above σ ≈ 512, so that σ² fits the sampler); σ² is then that rational squared, and the draw
+    is exact for it.
 
     Parameters
     ----------
@@ -116,10 +119,17 @@ def discrete_gaussian(
         Reproducible draws for tests; the result is then a :class:`NonPrivateArray`.
     """
     frac = _rational("sigma", sigma) ** 2
-    if frac.numerator > _MAX_PART or frac.denominator > _MAX_PART:
+    if isinstance(sigma, (float, np.floating)):
+        # A large float σ keeps fewer fractional bits (relative change below 2**-29) so that σ²
+        # fits the exact sampler: numerator at most 2**58, denominator at most 2**40.
+        limit = _MAX_DENOMINATOR
+        while frac.numerator > _MAX_VARIANCE and limit > 1:
+            limit //= 2
+            frac = Fraction(float(sigma)).limit_denominator(limit) ** 2
+    if frac.numerator > _MAX_VARIANCE or frac.denominator > _MAX_PART:
         raise InvalidParameterError(
-            f"invalid sigma: got {sigma!r}; sigma**2 = {frac} needs numerator and denominator "
-            "<= 2**40 (pass a Fraction with a smaller denominator)"
+            f"invalid sigma: got {sigma!r}; sigma**2 = {frac} needs a numerator <= 2**58 and a "
+            "denominator <= 2**40 (pass a Fraction with a smaller denominator)"
         )
     seed = normalize_seed(insecure_seed, "insecure_seed")
     values = _core.privacy_discrete_gaussian(frac.numerator, frac.denominator, _size(size), seed)
