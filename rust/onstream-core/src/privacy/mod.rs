@@ -12,6 +12,7 @@ pub mod secure_rng;
 pub mod smooth;
 pub mod source;
 pub mod variance;
+pub mod vonneumann;
 
 pub use accounting::{Budget, Guarantee};
 pub use counter::{ContinualCounter, Mechanism};

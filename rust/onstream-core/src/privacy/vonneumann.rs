@@ -1,0 +1,299 @@
+//! Exact exponential variates by von Neumann's comparison method, on lazily drawn uniforms.
+//!
+//! Von Neumann (1951), as given by Karney, "Sampling exactly from the normal distribution",
+//! ACM TOMS 2016, Algorithm V: draw a uniform x and then uniforms u₁, u₂, … while they keep
+//! decreasing (x > u₁ > u₂ > …); if the run has even length, return k + x, otherwise increase
+//! k and start again. Only comparisons of uniforms are made, so with uniforms compared digit by
+//! digit (Karney's "u-rands", here in base 2^64: a tie in a digit, probability 2^-64, draws the
+//! next digit of both) the result is an exact Exp(1) variate, known as an integer k plus a lazy
+//! fraction x. About 4.3 digits per variate.
+//!
+//! ⌊(k + x)·a/b⌋ is then a geometric variate with P(G ≥ g) = e^(−g·b/a), decided exactly from x's
+//! first digit except when an integer boundary falls inside that digit's interval, where the
+//! remaining digits are compared with the boundary's rational position bit by bit.
+
+use rand_core::RngCore;
+
+use super::exact::Bits;
+
+/// A uniform real in [0, 1) whose base-2^64 digits are drawn when a comparison needs them.
+#[derive(Debug, Clone, Default)]
+pub struct LazyUniform {
+    first: u64,
+    /// Digits after the first (almost always none: only ties draw them).
+    rest: Vec<u64>,
+}
+
+impl LazyUniform {
+    fn new<R: RngCore>(rng: &mut R) -> Self {
+        LazyUniform {
+            first: rng.next_u64(),
+            rest: Vec::new(),
+        }
+    }
+
+    fn digit<R: RngCore>(&mut self, i: usize, rng: &mut R) -> u64 {
+        if i == 0 {
+            return self.first;
+        }
+        while self.rest.len() < i {
+            self.rest.push(rng.next_u64());
+        }
+        self.rest[i - 1]
+    }
+
+    /// Whether `self < other`, drawing digits of both until they differ (ties have probability 0).
+    fn less<R: RngCore>(&mut self, other: &mut LazyUniform, rng: &mut R) -> bool {
+        let mut i = 0;
+        loop {
+            let (a, b) = (self.digit(i, rng), other.digit(i, rng));
+            if a != b {
+                return a < b;
+            }
+            i += 1;
+        }
+    }
+}
+
+/// One trial of von Neumann's method: a uniform x and the run below it; `Some(x)` when the run
+/// has even length (probability 1 − e^(−1) over x), in which case x is E's fractional part.
+fn trial<R: RngCore>(rng: &mut R) -> Option<LazyUniform> {
+    // First digits decide every comparison but ties (probability 2^-64 each), which hand the
+    // run over to the digit-by-digit version with the same state.
+    let x = rng.next_u64();
+    let (mut prev, mut run) = (x, 0u32);
+    loop {
+        let u = rng.next_u64();
+        if u == prev {
+            let lazy = |first| LazyUniform {
+                first,
+                rest: Vec::new(),
+            };
+            let (accepted, xl) =
+                continue_run(rng, lazy(x), (run > 0).then(|| lazy(prev)), lazy(u), run);
+            return accepted.then_some(xl);
+        }
+        if u > prev {
+            return (run % 2 == 0).then(|| LazyUniform {
+                first: x,
+                rest: Vec::new(),
+            });
+        }
+        run += 1;
+        prev = u;
+    }
+}
+
+/// An exact Exp(1) variate as (integer part, fractional part).
+pub fn exponential<R: RngCore>(rng: &mut R) -> (u64, LazyUniform) {
+    let mut k = 0u64;
+    loop {
+        if let Some(x) = trial(rng) {
+            return (k, x);
+        }
+        k += 1;
+    }
+}
+
+/// The rest of a decreasing run on lazy digits: `u` is the candidate next element, `prev` the
+/// run's last element (None while it is `x`), `run` its length so far. Returns whether the run
+/// ends with even length, and x.
+fn continue_run<R: RngCore>(
+    rng: &mut R,
+    mut x: LazyUniform,
+    mut prev: Option<LazyUniform>,
+    mut u: LazyUniform,
+    mut run: u32,
+) -> (bool, LazyUniform) {
+    loop {
+        let below = match prev.as_mut() {
+            None => u.less(&mut x, rng),
+            Some(p) => u.less(p, rng),
+        };
+        if !below {
+            return (run % 2 == 0, x);
+        }
+        run += 1;
+        prev = Some(u);
+        u = LazyUniform::new(rng);
+    }
+}
+
+/// ⌊(k + x)·a/b⌋ exactly, for a, b in 1..=2^40 and x's remaining digits drawn from `bits`.
+/// `None` only if k·a·2^64 overflows u128 (k ≥ 2^24: probability e^(−2^24)).
+pub fn floor_scaled<R: RngCore>(
+    k: u64,
+    x: &LazyUniform,
+    a: u128,
+    b: u128,
+    bits: &mut Bits<'_, R>,
+) -> Option<u128> {
+    // (k + x)·a/b = (k·a·2^64 + d₁·a + R·a)/(b·2^64), R ∈ [0, 1) the digits after d₁.
+    let n = (u128::from(k).checked_mul(a)?)
+        .checked_mul(1u128 << 64)?
+        .checked_add(u128::from(x.first).checked_mul(a)?)?;
+    // ⌊n/(b·2^64)⌋ = ⌊⌊n/2^64⌋/b⌋: a shift and, unless b = 1, a 64-bit division (a u128
+    // division by a u128 divisor is a slow library call and was half the sampler's time).
+    let div = |m: u128| match (u64::try_from(m >> 64), u64::try_from(b)) {
+        _ if b == 1 => m >> 64,
+        (Ok(h), Ok(b)) => u128::from(h / b),
+        _ => (m >> 64) / b,
+    };
+    let (lo, hi) = (div(n), div(n.checked_add(a)?));
+    if lo == hi {
+        return Some(lo);
+    }
+    let d = b << 64;
+    // One boundary hi·D in (n, n + a]: the floor is lo iff R·a < hi·D − n, i.e. R < c.
+    let c_num = hi * d - n;
+    let below = uniform_below_ratio(&x.rest, bits, c_num, a);
+    Some(if below { lo } else { hi })
+}
+
+/// Whether R < num/den (0 < num ≤ den) for the uniform R whose leading base-2^64 digits are
+/// `known` and whose later bits are fresh: the two binary expansions compared bit by bit.
+fn uniform_below_ratio<R: RngCore>(
+    known: &[u64],
+    bits: &mut Bits<'_, R>,
+    num: u128,
+    den: u128,
+) -> bool {
+    if num >= den {
+        return true;
+    }
+    let mut rem = num;
+    let mut next_p_bit = || {
+        let (twice, carry) = rem.overflowing_add(rem);
+        let bit = carry || twice >= den;
+        rem = if bit { twice.wrapping_sub(den) } else { twice };
+        bit
+    };
+    for &digit in known {
+        for i in (0..64).rev() {
+            let (u, p) = (digit >> i & 1 == 1, next_p_bit());
+            if u != p {
+                return p;
+            }
+        }
+    }
+    loop {
+        let (u, p) = (bits.bit(), next_p_bit());
+        if u != p {
+            return p;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    #[test]
+    fn exponential_is_exp_one() {
+        // KS distance of k + x (x to 53 bits) from Exp(1) within the 1e-6 critical value.
+        let mut rng = ChaCha20Rng::seed_from_u64(21);
+        let n = 100_000;
+        let mut v: Vec<f64> = (0..n)
+            .map(|_| {
+                let (k, x) = exponential(&mut rng);
+                k as f64 + (x.first >> 11) as f64 / (1u64 << 53) as f64
+            })
+            .collect();
+        v.sort_by(f64::total_cmp);
+        let ks = v
+            .iter()
+            .enumerate()
+            .map(|(i, &e)| {
+                let c = 1.0 - (-e).exp();
+                (c - i as f64 / n as f64)
+                    .abs()
+                    .max((c - (i + 1) as f64 / n as f64).abs())
+            })
+            .fold(0.0, f64::max);
+        assert!(
+            ks < (13.8155f64 / 2.0 + 0.35).sqrt() / (n as f64).sqrt(),
+            "ks {ks}"
+        );
+    }
+
+    #[test]
+    fn a_run_continued_on_lazy_digits_keeps_its_parity() {
+        // x and u tie on a first digit at 1/2: u < x with probability 1/2 (run 0, accepted
+        // otherwise); then the run goes on from prev ≈ 1/2, and more elements m follow with
+        // P(m ≥ j) = 2^-j/j!, so the total 1 + m is even with probability
+        // sinh(1/2) − (cosh(1/2) − 1) = 1 − e^(−1/2). P(accept) = (1 + 1 − e^(−1/2))/2.
+        let mut rng = ChaCha20Rng::seed_from_u64(2);
+        let n = 40_000u32;
+        let mut accepted = 0u32;
+        for _ in 0..n {
+            let x = LazyUniform {
+                first: 1 << 63,
+                rest: vec![],
+            };
+            let u = LazyUniform {
+                first: 1 << 63,
+                rest: vec![],
+            };
+            let (ok, x) = continue_run(&mut rng, x, None, u, 0);
+            assert!(!x.rest.is_empty());
+            accepted += u32::from(ok);
+        }
+        let p = (2.0 - (-0.5f64).exp()) / 2.0;
+        let sd = (p * (1.0 - p) / f64::from(n)).sqrt();
+        assert!(
+            (f64::from(accepted) / f64::from(n) - p).abs() < 6.0 * sd,
+            "{accepted}"
+        );
+    }
+
+    #[test]
+    fn ties_draw_more_digits_and_compare_exactly() {
+        let mut rng = ChaCha20Rng::seed_from_u64(1);
+        let mut a = LazyUniform {
+            first: 7,
+            rest: vec![],
+        };
+        let mut b = LazyUniform {
+            first: 7,
+            rest: vec![],
+        };
+        let less = a.less(&mut b, &mut rng);
+        assert!(!a.rest.is_empty() && !b.rest.is_empty());
+        assert_eq!(less, a.rest[0] < b.rest[0]);
+    }
+
+    #[test]
+    fn the_boundary_case_splits_in_the_right_proportion() {
+        // a/b = 3 and d₁ chosen so that 3·x crosses the integer 1 inside d₁'s interval: the floor
+        // is 0 with probability (2^64/3 − d₁) (in units of the interval), else 1.
+        let third = u64::MAX / 3; // ⌊(2^64 − 1)/3⌋: 3·third < 2^64 ≤ 3·(third + 1)
+        let x = LazyUniform {
+            first: third,
+            rest: vec![],
+        };
+        let mut rng = ChaCha20Rng::seed_from_u64(5);
+        let n = 200_000;
+        let mut zeros = 0;
+        for _ in 0..n {
+            let mut bits = Bits::new(&mut rng);
+            if floor_scaled(0, &x, 3, 1, &mut bits).unwrap() == 0 {
+                zeros += 1;
+            }
+        }
+        // P(0) = P(third + R < 2^64/3) = 2^64/3 − third = 1/3 (2^64 ≡ 1 mod 3).
+        let p = 1.0 / 3.0;
+        let sd = (p * (1.0 - p) / f64::from(n)).sqrt();
+        assert!(
+            (f64::from(zeros) / f64::from(n) - p).abs() < 6.0 * sd,
+            "{zeros}"
+        );
+        // Away from a boundary the first digit decides, with no draws.
+        let y = LazyUniform {
+            first: 1 << 62,
+            rest: vec![],
+        };
+        assert_eq!(floor_scaled(2, &y, 3, 1, &mut Bits::new(&mut rng)), Some(6));
+    }
+}
