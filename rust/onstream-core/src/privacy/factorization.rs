@@ -72,12 +72,18 @@ multiversion! {
     /// AVX2 build agrees with the portable one.
     fn dots(c: &[f64], x: &[f64], v: &[f64]) -> (f64, f64) {
         let (mut ax, mut av) = ([0.0f64; 8], [0.0f64; 8]);
-        let n = c.len() / 8 * 8;
-        for ((cc, xx), vv) in c[..n].chunks_exact(8).zip(x[..n].chunks_exact(8)).zip(v[..n].chunks_exact(8)) {
-            for i in 0..8 {
-                ax[i] += cc[i] * xx[i];
-                av[i] += cc[i] * vv[i];
+        let n = c.len().min(x.len()).min(v.len()) / 8 * 8;
+        let mut i = 0;
+        while i < n {
+            // Fixed-size views: bounds are checked once per block and the lanes vectorize.
+            let cc: &[f64; 8] = c[i..i + 8].try_into().unwrap_or(&[0.0; 8]);
+            let xx: &[f64; 8] = x[i..i + 8].try_into().unwrap_or(&[0.0; 8]);
+            let vv: &[f64; 8] = v[i..i + 8].try_into().unwrap_or(&[0.0; 8]);
+            for l in 0..8 {
+                ax[l] += cc[l] * xx[l];
+                av[l] += cc[l] * vv[l];
             }
+            i += 8;
         }
         let fold = |a: [f64; 8]| ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
         let (mut sx, mut sv) = (fold(ax), fold(av));
