@@ -184,6 +184,8 @@ def test_snapshots_keep_counts_not_the_generator(
     c.release(xs[:120])
     restored = pickle.loads(pickle.dumps(c))
     assert restored.steps == 120
+    assert restored.mechanism == mechanism
+    assert f"mechanism={mechanism!r}" in repr(restored)
     assert restored.insecure
     assert restored == c
     assert restored.variance(300) == c.variance(300)

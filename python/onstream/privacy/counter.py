@@ -222,6 +222,10 @@ class ContinualCounter(Streaming):
         return float(value - half), float(value + half)
 
     @property
+    def mechanism(self) -> str:
+        return str(self._inner.mechanism)
+
+    @property
     def steps(self) -> int:
         return int(self._inner.steps)
 
@@ -236,4 +240,7 @@ class ContinualCounter(Streaming):
 
     def __repr__(self) -> str:
         flag = ", INSECURE (seeded, not private)" if self.insecure else ""
-        return f"ContinualCounter(steps={self.steps}, horizon={self.horizon}{flag})"
+        return (
+            f"ContinualCounter(mechanism={self.mechanism!r}, steps={self.steps}, "
+            f"horizon={self.horizon}{flag})"
+        )

@@ -127,8 +127,8 @@ impl PyContinualCounter {
                     ));
                 }
                 let band = match (mechanism, band) {
-                    ("sqrt", _) => usize::try_from(horizon).unwrap_or(usize::MAX),
-                    (_, Some(b)) => b,
+                    ("sqrt", _) => None,
+                    (_, Some(b)) => Some(b),
                     (_, None) => return Err(invalid("band", "None", "a positive integer")),
                 };
                 let bits = bits.unwrap_or(factorization::MAX_SCALE_BITS);
@@ -169,6 +169,17 @@ impl PyContinualCounter {
 
     fn node_variance(&self) -> f64 {
         each!(&self.inner, c => c.noise().variance())
+    }
+
+    #[getter]
+    fn mechanism(&self) -> &'static str {
+        match &self.inner {
+            AnyCounter::Tree(c) if c.mechanism() == Mechanism::Binary => "binary",
+            AnyCounter::Tree(_) => "honaker",
+            AnyCounter::Smooth(_) => "smooth",
+            AnyCounter::Factor(c) if c.is_banded() => "banded_sqrt",
+            AnyCounter::Factor(_) => "sqrt",
+        }
     }
 
     #[getter]

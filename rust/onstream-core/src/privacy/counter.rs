@@ -108,6 +108,9 @@ impl ContinualCounter {
     pub fn noise(&self) -> NodeNoise {
         self.noise
     }
+    pub fn mechanism(&self) -> Mechanism {
+        self.mechanism
+    }
 
     /// Variance of node estimates at height h (Honaker) or of every node (binary).
     fn level_variance(&self, h: u32) -> f64 {

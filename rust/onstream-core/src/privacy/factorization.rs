@@ -119,6 +119,8 @@ struct VarianceTable {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FactorCounter {
     band: usize,
+    /// Built as the banded variant (even when its band covers the horizon).
+    banded: bool,
     bits: u32,
     /// f̃ reversed: `rev[band − 1 − k]` = f̃(k), so a window of past values in time order meets
     /// its coefficients in memory order.
@@ -139,12 +141,21 @@ pub struct FactorCounter {
 }
 
 impl FactorCounter {
-    /// `band` coefficients of the square root (`band ≥ horizon` is the full factorization) on
-    /// the 2^−`bits` grid, with discrete Gaussian noise of σ² = `sigma2` (integer units).
-    pub fn new(band: usize, bits: u32, sigma2: u64, horizon: u64, rng: &SecureRng) -> Result<Self> {
+    /// The square root (`band` None) or its first `band` coefficients (a band of at least the
+    /// horizon keeps them all), on the 2^−`bits` grid, with discrete Gaussian noise of
+    /// σ² = `sigma2` (integer units).
+    pub fn new(
+        band: Option<usize>,
+        bits: u32,
+        sigma2: u64,
+        horizon: u64,
+        rng: &SecureRng,
+    ) -> Result<Self> {
         if horizon == 0 || horizon > 1 << 40 {
             return Err(Error::invalid("horizon", horizon, "an integer in 1..=2^40"));
         }
+        let banded = band.is_some();
+        let band = band.unwrap_or(usize::MAX);
         if band == 0 {
             return Err(Error::invalid("band", band, "a positive integer"));
         }
@@ -161,6 +172,7 @@ impl FactorCounter {
         rev.reverse();
         Ok(FactorCounter {
             band,
+            banded,
             bits,
             rev,
             noise,
@@ -178,6 +190,9 @@ impl FactorCounter {
 
     pub fn band(&self) -> usize {
         self.band
+    }
+    pub fn is_banded(&self) -> bool {
+        self.banded
     }
     pub fn bits(&self) -> u32 {
         self.bits
@@ -466,14 +481,7 @@ mod tests {
         // equal up to the 2^-20 grid.
         let horizon = 1024u64;
         let d2 = sensitivity2(horizon as usize, horizon, 20);
-        let c = FactorCounter::new(
-            horizon as usize,
-            20,
-            d2 as u64,
-            horizon,
-            &SecureRng::insecure(0),
-        )
-        .unwrap();
+        let c = FactorCounter::new(None, 20, d2 as u64, horizon, &SecureRng::insecure(0)).unwrap();
         let ff = f(horizon as usize);
         let s = |n: usize| ff[..n].iter().map(|x| x * x).sum::<f64>();
         assert!((s(1024) - 3.2726).abs() < 1e-4);
@@ -492,8 +500,9 @@ mod tests {
             let mut sq = vec![0.0; horizon as usize];
             let mut c0 = None;
             for r in 0..runs {
-                let mut c = FactorCounter::new(band, 20, 3 << 40, horizon, &SecureRng::insecure(r))
-                    .unwrap();
+                let mut c =
+                    FactorCounter::new(Some(band), 20, 3 << 40, horizon, &SecureRng::insecure(r))
+                        .unwrap();
                 for (s, y) in sq.iter_mut().zip(c.release(&[0; 64]).unwrap()) {
                     *s += y * y;
                 }
@@ -515,7 +524,7 @@ mod tests {
     #[test]
     fn banded_variance_table_extrapolates_exactly() {
         // A short band converges long before the horizon; the tail must agree with the direct sum.
-        let long = FactorCounter::new(4, 20, 1 << 40, 5000, &SecureRng::insecure(0)).unwrap();
+        let long = FactorCounter::new(Some(4), 20, 1 << 40, 5000, &SecureRng::insecure(0)).unwrap();
         let tab = long.table();
         assert!(tab.cum.len() < 5000);
         let mut c = long.clone();
@@ -547,7 +556,8 @@ mod tests {
         // from a history that is partly trimmed.
         for (band, horizon) in [(4000usize, 3000u64), (700, 3000)] {
             let mut plain =
-                FactorCounter::new(band, 20, 1 << 41, horizon, &SecureRng::insecure(1)).unwrap();
+                FactorCounter::new(Some(band), 20, 1 << 41, horizon, &SecureRng::insecure(1))
+                    .unwrap();
             let xs: Vec<u8> = (0..horizon).map(|i| u8::from(i % 5 < 2)).collect();
             let zs: Vec<i64> = (0..horizon as i64)
                 .map(|i| (i * 7_919 % 4_001 - 2_000) << 18)
@@ -583,7 +593,7 @@ mod tests {
     fn counts_are_exact_without_noise_and_restore_bit_for_bit() {
         // σ² = 1 on a 2^20 grid: the release's standard deviation is below 1e-5 of a count.
         let xs: Vec<u8> = (0..400).map(|i| u8::from(i % 7 < 3)).collect();
-        let mut a = FactorCounter::new(16, 20, 1, 800, &SecureRng::insecure(2)).unwrap();
+        let mut a = FactorCounter::new(Some(16), 20, 1, 800, &SecureRng::insecure(2)).unwrap();
         let ya = a.release(&xs).unwrap();
         let mut truth = 0.0;
         for (y, &x) in ya.iter().zip(&xs) {
@@ -594,10 +604,10 @@ mod tests {
         let b: FactorCounter = crate::snapshot::from_bytes(&bytes).unwrap();
         assert_eq!(crate::snapshot::to_bytes(&b).unwrap(), bytes);
         assert!(matches!(a.step(3), Err(Error::InvalidParameter { .. })));
-        assert!(FactorCounter::new(0, 20, 1, 10, &SecureRng::insecure(0)).is_err());
-        assert!(FactorCounter::new(4, 21, 1, 10, &SecureRng::insecure(0)).is_err());
-        assert!(FactorCounter::new(4, 20, 1 << 59, 10, &SecureRng::insecure(0)).is_err());
-        let mut short = FactorCounter::new(4, 20, 1, 2, &SecureRng::insecure(0)).unwrap();
+        assert!(FactorCounter::new(Some(0), 20, 1, 10, &SecureRng::insecure(0)).is_err());
+        assert!(FactorCounter::new(Some(4), 21, 1, 10, &SecureRng::insecure(0)).is_err());
+        assert!(FactorCounter::new(Some(4), 20, 1 << 59, 10, &SecureRng::insecure(0)).is_err());
+        let mut short = FactorCounter::new(Some(4), 20, 1, 2, &SecureRng::insecure(0)).unwrap();
         short.release(&[1, 1]).unwrap();
         assert!(matches!(short.step(0), Err(Error::BudgetExhausted(_))));
     }
