@@ -21,8 +21,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::events;
 use super::secure_rng::SecureRng;
-use super::source::{NodeNoise, NoiseSource};
+use super::source::{replay, NodeNoise, NoiseSource};
 use crate::error::{Error, Result};
 use crate::snapshot::Snapshot;
 
@@ -77,9 +78,7 @@ impl ContinualCounter {
         horizon: u64,
         rng: &SecureRng,
     ) -> Result<Self> {
-        if horizon == 0 || horizon > 1 << 40 {
-            return Err(Error::invalid("horizon", horizon, "an integer in 1..=2^40"));
-        }
+        events::check_horizon(horizon)?;
         noise.validate()?;
         let l = levels(horizon) as usize;
         Ok(ContinualCounter {
@@ -136,9 +135,7 @@ impl ContinualCounter {
     /// Consumes one input (0 or 1) and returns the noisy count of the stream so far.
     pub fn step(&mut self, x: u8) -> Result<f64> {
         self.check_room(1)?;
-        if x > 1 {
-            return Err(Error::invalid("x", x, "0 or 1 (one event per step)"));
-        }
+        events::check_event(x)?;
         let noise = self.noise;
         let mut source = std::mem::take(&mut self.source);
         let out = self.advance(x, &mut || source.draw(noise));
@@ -147,14 +144,7 @@ impl ContinualCounter {
     }
 
     fn check_room(&self, n: u64) -> Result<()> {
-        if self.t + n > self.horizon {
-            return Err(Error::BudgetExhausted(format!(
-                "the counter was built for a horizon of {} steps and has taken {}; a longer \
-                 stream needs a new counter (and budget)",
-                self.horizon, self.t
-            )));
-        }
-        Ok(())
+        events::check_room(self.t, n, self.horizon)
     }
 
     /// One step of the tree, with node noise from `draw`.
@@ -208,24 +198,13 @@ impl ContinualCounter {
     /// Steps through a whole stream of 0/1 values. The node noise for the whole batch is drawn
     /// first, in parallel (call inside `pool::run`), from streams no other call uses.
     pub fn release(&mut self, xs: &[u8]) -> Result<Vec<f64>> {
-        if let Some(i) = xs.iter().position(|&x| x > 1) {
-            return Err(Error::OutOfRange {
-                name: "stream",
-                index: i,
-                got: xs[i].to_string(),
-                expected: "0 or 1".into(),
-            });
-        }
+        events::check_events("stream", xs, 1)?;
         self.check_room(xs.len() as u64)?;
         let draws: usize = (self.t + 1..=self.t + xs.len() as u64)
             .map(|t| self.draws_at(t))
             .sum();
         let noise = self.source.batch(self.noise, draws)?;
-        let mut next = noise.into_iter();
-        let mut draw = || {
-            next.next()
-                .ok_or_else(|| Error::Internal("batch noise ran out".into()))
-        };
+        let mut draw = replay(noise);
         xs.iter().map(|&x| self.advance(x, &mut draw)).collect()
     }
 }

@@ -23,6 +23,7 @@
 use rand_chacha::ChaCha20Rng;
 use serde::{Deserialize, Serialize};
 
+use super::events;
 use super::exact;
 use super::secure_rng::SecureRng;
 use crate::error::{Error, Result};
@@ -104,9 +105,7 @@ impl DriftMaxSum {
         if d == 0 {
             return Err(Error::invalid("d", d, "a positive integer"));
         }
-        if horizon == 0 || horizon > 1 << 40 {
-            return Err(Error::invalid("horizon", horizon, "an integer in 1..=2^40"));
-        }
+        events::check_horizon(horizon)?;
         if threshold == 0 || threshold > horizon {
             return Err(Error::invalid(
                 "threshold",
@@ -156,22 +155,9 @@ impl DriftMaxSum {
                 "a multiple of d entries",
             ));
         }
-        if let Some(i) = rows.iter().position(|&x| x > 1) {
-            return Err(Error::OutOfRange {
-                name: "rows",
-                index: i / self.d,
-                got: rows[i].to_string(),
-                expected: "0 or 1".into(),
-            });
-        }
+        events::check_events("rows", rows, self.d)?;
         let n = rows.len() / self.d;
-        if self.t + n as u64 > self.horizon {
-            return Err(Error::BudgetExhausted(format!(
-                "built for a horizon of {} steps and has taken {}; a longer stream needs a new \
-                 object (and budget)",
-                self.horizon, self.t
-            )));
-        }
+        events::check_room(self.t, n as u64, self.horizon)?;
         let mut rng = self
             .rng
             .take()

@@ -387,21 +387,8 @@ mod tests {
                     0.5 * erfc
                 }
             };
-            let ks = z
-                .iter()
-                .enumerate()
-                .map(|(i, &x)| {
-                    let c = cdf(x);
-                    (c - i as f64 / n as f64)
-                        .abs()
-                        .max((c - (i + 1) as f64 / n as f64).abs())
-                })
-                .fold(0.0, f64::max);
-            // Critical value at p = 1e-6: sqrt(-ln(1e-6/2)/2)/sqrt(n).
-            assert!(
-                ks < (13.8155f64 / 2.0 + 0.35).sqrt() / (n as f64).sqrt(),
-                "ks {ks}"
-            );
+            let (ok, ks) = crate::privacy::ks::within_ks(&z, cdf);
+            assert!(ok, "ks {ks}");
         }
         assert!(check_variance("s2", MAX_VARIANCE + 1, 1).is_err());
     }

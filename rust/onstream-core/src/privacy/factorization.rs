@@ -32,6 +32,7 @@ use std::sync::OnceLock;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::events;
 use super::secure_rng::SecureRng;
 use super::source::{NodeNoise, NoiseSource};
 use crate::dense::simd::multiversion;
@@ -151,9 +152,7 @@ impl FactorCounter {
         horizon: u64,
         rng: &SecureRng,
     ) -> Result<Self> {
-        if horizon == 0 || horizon > 1 << 40 {
-            return Err(Error::invalid("horizon", horizon, "an integer in 1..=2^40"));
-        }
+        events::check_horizon(horizon)?;
         let banded = band.is_some();
         let band = band.unwrap_or(usize::MAX);
         if band == 0 {
@@ -260,14 +259,7 @@ impl FactorCounter {
     }
 
     fn check_room(&self, n: u64) -> Result<()> {
-        if self.t + n > self.horizon {
-            return Err(Error::BudgetExhausted(format!(
-                "the counter was built for a horizon of {} steps and has taken {}; a longer \
-                 stream needs a new counter (and budget)",
-                self.horizon, self.t
-            )));
-        }
-        Ok(())
+        events::check_room(self.t, n, self.horizon)
     }
 
     /// One step with noise `z`: W = R̃x + z exactly, then v and the running sum from W alone.
@@ -299,9 +291,7 @@ impl FactorCounter {
     /// Consumes one input (0 or 1) and returns the noisy count of the stream so far.
     pub fn step(&mut self, x: u8) -> Result<f64> {
         self.check_room(1)?;
-        if x > 1 {
-            return Err(Error::invalid("x", x, "0 or 1 (one event per step)"));
-        }
+        events::check_event(x)?;
         let z = self.source.draw(self.noise)?;
         Ok(self.advance(x, z))
     }
@@ -309,14 +299,7 @@ impl FactorCounter {
     /// Steps through a whole stream of 0/1 values; the noise is drawn first, in parallel (call
     /// inside `pool::run`), from streams no other call uses.
     pub fn release(&mut self, xs: &[u8]) -> Result<Vec<f64>> {
-        if let Some(i) = xs.iter().position(|&x| x > 1) {
-            return Err(Error::OutOfRange {
-                name: "stream",
-                index: i,
-                got: xs[i].to_string(),
-                expected: "0 or 1".into(),
-            });
-        }
+        events::check_events("stream", xs, 1)?;
         self.check_room(xs.len() as u64)?;
         let noise = self.source.batch(self.noise, xs.len())?;
         if self.band < BLOCKED_FROM {

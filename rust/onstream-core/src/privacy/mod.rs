@@ -6,8 +6,11 @@ pub mod accounting;
 pub mod batch;
 pub mod counter;
 pub mod drift;
+pub mod events;
 pub mod exact;
 pub mod factorization;
+#[cfg(test)]
+mod ks;
 pub mod secure_rng;
 pub mod smooth;
 pub mod source;

@@ -75,6 +75,15 @@ impl NodeNoise {
     }
 }
 
+/// Draws handed out in order from a batch drawn up front (as a tree's steps consume them).
+pub fn replay(noise: Vec<i64>) -> impl FnMut() -> Result<i64> {
+    let mut next = noise.into_iter();
+    move || {
+        next.next()
+            .ok_or_else(|| Error::Internal("batch noise ran out".into()))
+    }
+}
+
 /// A key, the single-step generator (stream 0) and the next stream free for a batch.
 #[derive(Debug, Clone)]
 pub struct NoiseSource {

@@ -202,20 +202,8 @@ mod tests {
             })
             .collect();
         v.sort_by(f64::total_cmp);
-        let ks = v
-            .iter()
-            .enumerate()
-            .map(|(i, &e)| {
-                let c = 1.0 - (-e).exp();
-                (c - i as f64 / n as f64)
-                    .abs()
-                    .max((c - (i + 1) as f64 / n as f64).abs())
-            })
-            .fold(0.0, f64::max);
-        assert!(
-            ks < (13.8155f64 / 2.0 + 0.35).sqrt() / (n as f64).sqrt(),
-            "ks {ks}"
-        );
+        let (ok, ks) = crate::privacy::ks::within_ks(&v, |e| 1.0 - (-e).exp());
+        assert!(ok, "ks {ks}");
     }
 
     #[test]
