@@ -26,8 +26,8 @@ Route = Literal["auto", "tree", "drift"]
 @dataclass(frozen=True)
 class DriftPlan:
     """Parameters of the sparse-vector route for (d, T, ρ, β): the drift threshold Δ, the
-    number of rounds K, the per-step ε₀ (ρ = (3K + 1)·ε₀²/2) and the error bound that holds at
-    every step at once with probability 1 − β."""
+    number of rounds K, the ε₀ of each of the 3K + 1 private steps (ρ = (3K + 1)·ε₀²/2) and the
+    error bound that holds at every step at once with probability 1 − β."""
 
     threshold: int
     rounds: int
@@ -36,8 +36,10 @@ class DriftPlan:
 
 
 def _drift_noise(d: int, horizon: int, rounds: int, eps0: float, beta: float) -> float:
-    """α_svt: the largest AboveThreshold noise over the run with probability 1 − β/2 (discrete
-    Laplace tails P(|Z| ≥ a) ≤ e^(−(a−1)/b)), and the round's value/selection error."""
+    """The noise a run stays within with probability 1 − β: every query noise (scale 8/ε₀) and
+    threshold noise (scale 4/ε₀) of the AboveThreshold instances, then each round's value noise
+    (scale 1/ε₀) or selection gap (exponential mechanism over d counts), β/4 each by union
+    bounds on discrete Laplace tails P(|Z| ≥ a) ≤ e^(−(a−1)/b)."""
     svt = 8 / eps0 * math.log(4 * horizon / beta) + 4 / eps0 * math.log(4 * (rounds + 1) / beta)
     value = 1 / eps0 * math.log(4 * rounds / beta)
     select = 2 / eps0 * (math.log(d) + math.log(4 * rounds / beta))
