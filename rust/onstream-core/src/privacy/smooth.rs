@@ -165,24 +165,32 @@ impl SmoothCounter {
         self.t += 1;
         let here = self.boundary;
         let next = next_combination(here);
-        for j in 0..self.height as usize {
-            self.open[j] += i64::from(x);
-            let (old, new) = (here >> j, next >> j);
-            if new != old {
-                // Block `old` is complete; blocks strictly between hold no used leaf.
-                let done = new - 1;
-                let sum = if done == old { self.open[j] } else { 0 };
-                self.latest[j] = Node {
-                    block: done,
-                    sum,
-                    noise: None,
-                };
-                self.open[j] = 0;
-            }
+        // Blocks change exactly at the levels below the highest bit where here and next differ.
+        let changed = ((64 - (here ^ next).leading_zeros()) as usize).min(self.height as usize);
+        for open in &mut self.open[changed..] {
+            *open += i64::from(x);
+        }
+        for j in 0..changed {
+            // Block `old` is complete; blocks strictly between hold no used leaf.
+            let (old, done) = (here >> j, (next >> j) - 1);
+            let sum = if done == old {
+                self.open[j] + i64::from(x)
+            } else {
+                0
+            };
+            self.latest[j] = Node {
+                block: done,
+                sum,
+                noise: None,
+            };
+            self.open[j] = 0;
         }
         self.boundary = next;
         let mut total = 0i64;
-        for j in (0..self.height as usize).filter(|&j| next >> j & 1 == 1) {
+        let mut bits = next;
+        while bits != 0 {
+            let j = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
             let node = &mut self.latest[j];
             debug_assert_eq!(node.block, (next >> j) - 1);
             let z = match node.noise {
