@@ -77,11 +77,12 @@ def discrete_laplace(
 ) -> npt.NDArray[np.int64]:
     """Exact discrete Laplace noise: P(y) ∝ exp(−|y| / scale) on the integers.
 
-    Canonne, Kamath & Steinke, "The Discrete Gaussian for Differential Privacy", NeurIPS 2020,
-    Algorithm 2. Adding it to an integer count with sensitivity Δ gives ε-DP for
-    scale = Δ/ε. A float ``scale`` is replaced by the nearest rational with denominator at most
-    2**20, and the draw is exact for that rational (pass a :class:`fractions.Fraction` to choose
-    it yourself).
+    The law of Canonne, Kamath & Steinke, "The Discrete Gaussian for Differential Privacy",
+    NeurIPS 2020, Algorithm 2, drawn exactly as ⌊E·scale⌋ with a random sign for an exact Exp(1)
+    variate E (von Neumann's comparison method, Karney 2016). Adding it to an integer count
+    with sensitivity Δ gives ε-DP for scale = Δ/ε. A float ``scale`` is replaced by the nearest
+    rational with denominator at most 2**20, and the draw is exact for that rational (pass a
+    :class:`fractions.Fraction` to choose it yourself).
 
     Parameters
     ----------

@@ -204,14 +204,15 @@ impl PyContinualCounter {
     fn from_bytes(data: &[u8]) -> PyResult<Self> {
         // The snapshot names its kind; a wrong kind fails fast, so try each in turn and report
         // the tree counter's error (the oldest kind) when none fits.
-        let inner = match snapshot::from_bytes(data) {
-            Ok(c) => AnyCounter::Tree(c),
-            Err(first) => match (snapshot::from_bytes(data), snapshot::from_bytes(data)) {
-                (Ok(c), _) => AnyCounter::Smooth(c),
-                (_, Ok(c)) => AnyCounter::Factor(c),
-                _ => return Err(CoreError(first).into()),
-            },
-        };
+        let inner = snapshot::from_bytes(data)
+            .map(AnyCounter::Tree)
+            .or_else(|first| {
+                snapshot::from_bytes(data)
+                    .map(AnyCounter::Smooth)
+                    .or_else(|_| snapshot::from_bytes(data).map(AnyCounter::Factor))
+                    .map_err(|_| first)
+            })
+            .py()?;
         Ok(PyContinualCounter { inner })
     }
 

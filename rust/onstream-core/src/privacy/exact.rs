@@ -1,7 +1,9 @@
 //! Exact samplers of Canonne, Kamath & Steinke, "The Discrete Gaussian for Differential Privacy",
-//! NeurIPS 2020 (Algorithms 1–3): every draw is made of uniform integers and comparisons of
-//! integers, with no floating point anywhere, so the output distribution is exactly the stated one
-//! (no Mironov-style leakage through rounding) given a uniform bit source.
+//! NeurIPS 2020 (Algorithms 1 and 3; the discrete Laplace of their Algorithm 2 is drawn through
+//! von Neumann's exact exponential instead, [`super::vonneumann`]): every draw is made of uniform
+//! integers and comparisons of integers, with no floating point anywhere, so the output
+//! distribution is exactly the stated one (no Mironov-style leakage through rounding) given a
+//! uniform bit source.
 //!
 //! Parameters are rationals `num/den` with `u128` arithmetic. Intermediate products are checked;
 //! the only way one can overflow is a candidate far out in a tail: beyond 2^40 scales from the
@@ -100,12 +102,6 @@ pub fn uniform_below<R: RngCore>(rng: &mut R, n: u128) -> u128 {
     }
 }
 
-/// Bernoulli(num/den), 0 ≤ num ≤ den, den > 0.
-#[inline]
-pub fn bernoulli<R: RngCore>(rng: &mut R, num: u128, den: u128) -> bool {
-    Bits::new(rng).bernoulli(num, den)
-}
-
 /// Bernoulli(exp(−num/den)) for 0 ≤ num/den ≤ 1 (CKS Algorithm 1, first part): draw
 /// A_k ~ Bernoulli(γ/k) for k = 1, 2, ... until one is 0; return whether that k is odd. Each
 /// A_k costs two random bits on average ([`Bits::bernoulli`]), which makes this cheaper than
@@ -143,7 +139,8 @@ pub fn bernoulli_exp<R: RngCore>(rng: &mut R, num: u128, den: u128) -> Option<bo
     bernoulli_exp_bits(&mut Bits::new(rng), num, den)
 }
 
-/// Discrete Laplace with scale `t/s`: P(y) ∝ exp(−|y|·s/t) (CKS Algorithm 2). Expected O(1) work.
+/// Discrete Laplace with scale `t/s`: P(y) ∝ exp(−|y|·s/t), the law of CKS Algorithm 2.
+/// Expected O(1) work.
 pub fn discrete_laplace<R: RngCore>(rng: &mut R, s: u128, t: u128) -> Option<i128> {
     discrete_laplace_bits(&mut Bits::new(rng), s, t)
 }
