@@ -106,9 +106,10 @@ def test_noise_rates_and_reproducibility() -> None:
 
 def test_marking_algorithms_with_exact_predictions_are_2_competitive_on_real_data() -> None:
     trace = sprite_trace()
-    frame = simulate(trace, ["lfd", "predictive_marker", "lmarker", "mark_predict"], [200], seed=4)
+    marking = ("predictive_marker", "lmarker", "lnonmarker", "mark_predict")
+    frame = simulate(trace, ["lfd", *marking], [200], seed=4)
     misses = dict(zip(frame["policy"], frame["misses"], strict=True))
-    for policy in ("predictive_marker", "lmarker", "mark_predict"):
+    for policy in marking:
         assert misses["lfd"] <= misses[policy] <= 2 * misses["lfd"] + 200, (policy, misses)
 
 

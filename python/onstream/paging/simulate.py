@@ -27,7 +27,9 @@ CLASSICAL: tuple[str, ...] = ("lru", "fifo", "clock", "lfu", "arc", "sieve", "ma
 #: ``discard``/``discard_random`` (+ ``_robust``): discard bits (Antoniadis et al., ICML 2023);
 #: ``mark_predict``: phase bits (same paper); ``blind_oracle`` (+ ``_robust``): next-arrival times
 #: (Wei, APPROX 2020); ``predictive_marker`` (Lykouris & Vassilvitskii, ICML 2018) and
-#: ``lmarker`` (Rohatgi, SODA 2020): next-arrival times inside a marking algorithm.
+#: ``lmarker`` (Rohatgi, SODA 2020): next-arrival times inside a marking algorithm;
+#: ``lnonmarker`` (same paper): its non-marking companion, which may evict a page requested in
+#: the phase after a prediction-led eviction proved wrong.
 PREDICTIVE: tuple[str, ...] = (
     "discard",
     "discard_random",
@@ -38,6 +40,7 @@ PREDICTIVE: tuple[str, ...] = (
     "blind_oracle_robust",
     "predictive_marker",
     "lmarker",
+    "lnonmarker",
 )
 
 #: Every policy name :func:`simulate` accepts (``belady`` and ``opt`` are aliases of ``lfd``).

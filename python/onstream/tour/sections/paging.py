@@ -64,6 +64,7 @@ SWEEP = (
     "blind_oracle_robust",
     "predictive_marker",
     "lmarker",
+    "lnonmarker",
 )
 
 

@@ -216,20 +216,69 @@ fn predictive_marker_and_lmarker_within_their_bounds() {
             };
             let pm = mean(PolicyName::PredictiveMarker);
             let lm = mean(PolicyName::LMarker);
+            let ln = mean(PolicyName::LNonMarker);
             // Robustness: never beyond 4·H_k·OPT (Lykouris–Vassilvitskii); LMarker O(log k).
             assert!(
                 pm <= 4.0 * hk * best + k as f64,
                 "k={k} sigma={sigma}: {pm} vs {best}"
             );
-            assert!(
-                lm <= 4.0 * hk * best + k as f64,
-                "k={k} sigma={sigma}: {lm} vs {best}"
-            );
+            for (name, cost) in [("lmarker", lm), ("lnonmarker", ln)] {
+                assert!(
+                    cost <= 4.0 * hk * best + k as f64,
+                    "{name} k={k} sigma={sigma}: {cost} vs {best}"
+                );
+            }
             if sigma == 0.0 {
                 // Consistency: exact predictions give at most 2·OPT (plus the first phase).
                 assert!(pm <= 2.0 * best + k as f64, "k={k}: {pm} vs {best}");
                 assert!(lm <= 2.0 * best + k as f64, "k={k}: {lm} vs {best}");
+                assert!(ln <= 2.0 * best + k as f64, "k={k}: {ln} vs {best}");
             }
+        }
+    }
+}
+
+/// Predictions that order every page backwards (the soonest predicted furthest): the marking
+/// policies stay within O(H_k)·OPT, LNonMarker included although it may evict marked pages.
+#[test]
+fn marking_policies_survive_adversarial_predictions() {
+    let trace: Vec<u64> = crate::paging::tests_support::locality_trace(20_000, 150, 29);
+    let dense = densify(&trace).unwrap();
+    let next = crate::paging::trace::next_use(&dense);
+    let n = trace.len() as f64;
+    let backwards: Vec<f64> = next
+        .iter()
+        .enumerate()
+        .map(|(t, &u)| {
+            if u == crate::paging::NEVER {
+                t as f64 + 1.0
+            } else {
+                2.0 * n - u as f64
+            }
+        })
+        .collect();
+    let pred = Predictions {
+        next_arrival: Some(backwards),
+        ..Default::default()
+    };
+    for k in [8usize, 32] {
+        let best = opt(&trace, k) as f64;
+        let bound = 4.0 * harmonic(k) * best + k as f64;
+        for p in [
+            PolicyName::PredictiveMarker,
+            PolicyName::LMarker,
+            PolicyName::LNonMarker,
+        ] {
+            let mean = (0..10)
+                .map(|s| simulate(&trace, &[p], &[k], s, false, &pred).unwrap()[0].misses as f64)
+                .sum::<f64>()
+                / 10.0;
+            let blind = simulate(&trace, &[PolicyName::BlindOracle], &[k], 0, false, &pred).unwrap()
+                [0]
+            .misses as f64;
+            assert!(mean <= bound, "{p:?} k={k}: {mean} vs OPT {best}");
+            // The backwards predictions are bad: following them blindly is far worse.
+            assert!(blind > 1.5 * mean, "{p:?} k={k}: blind {blind} vs {mean}");
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod h2o;
 pub mod keymap;
 pub mod lfd;
 pub mod lfu;
+pub mod lnonmarker;
 pub mod lru;
 pub mod mark_predict;
 pub mod marker;
@@ -26,6 +27,7 @@ pub mod sieve;
 pub mod simulate;
 pub mod slab;
 pub mod trace;
+pub mod unmarked;
 
 #[cfg(test)]
 mod bounds_tests;

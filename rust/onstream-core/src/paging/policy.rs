@@ -80,10 +80,11 @@ pub enum PolicyName {
     BlindOracleRobust,
     PredictiveMarker,
     LMarker,
+    LNonMarker,
 }
 
 impl PolicyName {
-    pub const ALL: [PolicyName; 17] = [
+    pub const ALL: [PolicyName; 18] = [
         PolicyName::Lru,
         PolicyName::Fifo,
         PolicyName::Clock,
@@ -101,6 +102,7 @@ impl PolicyName {
         PolicyName::BlindOracleRobust,
         PolicyName::PredictiveMarker,
         PolicyName::LMarker,
+        PolicyName::LNonMarker,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -122,6 +124,7 @@ impl PolicyName {
             PolicyName::BlindOracleRobust => "blind_oracle_robust",
             PolicyName::PredictiveMarker => "predictive_marker",
             PolicyName::LMarker => "lmarker",
+            PolicyName::LNonMarker => "lnonmarker",
         }
     }
 
@@ -157,7 +160,8 @@ impl PolicyName {
             PolicyName::BlindOracle
             | PolicyName::BlindOracleRobust
             | PolicyName::PredictiveMarker
-            | PolicyName::LMarker => Needs::NextArrival,
+            | PolicyName::LMarker
+            | PolicyName::LNonMarker => Needs::NextArrival,
             _ => Needs::Nothing,
         }
     }

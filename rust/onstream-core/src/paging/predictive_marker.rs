@@ -16,17 +16,15 @@
 //! * **LMarker**: evict the furthest-predicted unmarked page on a clean arrival and a uniformly
 //!   random unmarked page on a stale one: O(1 + min(1, η/(k·OPT))·log k)·OPT.
 //!
-//! The furthest-predicted unmarked page comes from a max-heap with lazy deletion (entries carry a
-//! version number per slot); the uniform choice from an array of unmarked slots.
-
-use std::collections::BinaryHeap;
+//! The furthest-predicted and the uniformly random unmarked page come from [`UnmarkedSlots`].
 
 use serde::{Deserialize, Serialize};
 
 use super::keymap::KeyMap;
 use super::policy::{Policy, Request};
 use super::slab::NIL;
-use crate::rng::{self, Rng};
+use super::unmarked::UnmarkedSlots;
+use crate::rng::Rng;
 
 /// Which of the two rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,11 +42,7 @@ pub struct PredictiveMarker<M> {
     map: M,
     keys: Vec<u64>,
     predicted: Vec<u64>,
-    version: Vec<u32>,
-    /// Unmarked slots and each slot's position among them (NIL when marked).
-    unmarked: Vec<u32>,
-    pos: Vec<u32>,
-    heap: BinaryHeap<(u64, u32, u32)>,
+    slots: UnmarkedSlots,
     /// Evicted key → chain id (global, never reused); a chain records its phase and evictions.
     chain_of: M,
     chains: Vec<(u64, u32)>,
@@ -65,54 +59,13 @@ impl<M: KeyMap> PredictiveMarker<M> {
             map,
             keys: Vec::with_capacity(k),
             predicted: Vec::with_capacity(k),
-            version: Vec::with_capacity(k),
-            unmarked: Vec::with_capacity(k),
-            pos: Vec::with_capacity(k),
-            heap: BinaryHeap::new(),
+            slots: UnmarkedSlots::with_capacity(k),
             chain_of: chain_map,
             chains: Vec::new(),
             phase: 0,
             h_k: (1..=k).map(|i| 1.0 / i as f64).sum(),
             rng,
         }
-    }
-
-    fn mark(&mut self, slot: u32) {
-        let at = self.pos[slot as usize];
-        if at != NIL {
-            self.unmarked.swap_remove(at as usize);
-            if let Some(&moved) = self.unmarked.get(at as usize) {
-                self.pos[moved as usize] = at;
-            }
-            self.pos[slot as usize] = NIL;
-        }
-    }
-
-    fn new_phase(&mut self) {
-        self.phase += 1;
-        self.unmarked.clear();
-        self.heap.clear();
-        for s in 0..self.k as u32 {
-            self.pos[s as usize] = s;
-            self.unmarked.push(s);
-            let i = s as usize;
-            self.heap.push((self.predicted[i], s, self.version[i]));
-        }
-    }
-
-    fn furthest_predicted(&mut self) -> u32 {
-        while let Some((p, s, v)) = self.heap.pop() {
-            let i = s as usize;
-            if self.pos[i] != NIL && self.version[i] == v && self.predicted[i] == p {
-                return s;
-            }
-        }
-        self.random_unmarked()
-    }
-
-    fn random_unmarked(&mut self) -> u32 {
-        let j = rng::below(&mut self.rng, self.unmarked.len() as u64) as usize;
-        self.unmarked[j]
     }
 
     /// The chain a fault on `key` belongs to: its own (stale) or a new one (clean).
@@ -131,22 +84,22 @@ impl<M: KeyMap> Policy for PredictiveMarker<M> {
     fn access(&mut self, req: Request) -> bool {
         let slot = self.map.get(req.key);
         if slot != NIL {
-            self.mark(slot);
+            self.slots.mark(slot);
             self.predicted[slot as usize] = req.predicted_next;
-            self.version[slot as usize] += 1;
+            self.slots.touch(slot);
             return true;
         }
         if self.keys.len() < self.k {
             let s = self.keys.len() as u32;
             self.keys.push(req.key);
             self.predicted.push(req.predicted_next);
-            self.version.push(0);
-            self.pos.push(NIL);
+            self.slots.add_marked();
             self.map.insert(req.key, s);
             return false;
         }
-        if self.unmarked.is_empty() {
-            self.new_phase();
+        if self.slots.is_empty() {
+            self.phase += 1;
+            self.slots.unmark_all(&self.predicted);
         }
         let chain = self.chain_for(req.key);
         let stale = self.chains[chain as usize].1 > 0;
@@ -156,18 +109,18 @@ impl<M: KeyMap> Policy for PredictiveMarker<M> {
             MarkerRule::LMarker => !stale,
         };
         let victim = if follow {
-            self.furthest_predicted()
+            self.slots.furthest(&self.predicted, &mut self.rng)
         } else {
-            self.random_unmarked()
+            self.slots.random(&mut self.rng)
         };
         let v = victim as usize;
-        self.mark(victim);
+        self.slots.mark(victim);
         let old = self.keys[v];
         self.map.remove(old);
         self.chain_of.insert(old, chain);
         self.keys[v] = req.key;
         self.predicted[v] = req.predicted_next;
-        self.version[v] += 1;
+        self.slots.touch(victim);
         self.map.insert(req.key, victim);
         false
     }

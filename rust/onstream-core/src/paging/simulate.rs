@@ -11,6 +11,7 @@ use super::fifo::Fifo;
 use super::keymap::DenseMap;
 use super::lfd::Lfd;
 use super::lfu::Lfu;
+use super::lnonmarker::LNonMarker;
 use super::lru::Lru;
 use super::mark_predict::MarkPredict;
 use super::marker::Marker;
@@ -262,6 +263,7 @@ fn run_cell(
             &inp,
             want_mask,
         ),
+        PolicyName::LNonMarker => run(LNonMarker::new(k, map(), rng()), &inp, want_mask),
         PolicyName::BlindOracleRobust => run(
             Robust::new(k, map(), Lfd::blind_oracle(k, map()), Lru::new(k, map())),
             &inp,
