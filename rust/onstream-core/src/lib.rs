@@ -13,6 +13,7 @@ pub mod graph;
 pub mod ot;
 pub mod paging;
 pub mod pool;
+pub mod prefetch;
 pub mod privacy;
 pub mod rng;
 pub mod snapshot;

@@ -138,6 +138,11 @@ impl<M: KeyMap> Policy for Arc<M> {
         false
     }
 
+    #[inline]
+    fn prefetch(&self, key: u64) {
+        self.map.prefetch(key);
+    }
+
     fn len(&self) -> usize {
         self.size(T1) + self.size(T2)
     }

@@ -59,6 +59,11 @@ impl<M: KeyMap> Policy for Clock<M> {
         false
     }
 
+    #[inline]
+    fn prefetch(&self, key: u64) {
+        self.map.prefetch(key);
+    }
+
     fn len(&self) -> usize {
         self.keys.len()
     }

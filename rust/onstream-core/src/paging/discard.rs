@@ -103,6 +103,11 @@ impl<M: KeyMap, P: Pools> Policy for DiscardBits<M, P> {
         hit
     }
 
+    #[inline]
+    fn prefetch(&self, key: u64) {
+        self.map.prefetch(key);
+    }
+
     fn len(&self) -> usize {
         self.keys.len()
     }

@@ -45,6 +45,11 @@ impl<M: KeyMap> Policy for Fifo<M> {
         false
     }
 
+    #[inline]
+    fn prefetch(&self, key: u64) {
+        self.map.prefetch(key);
+    }
+
     fn len(&self) -> usize {
         self.keys.len()
     }

@@ -16,6 +16,8 @@ pub trait KeyMap {
     fn get(&self, key: u64) -> u32;
     fn insert(&mut self, key: u64, slot: u32);
     fn remove(&mut self, key: u64);
+    /// A hint that `key` is looked up soon (see [`super::Policy::prefetch`]).
+    fn prefetch(&self, _key: u64) {}
 }
 
 /// Array map for keys already renumbered to `0..m`.
@@ -40,6 +42,10 @@ impl KeyMap for DenseMap {
     #[inline]
     fn remove(&mut self, key: u64) {
         self.0[key as usize] = NIL;
+    }
+    #[inline]
+    fn prefetch(&self, key: u64) {
+        crate::prefetch::read(&self.0, key as usize);
     }
 }
 

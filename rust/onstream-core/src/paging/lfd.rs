@@ -118,6 +118,11 @@ impl<M: KeyMap> Policy for Lfd<M> {
         self.access_evicting(req).0
     }
 
+    #[inline]
+    fn prefetch(&self, key: u64) {
+        self.map.prefetch(key);
+    }
+
     fn len(&self) -> usize {
         self.keys.len()
     }

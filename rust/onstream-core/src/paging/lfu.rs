@@ -70,6 +70,11 @@ impl<M: KeyMap> Policy for Lfu<M> {
         false
     }
 
+    #[inline]
+    fn prefetch(&self, key: u64) {
+        self.map.prefetch(key);
+    }
+
     fn len(&self) -> usize {
         self.keys.len()
     }

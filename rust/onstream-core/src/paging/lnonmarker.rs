@@ -132,6 +132,11 @@ impl<M: KeyMap> Policy for LNonMarker<M> {
         false
     }
 
+    #[inline]
+    fn prefetch(&self, key: u64) {
+        self.map.prefetch(key);
+    }
+
     fn len(&self) -> usize {
         self.keys.len()
     }

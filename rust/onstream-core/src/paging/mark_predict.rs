@@ -99,6 +99,11 @@ impl<M: KeyMap> Policy for MarkPredict<M> {
         hit
     }
 
+    #[inline]
+    fn prefetch(&self, key: u64) {
+        self.map.prefetch(key);
+    }
+
     fn len(&self) -> usize {
         self.keys.len()
     }

@@ -36,6 +36,9 @@ impl Request {
 pub trait Policy {
     /// Serves one request: true on a hit; on a miss the key is admitted (evicting if full).
     fn access(&mut self, req: Request) -> bool;
+    /// A hint that `key` is requested soon: batch simulations know the trace ahead and call it
+    /// some requests early, so the lookup's cache misses overlap with work.
+    fn prefetch(&self, _key: u64) {}
     /// Resident keys now.
     fn len(&self) -> usize;
     /// Whether `key` is resident (ghost entries of ARC are not).

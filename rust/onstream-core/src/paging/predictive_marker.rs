@@ -125,6 +125,11 @@ impl<M: KeyMap> Policy for PredictiveMarker<M> {
         false
     }
 
+    #[inline]
+    fn prefetch(&self, key: u64) {
+        self.map.prefetch(key);
+    }
+
     fn len(&self) -> usize {
         self.keys.len()
     }

@@ -103,6 +103,13 @@ impl<M: KeyMap, A: Policy, B: Policy> Policy for Robust<M, A, B> {
         false
     }
 
+    #[inline]
+    fn prefetch(&self, key: u64) {
+        self.a.prefetch(key);
+        self.b.prefetch(key);
+        self.map.prefetch(key);
+    }
+
     fn len(&self) -> usize {
         self.keys.len()
     }

@@ -71,10 +71,17 @@ struct Inputs<'a> {
     predicted: Option<&'a [u64]>,
 }
 
+/// How many requests ahead a simulation prefetches a key's map entry.
+const PREFETCH_AHEAD: usize = 16;
+
 fn run<P: Policy>(mut p: P, inp: &Inputs<'_>, want_mask: bool) -> (u64, Option<Vec<bool>>) {
     let mut hits = 0u64;
     let mut mask = want_mask.then(|| Vec::with_capacity(inp.trace.ids.len()));
-    for (t, &id) in inp.trace.ids.iter().enumerate() {
+    let ids = &inp.trace.ids;
+    for (t, &id) in ids.iter().enumerate() {
+        if let Some(&ahead) = ids.get(t + PREFETCH_AHEAD) {
+            p.prefetch(u64::from(ahead));
+        }
         let hit = p.access(Request {
             key: u64::from(id),
             next_use: inp.next.get(t).copied().unwrap_or(NEVER),

@@ -5,6 +5,10 @@ use super::keymap::{HashKeyMap, KeyMap};
 use super::policy::NEVER;
 use super::slab::NIL;
 use crate::error::{Error, Result};
+use crate::prefetch;
+
+/// How many requests ahead the passes over a trace prefetch their table entry.
+const PREFETCH_AHEAD: usize = 16;
 
 /// A trace with dense ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +60,11 @@ fn densify_by_table(ids: &[u64], span: usize) -> DenseTrace {
     let mut next = 0u32;
     let out = ids
         .iter()
-        .map(|&id| {
+        .enumerate()
+        .map(|(t, &id)| {
+            if let Some(&ahead) = ids.get(t + PREFETCH_AHEAD) {
+                prefetch::read(&table, ahead as usize);
+            }
             let slot = &mut table[id as usize];
             if *slot == NIL {
                 *slot = next;
@@ -75,7 +83,11 @@ fn densify_by_table(ids: &[u64], span: usize) -> DenseTrace {
 pub fn next_use(trace: &DenseTrace) -> Vec<u64> {
     let mut last = vec![NEVER; trace.universe];
     let mut next = vec![NEVER; trace.ids.len()];
-    for (t, &id) in trace.ids.iter().enumerate().rev() {
+    let ids = &trace.ids;
+    for (t, &id) in ids.iter().enumerate().rev() {
+        if let Some(&ahead) = t.checked_sub(PREFETCH_AHEAD).and_then(|a| ids.get(a)) {
+            prefetch::read(&last, ahead as usize);
+        }
         next[t] = last[id as usize];
         last[id as usize] = t as u64;
     }
