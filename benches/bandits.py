@@ -9,12 +9,13 @@ import math
 import os
 import sys
 import time
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _harness import Bench, optional
+from _harness import Bench, median_time, optional
 
 import onstream.bandits as bd
 
@@ -108,9 +109,18 @@ def simulation_rows(bench: Bench) -> None:
         means = np.linspace(0.1, 0.9, k)
         horizon = 100_000 if bench.quick else 1_000_000
         runs = 16
-        t0 = time.perf_counter()
-        bd.simulate(bd.UCB1(k), bd.Bernoulli(means), horizon, n_runs=runs, seed=1, n_points=10)
-        ours = time.perf_counter() - t0
+        ours = median_time(
+            partial(
+                bd.simulate,
+                bd.UCB1(k),
+                bd.Bernoulli(means),
+                horizon,
+                n_runs=runs,
+                seed=1,
+                n_points=10,
+            ),
+            bench.args.repeat,
+        )
         rate = runs * horizon / ours
         lock_runs, lock_h = 256, 20_000
         t0 = time.perf_counter()

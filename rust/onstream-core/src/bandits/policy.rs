@@ -293,6 +293,11 @@ impl Bandit {
     /// [`Self::select`] without a mask: it cannot fail, since a policy always keeps a live arm.
     #[inline]
     pub(crate) fn select_unmasked(&mut self) -> usize {
+        if let Rule::Ucb1(r) = &self.rule {
+            if self.arms.all_live {
+                return r.best_arm(&self.arms);
+            }
+        }
         self.decide(None)
     }
 

@@ -267,3 +267,39 @@ fn a_fresh_policy_round_trips_through_json() {
         assert_eq!(to_bytes(&back).unwrap(), to_bytes(&p).unwrap(), "{spec:?}");
     }
 }
+
+/// A simulated replicate makes the decisions the per-step API makes: the simulation's shortcuts
+/// (UCB1's fused index and argmax, unchecked updates) change no arm, for every rule, with all arms
+/// live and with one removed.
+#[test]
+fn simulation_replays_the_per_step_api() {
+    let env = Env::Bernoulli {
+        means: vec![0.2, 0.55, 0.5, 0.7, 0.1],
+    };
+    let gaps = &env.gaps()[0].1;
+    let horizon = 3_000u64;
+    let checkpoints: Vec<u64> = (1..=horizon).collect();
+    for spec in all_specs(horizon) {
+        for removed in [None, Some(3usize)] {
+            let mut p = Bandit::new(spec.clone(), 5, Some(9)).unwrap();
+            if let Some(arm) = removed {
+                p.remove_arm(arm).unwrap();
+            }
+            let simulated = simulate(&p, &env, horizon, 1, 7, &checkpoints).unwrap();
+            let mut q = p.clone();
+            q.reseed(7, 0);
+            let mut env_rng = crate::rng::stream(7, 1);
+            let mut regret = 0.0;
+            for t in 0..horizon {
+                let arm = q.select(None).unwrap();
+                let r = env.draw(arm, t, &mut env_rng);
+                q.update(arm, r).unwrap();
+                regret += gaps[arm];
+                assert_eq!(
+                    simulated[t as usize], regret,
+                    "{spec:?} removed {removed:?} t {t}"
+                );
+            }
+        }
+    }
+}

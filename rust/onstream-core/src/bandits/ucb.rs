@@ -3,6 +3,7 @@
 //! Each plays every arm once, then the arm of largest index; an index depends only on the arm's
 //! count and mean and on the step, so the policy is deterministic given the rewards.
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::arms::Arms;
@@ -41,19 +42,47 @@ impl Ucb1 {
     /// up to 2²² steps (32 MiB); later steps compute it.
     pub fn tabulate(&mut self, horizon: u64) {
         let n = horizon.min(1 << 22);
-        let table = (0..n).map(|t| Self::root_c(self.alpha, t)).collect();
+        let alpha = self.alpha;
+        // A logarithm and a square root per entry: worth the pool for a million steps.
+        let table = (0..n)
+            .into_par_iter()
+            .map(|t| Self::root_c(alpha, t))
+            .collect();
         self.table = Some(std::sync::Arc::new(table));
     }
 
     #[inline]
+    fn root_c_at(&self, t: u64) -> f64 {
+        match &self.table {
+            Some(tab) if (t as usize) < tab.len() => tab[t as usize],
+            _ => Self::root_c(self.alpha, t),
+        }
+    }
+
+    #[inline]
     pub fn fill(&self, arms: &mut Arms) -> Decision {
-        let root_c = match &self.table {
-            Some(tab) if (arms.t as usize) < tab.len() => tab[arms.t as usize],
-            _ => Self::root_c(self.alpha, arms.t),
-        };
+        let root_c = self.root_c_at(arms.t);
         arms.scratch.resize(arms.means.len(), 0.0);
         ucb_indices(&arms.means, &arms.sqrt_inv, root_c, &mut arms.scratch);
         Decision::Argmax
+    }
+
+    /// The first arm of largest index when every arm is live: `fill` and the argmax in one pass
+    /// over the arms (the same products and sums, so the same arm), for simulations, where the
+    /// scores are not kept.
+    #[inline]
+    pub fn best_arm(&self, arms: &Arms) -> usize {
+        let root_c = self.root_c_at(arms.t);
+        let mut best = 0;
+        let mut best_index = f64::NEG_INFINITY;
+        for (i, (&m, &s)) in arms.means.iter().zip(&arms.sqrt_inv).enumerate() {
+            let index = m + root_c * s;
+            if index > best_index {
+                best = i;
+                best_index = index;
+            }
+        }
+        best
     }
 }
 
