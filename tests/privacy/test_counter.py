@@ -137,9 +137,16 @@ def test_continual_counts_per_group_on_real_clicks() -> None:
         "truth"
     ].to_numpy()
     z = (out["released"].to_numpy() - truth) / out["sd"].to_numpy()
-    # Standardized errors: mean ~0, sd ~1 (they are sums of independent discrete Gaussians).
-    assert abs(float(z.mean())) < 0.2
+    # Standardized errors have sd ~1 (sums of independent discrete Gaussians) and mean 0. The
+    # steps of one release share tree nodes, so their average is checked across independent
+    # releases (a t-test over 20 seeds), not against 1/sqrt(steps).
     assert 0.8 < float(z.std()) < 1.2
+    means = []
+    for seed in range(20):
+        again = continual_counts(frame, by="campaign", event="click", rho=2.0, insecure_seed=seed)
+        err = again["released"].to_numpy() - truth
+        means.append(float((err / again["sd"].to_numpy()).mean()))
+    assert abs(np.mean(means)) < 6 * np.std(means, ddof=1) / math.sqrt(len(means))
     # Each group has its own counter: the last row of a group estimates that group's clicks.
     last = out.group_by("campaign").agg(
         pl.col("released").last(), pl.col("sd").last(), pl.col("click").sum()

@@ -51,10 +51,13 @@ pub fn sample_streams(
         .enumerate()
         .try_for_each(|(i, chunk)| {
             let mut r = rng.stream(first_stream + i as u64);
+            // One bit buffer for the chunk: a draw's sign and acceptance bits do not each take a
+            // fresh word.
+            let bits = &mut exact::Bits::new(&mut r);
             for slot in chunk.iter_mut() {
                 let y = match noise {
-                    Noise::Laplace { num, den } => exact::discrete_laplace(&mut r, den, num),
-                    Noise::Gaussian { num, den } => exact::discrete_gaussian(&mut r, num, den),
+                    Noise::Laplace { num, den } => exact::discrete_laplace_bits(bits, den, num),
+                    Noise::Gaussian { num, den } => exact::discrete_gaussian_bits(bits, num, den),
                 };
                 *slot = y
                     .and_then(|v| i64::try_from(v).ok())

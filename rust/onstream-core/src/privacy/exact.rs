@@ -149,7 +149,9 @@ pub fn discrete_laplace<R: RngCore>(rng: &mut R, s: u128, t: u128) -> Option<i12
 /// geometric with P(|Y| ≥ g) = e^(−g·s/t); a fair sign, rejecting −0, makes it discrete Laplace.
 /// This replaces CKS Algorithm 2's rejection loop of Bernoulli(exp(−γ)) draws (same law, exact
 /// either way) with about four comparisons of 64-bit uniforms: three times faster.
-fn discrete_laplace_bits<R: RngCore>(bits: &mut Bits<'_, R>, s: u128, t: u128) -> Option<i128> {
+///
+/// Batches pass one [`Bits`] for many draws, so a sign costs one bit, not a fresh word.
+pub fn discrete_laplace_bits<R: RngCore>(bits: &mut Bits<'_, R>, s: u128, t: u128) -> Option<i128> {
     loop {
         let (k, x) = super::vonneumann::exponential(bits.rng());
         let y = super::vonneumann::floor_scaled(k, &x, t, s, bits)?;
@@ -180,7 +182,15 @@ fn isqrt(n: u128) -> u128 {
 /// Discrete Gaussian with σ² = `p/q`: P(y) ∝ exp(−y²/(2σ²)) (CKS Algorithm 3): a discrete Laplace
 /// candidate of scale t = ⌊σ⌋ + 1, accepted with probability exp(−(|Y| − σ²/t)²/(2σ²)).
 pub fn discrete_gaussian<R: RngCore>(rng: &mut R, p: u128, q: u128) -> Option<i128> {
-    let bits = &mut Bits::new(rng);
+    discrete_gaussian_bits(&mut Bits::new(rng), p, q)
+}
+
+/// [`discrete_gaussian`] on a shared bit buffer (see [`discrete_laplace_bits`]).
+pub fn discrete_gaussian_bits<R: RngCore>(
+    bits: &mut Bits<'_, R>,
+    p: u128,
+    q: u128,
+) -> Option<i128> {
     let t = isqrt(p / q) + 1;
     loop {
         let y = discrete_laplace_bits(bits, 1, t)?;
