@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::keymap::KeyMap;
-use super::policy::{Policy, Request};
+use super::policy::{slot_map_queries, Policy, Request};
 use super::slab::NIL;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,16 +59,5 @@ impl<M: KeyMap> Policy for Clock<M> {
         false
     }
 
-    #[inline]
-    fn prefetch(&self, key: u64) {
-        self.map.prefetch(key);
-    }
-
-    fn len(&self) -> usize {
-        self.keys.len()
-    }
-
-    fn contains(&self, key: u64) -> bool {
-        self.map.get(key) != NIL
-    }
+    slot_map_queries!();
 }

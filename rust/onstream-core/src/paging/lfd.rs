@@ -14,7 +14,7 @@ use std::collections::BinaryHeap;
 use serde::{Deserialize, Serialize};
 
 use super::keymap::KeyMap;
-use super::policy::{Policy, Request};
+use super::policy::{slot_map_queries, Policy, Request};
 use super::slab::NIL;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -118,18 +118,7 @@ impl<M: KeyMap> Policy for Lfd<M> {
         self.access_evicting(req).0
     }
 
-    #[inline]
-    fn prefetch(&self, key: u64) {
-        self.map.prefetch(key);
-    }
-
-    fn len(&self) -> usize {
-        self.keys.len()
-    }
-
-    fn contains(&self, key: u64) -> bool {
-        self.map.get(key) != NIL
-    }
+    slot_map_queries!();
 }
 
 #[cfg(test)]

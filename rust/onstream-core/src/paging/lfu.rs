@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use super::keymap::KeyMap;
-use super::policy::{Policy, Request};
+use super::policy::{slot_map_queries, Policy, Request};
 use super::slab::NIL;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,16 +70,5 @@ impl<M: KeyMap> Policy for Lfu<M> {
         false
     }
 
-    #[inline]
-    fn prefetch(&self, key: u64) {
-        self.map.prefetch(key);
-    }
-
-    fn len(&self) -> usize {
-        self.keys.len()
-    }
-
-    fn contains(&self, key: u64) -> bool {
-        self.map.get(key) != NIL
-    }
+    slot_map_queries!();
 }

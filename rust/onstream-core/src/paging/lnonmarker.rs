@@ -22,7 +22,7 @@ use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasherDefault;
 
 use super::keymap::{KeyMap, Mix64};
-use super::policy::{Policy, Request};
+use super::policy::{slot_map_queries, Policy, Request};
 use super::slab::NIL;
 use super::unmarked::UnmarkedSlots;
 use crate::rng::{self, Rng};
@@ -132,16 +132,5 @@ impl<M: KeyMap> Policy for LNonMarker<M> {
         false
     }
 
-    #[inline]
-    fn prefetch(&self, key: u64) {
-        self.map.prefetch(key);
-    }
-
-    fn len(&self) -> usize {
-        self.keys.len()
-    }
-
-    fn contains(&self, key: u64) -> bool {
-        self.map.get(key) != NIL
-    }
+    slot_map_queries!();
 }

@@ -16,7 +16,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::keymap::KeyMap;
-use super::policy::{Policy, Request};
+use super::policy::{slot_map_queries, Policy, Request};
 use super::pools::{Pools, RandomPools};
 use super::slab::NIL;
 
@@ -99,16 +99,5 @@ impl<M: KeyMap> Policy for MarkPredict<M> {
         hit
     }
 
-    #[inline]
-    fn prefetch(&self, key: u64) {
-        self.map.prefetch(key);
-    }
-
-    fn len(&self) -> usize {
-        self.keys.len()
-    }
-
-    fn contains(&self, key: u64) -> bool {
-        self.map.get(key) != NIL
-    }
+    slot_map_queries!();
 }

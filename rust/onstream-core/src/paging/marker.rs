@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::keymap::KeyMap;
-use super::policy::{Policy, Request};
+use super::policy::{slot_map_queries, Policy, Request};
 use super::slab::NIL;
 use crate::rng::{self, Rng};
 
@@ -81,18 +81,7 @@ impl<M: KeyMap> Policy for Marker<M> {
         false
     }
 
-    #[inline]
-    fn prefetch(&self, key: u64) {
-        self.map.prefetch(key);
-    }
-
-    fn len(&self) -> usize {
-        self.keys.len()
-    }
-
-    fn contains(&self, key: u64) -> bool {
-        self.map.get(key) != NIL
-    }
+    slot_map_queries!();
 }
 
 #[cfg(test)]

@@ -32,6 +32,26 @@ impl Request {
     }
 }
 
+/// `prefetch`, `len` and `contains` for a policy that keeps its resident keys in `self.keys` and
+/// their slots in `self.map` (most policies; ARC, with ghost entries in its map, has its own).
+macro_rules! slot_map_queries {
+    () => {
+        #[inline]
+        fn prefetch(&self, key: u64) {
+            self.map.prefetch(key);
+        }
+
+        fn len(&self) -> usize {
+            self.keys.len()
+        }
+
+        fn contains(&self, key: u64) -> bool {
+            self.map.get(key) != $crate::paging::slab::NIL
+        }
+    };
+}
+pub(crate) use slot_map_queries;
+
 /// A unit-size cache with a fixed capacity.
 pub trait Policy {
     /// Serves one request: true on a hit; on a miss the key is admitted (evicting if full).
