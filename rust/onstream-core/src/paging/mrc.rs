@@ -48,20 +48,99 @@ impl Fenwick {
 /// of that request's previous time half as far ahead (once `last` has arrived).
 const AHEAD: usize = 16;
 
+/// Traces shorter than this run in one pass; longer ones in two halves at once.
+const SPLIT_AT: usize = 1 << 16;
+
 /// `hits[k-1]`: the number of hits of an LRU cache of size `k`, for `k` in `1..=universe`.
+///
+/// A long trace is cut in two halves counted at the same time (call inside `pool::run`): the
+/// first half as usual, the second from an empty stack, where a key's first request in the
+/// second half takes the distinct keys after its last first-half request (counted from the
+/// first half's last-request times) plus the keys first seen in the second half since whose last
+/// first-half request is older. Every distance is exact, so the result does not depend on the
+/// number of threads.
+pub fn lru_hits_all_sizes(trace: &DenseTrace) -> Vec<u64> {
+    hits_split_from(trace, SPLIT_AT)
+}
+
+fn hits_split_from(trace: &DenseTrace, split_at: usize) -> Vec<u64> {
+    let ids = &trace.ids;
+    let m = trace.universe;
+    let (first, second) = if ids.len() < split_at.max(2) {
+        (stack_distances(ids, m, |_| None), vec![0; m])
+    } else {
+        let (head, tail) = ids.split_at(ids.len() / 2);
+        rayon::join(
+            || stack_distances(head, m, |_| None),
+            || second_half(head, tail, m),
+        )
+    };
+    let mut hits = Vec::with_capacity(m);
+    let mut acc = 0u64;
+    for (a, b) in first.into_iter().zip(second) {
+        acc += a + b;
+        hits.push(acc);
+    }
+    hits
+}
+
+/// The second half's histogram: distances within it from its own stack; a key's first request
+/// in it from the keys' last times in `head`.
+fn second_half(head: &[u32], tail: &[u32], universe: usize) -> Vec<u64> {
+    let mut last_head = vec![u32::MAX; universe];
+    for (t, &id) in head.iter().enumerate() {
+        if let Some(&ahead) = head.get(t + AHEAD) {
+            prefetch::read(&last_head, ahead as usize);
+        }
+        last_head[id as usize] = t as u32;
+    }
+    // Ranks of the last times in `head`: rank(L) = how many keys last appear at or before L.
+    let mut marks = vec![0u64; (head.len() >> 6) + 1];
+    for &l in &last_head {
+        if l != u32::MAX {
+            marks[(l >> 6) as usize] |= 1 << (l & 63);
+        }
+    }
+    let mut before = Vec::with_capacity(marks.len());
+    let mut total = 0u32;
+    for w in &marks {
+        before.push(total);
+        total += w.count_ones();
+    }
+    let rank = |l: u32| {
+        let (w, b) = ((l >> 6) as usize, l & 63);
+        before[w] + (marks[w] & (u64::MAX >> (63 - b))).count_ones()
+    };
+    // Keys seen so far in the tail, by the rank of their last time in `head` (0: none).
+    let mut seen = Fenwick::new(total as usize + 1);
+    stack_distances(tail, universe, |id| {
+        let l = last_head[id as usize];
+        let r = if l == u32::MAX { 0 } else { rank(l) };
+        // Keys whose last head time is after l, and tail keys so far whose last head time is
+        // before l (or absent).
+        let distance = (l != u32::MAX).then(|| i64::from(total - r) + seen.prefix(r as usize));
+        seen.add(r as usize, 1);
+        distance
+    })
+}
+
+/// Requests of `ids` by stack distance (`histogram[d-1]`: distance d), from an empty stack; a
+/// key's first request asks `first(id)` for its distance (`None`: a cold miss).
 ///
 /// Marks live in a bitset over request times; a Fenwick tree counts the marks of each 64-time word.
 /// The newest word's count is held back until the word is complete, because marks are only ever
 /// added at the newest time: one prefix query and one update per request.
-pub fn lru_hits_all_sizes(trace: &DenseTrace) -> Vec<u64> {
-    let ids = &trace.ids;
+fn stack_distances(
+    ids: &[u32],
+    universe: usize,
+    mut first: impl FnMut(u32) -> Option<i64>,
+) -> Vec<u64> {
     let n = ids.len();
-    let mut last = vec![u32::MAX; trace.universe];
+    let mut last = vec![u32::MAX; universe];
     let n_words = (n >> 6) + 1;
     let mut words = vec![0u64; n_words];
     let mut counts = Fenwick::new(n_words);
-    // histogram[d-1]: requests at stack distance d.
-    let mut histogram = vec![0u64; trace.universe];
+    let mut histogram = vec![0u64; universe];
     let mut marked = 0i64;
     let mut pending = 0i32;
     let mut current = 0usize;
@@ -95,19 +174,16 @@ pub fn lru_hits_all_sizes(trace: &DenseTrace) -> Vec<u64> {
             histogram[after as usize] += 1;
             words[w] &= !(1u64 << off);
         } else {
+            if let Some(after) = first(id) {
+                histogram[after as usize] += 1;
+            }
             marked += 1;
         }
         words[word] |= 1u64 << (t & 63);
         pending += 1;
         last[id as usize] = t as u32;
     }
-    let mut hits = Vec::with_capacity(trace.universe);
-    let mut acc = 0u64;
-    for h in histogram {
-        acc += h;
-        hits.push(acc);
-    }
-    hits
+    histogram
 }
 
 #[cfg(test)]
@@ -124,7 +200,6 @@ mod tests {
         // Long enough for many Fenwick levels and prefetches that run past the end.
         let trace = crate::paging::tests_support::locality_trace(50_000, 3_000, 5);
         let dense = densify(&trace).unwrap();
-        let hits = lru_hits_all_sizes(&dense);
         let sizes = [1usize, 7, 64, 65, 500, dense.universe - 1, dense.universe];
         let sim = simulate(
             &trace,
@@ -135,8 +210,12 @@ mod tests {
             &Default::default(),
         )
         .unwrap();
-        for (k, cell) in sizes.iter().zip(&sim) {
-            assert_eq!(hits[k - 1], cell.hits, "size {k}");
+        // In one pass, and in two halves counted apart.
+        for split_at in [usize::MAX, 2] {
+            let hits = hits_split_from(&dense, split_at);
+            for (k, cell) in sizes.iter().zip(&sim) {
+                assert_eq!(hits[k - 1], cell.hits, "size {k} split {split_at}");
+            }
         }
     }
 
@@ -144,11 +223,14 @@ mod tests {
         #[test]
         fn equals_an_lru_simulation_at_every_size(trace in prop::collection::vec(0u64..30, 1..300)) {
             let dense = densify(&trace).unwrap();
-            let hits = lru_hits_all_sizes(&dense);
             let sizes: Vec<usize> = (1..=dense.universe).collect();
             let sim = simulate(&trace, &[PolicyName::Lru], &sizes, 0, false, &Default::default()).unwrap();
-            for (k, cell) in sizes.iter().zip(&sim) {
-                prop_assert_eq!(hits[k - 1], cell.hits, "size {}", k);
+            // One pass, and two halves counted apart (every trace of two or more requests).
+            for split_at in [usize::MAX, 2] {
+                let hits = hits_split_from(&dense, split_at);
+                for (k, cell) in sizes.iter().zip(&sim) {
+                    prop_assert_eq!(hits[k - 1], cell.hits, "size {} split {}", k, split_at);
+                }
             }
         }
     }
