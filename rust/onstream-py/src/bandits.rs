@@ -12,6 +12,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
 use crate::errors::IntoPyResult;
+use crate::pickling;
 use crate::run::{attached, detached};
 
 fn mask_slice<'a>(mask: &'a Option<PyReadonlyArray1<'_, bool>>) -> PyResult<Option<&'a [bool]>> {
@@ -145,8 +146,7 @@ impl PyBandit {
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = snapshot::to_bytes(&self.inner).py()?;
-        Ok(PyBytes::new(py, &bytes))
+        pickling::bytes_of(py, &self.inner)
     }
 
     #[staticmethod]
@@ -157,10 +157,7 @@ impl PyBandit {
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
-        let py = slf.py();
-        let restore = py.get_type::<PyBandit>().getattr("from_bytes")?;
-        let bytes = slf.borrow().to_bytes(py)?;
-        (restore, (bytes,)).into_pyobject(py)
+        pickling::reduce(slf, slf.borrow().to_bytes(slf.py())?)
     }
 }
 
@@ -315,8 +312,7 @@ impl PyStreamingBandit {
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = snapshot::to_bytes(&self.inner).py()?;
-        Ok(PyBytes::new(py, &bytes))
+        pickling::bytes_of(py, &self.inner)
     }
 
     #[staticmethod]
@@ -327,10 +323,7 @@ impl PyStreamingBandit {
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
-        let py = slf.py();
-        let restore = py.get_type::<PyStreamingBandit>().getattr("from_bytes")?;
-        let bytes = slf.borrow().to_bytes(py)?;
-        (restore, (bytes,)).into_pyobject(py)
+        pickling::reduce(slf, slf.borrow().to_bytes(slf.py())?)
     }
 }
 
@@ -529,8 +522,7 @@ impl PyLinearBandit {
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = snapshot::to_bytes(&self.inner).py()?;
-        Ok(PyBytes::new(py, &bytes))
+        pickling::bytes_of(py, &self.inner)
     }
 
     #[staticmethod]
@@ -541,10 +533,7 @@ impl PyLinearBandit {
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
-        let py = slf.py();
-        let restore = py.get_type::<PyLinearBandit>().getattr("from_bytes")?;
-        let bytes = slf.borrow().to_bytes(py)?;
-        (restore, (bytes,)).into_pyobject(py)
+        pickling::reduce(slf, slf.borrow().to_bytes(slf.py())?)
     }
 }
 
@@ -635,8 +624,7 @@ impl PyGroupwiseRegressor {
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = snapshot::to_bytes(&self.inner).py()?;
-        Ok(PyBytes::new(py, &bytes))
+        pickling::bytes_of(py, &self.inner)
     }
 
     #[staticmethod]
@@ -647,12 +635,7 @@ impl PyGroupwiseRegressor {
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
-        let py = slf.py();
-        let restore = py
-            .get_type::<PyGroupwiseRegressor>()
-            .getattr("from_bytes")?;
-        let bytes = slf.borrow().to_bytes(py)?;
-        (restore, (bytes,)).into_pyobject(py)
+        pickling::reduce(slf, slf.borrow().to_bytes(slf.py())?)
     }
 }
 
@@ -755,8 +738,7 @@ impl PyRelaxTuner {
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = snapshot::to_bytes(&self.inner).py()?;
-        Ok(PyBytes::new(py, &bytes))
+        pickling::bytes_of(py, &self.inner)
     }
 
     #[staticmethod]
@@ -767,10 +749,7 @@ impl PyRelaxTuner {
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
-        let py = slf.py();
-        let restore = py.get_type::<PyRelaxTuner>().getattr("from_bytes")?;
-        let bytes = slf.borrow().to_bytes(py)?;
-        (restore, (bytes,)).into_pyobject(py)
+        pickling::reduce(slf, slf.borrow().to_bytes(slf.py())?)
     }
 }
 
@@ -821,8 +800,7 @@ impl PyChebCb {
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = snapshot::to_bytes(&self.inner).py()?;
-        Ok(PyBytes::new(py, &bytes))
+        pickling::bytes_of(py, &self.inner)
     }
 
     #[staticmethod]
@@ -833,10 +811,7 @@ impl PyChebCb {
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
-        let py = slf.py();
-        let restore = py.get_type::<PyChebCb>().getattr("from_bytes")?;
-        let bytes = slf.borrow().to_bytes(py)?;
-        (restore, (bytes,)).into_pyobject(py)
+        pickling::reduce(slf, slf.borrow().to_bytes(slf.py())?)
     }
 }
 
@@ -876,8 +851,7 @@ impl PyTallyingEliminator {
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = snapshot::to_bytes(&self.inner).py()?;
-        Ok(PyBytes::new(py, &bytes))
+        pickling::bytes_of(py, &self.inner)
     }
 
     #[staticmethod]
@@ -888,12 +862,7 @@ impl PyTallyingEliminator {
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
-        let py = slf.py();
-        let restore = py
-            .get_type::<PyTallyingEliminator>()
-            .getattr("from_bytes")?;
-        let bytes = slf.borrow().to_bytes(py)?;
-        (restore, (bytes,)).into_pyobject(py)
+        pickling::reduce(slf, slf.borrow().to_bytes(slf.py())?)
     }
 }
 
@@ -1114,8 +1083,7 @@ impl PyLsdLearner {
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = snapshot::to_bytes(&self.inner).py()?;
-        Ok(PyBytes::new(py, &bytes))
+        pickling::bytes_of(py, &self.inner)
     }
 
     #[staticmethod]
@@ -1126,9 +1094,6 @@ impl PyLsdLearner {
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
-        let py = slf.py();
-        let restore = py.get_type::<PyLsdLearner>().getattr("from_bytes")?;
-        let bytes = slf.borrow().to_bytes(py)?;
-        (restore, (bytes,)).into_pyobject(py)
+        pickling::reduce(slf, slf.borrow().to_bytes(slf.py())?)
     }
 }

@@ -13,6 +13,7 @@ mod graph;
 mod kernels;
 mod ot;
 mod paging;
+mod pickling;
 mod privacy;
 mod run;
 mod stream;

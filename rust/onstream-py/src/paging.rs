@@ -14,6 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple};
 
 use crate::errors::{CoreError, IntoPyResult};
+use crate::pickling;
 use crate::run::{attached, detached};
 
 fn parse_policies(names: &[String]) -> PyResult<Vec<PolicyName>> {
@@ -253,8 +254,7 @@ impl PyCache {
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = snapshot::to_bytes(&self.inner).py()?;
-        Ok(PyBytes::new(py, &bytes))
+        pickling::bytes_of(py, &self.inner)
     }
 
     #[staticmethod]
@@ -265,10 +265,7 @@ impl PyCache {
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
-        let py = slf.py();
-        let restore = py.get_type::<PyCache>().getattr("from_bytes")?;
-        let bytes = slf.borrow().to_bytes(py)?;
-        (restore, (bytes,)).into_pyobject(py)
+        pickling::reduce(slf, slf.borrow().to_bytes(slf.py())?)
     }
 }
 
@@ -370,8 +367,7 @@ impl PyH2o {
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = snapshot::to_bytes(&self.inner).py()?;
-        Ok(PyBytes::new(py, &bytes))
+        pickling::bytes_of(py, &self.inner)
     }
 
     #[staticmethod]
@@ -382,10 +378,7 @@ impl PyH2o {
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
-        let py = slf.py();
-        let restore = py.get_type::<PyH2o>().getattr("from_bytes")?;
-        let bytes = slf.borrow().to_bytes(py)?;
-        (restore, (bytes,)).into_pyobject(py)
+        pickling::reduce(slf, slf.borrow().to_bytes(slf.py())?)
     }
 }
 

@@ -5,6 +5,7 @@ use onstream_core::privacy::batch::{sample, Noise};
 use onstream_core::privacy::SecureRng;
 use pyo3::prelude::*;
 
+use crate::pickling;
 use crate::run::detached;
 
 fn generator(insecure_seed: Option<u64>) -> SecureRng {
@@ -217,10 +218,7 @@ impl PyContinualCounter {
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
-        let py = slf.py();
-        let restore = py.get_type::<PyContinualCounter>().getattr("from_bytes")?;
-        let bytes = slf.borrow().to_bytes(py)?;
-        (restore, (bytes,)).into_pyobject(py)
+        pickling::reduce(slf, slf.borrow().to_bytes(slf.py())?)
     }
 }
 
@@ -322,8 +320,7 @@ impl PyBudget {
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = snapshot::to_bytes(&self.inner).py()?;
-        Ok(PyBytes::new(py, &bytes))
+        pickling::bytes_of(py, &self.inner)
     }
 
     #[staticmethod]
@@ -334,10 +331,7 @@ impl PyBudget {
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
-        let py = slf.py();
-        let restore = py.get_type::<PyBudget>().getattr("from_bytes")?;
-        let bytes = slf.borrow().to_bytes(py)?;
-        (restore, (bytes,)).into_pyobject(py)
+        pickling::reduce(slf, slf.borrow().to_bytes(slf.py())?)
     }
 }
 
@@ -433,8 +427,7 @@ impl PyDriftMaxSum {
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = snapshot::to_bytes(&self.inner).py()?;
-        Ok(PyBytes::new(py, &bytes))
+        pickling::bytes_of(py, &self.inner)
     }
 
     #[staticmethod]
@@ -445,9 +438,6 @@ impl PyDriftMaxSum {
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
-        let py = slf.py();
-        let restore = py.get_type::<PyDriftMaxSum>().getattr("from_bytes")?;
-        let bytes = slf.borrow().to_bytes(py)?;
-        (restore, (bytes,)).into_pyobject(py)
+        pickling::reduce(slf, slf.borrow().to_bytes(slf.py())?)
     }
 }

@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
 use crate::errors::IntoPyResult;
+use crate::pickling;
 use crate::run::attached;
 
 #[pyclass(name = "Reservoir", module = "onstream._core")]
@@ -52,8 +53,7 @@ impl PyReservoir {
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = snapshot::to_bytes(&self.inner).py()?;
-        Ok(PyBytes::new(py, &bytes))
+        pickling::bytes_of(py, &self.inner)
     }
 
     #[staticmethod]
@@ -64,10 +64,7 @@ impl PyReservoir {
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
-        let py = slf.py();
-        let restore = py.get_type::<PyReservoir>().getattr("from_bytes")?;
-        let bytes = slf.borrow().to_bytes(py)?;
-        (restore, (bytes,)).into_pyobject(py)
+        pickling::reduce(slf, slf.borrow().to_bytes(slf.py())?)
     }
 }
 

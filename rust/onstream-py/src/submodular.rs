@@ -23,6 +23,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
 use crate::errors::{CoreError, IntoPyResult};
+use crate::pickling;
 use crate::run::detached;
 
 /// Every objective kind behind one type, so optimizers are compiled once per kind.
@@ -554,8 +555,7 @@ impl PyDynamic {
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = snapshot::to_bytes(&self.inner).py()?;
-        Ok(PyBytes::new(py, &bytes))
+        pickling::bytes_of(py, &self.inner)
     }
 
     /// Restores a snapshot over the objective it was taken with.
