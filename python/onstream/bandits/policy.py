@@ -99,7 +99,10 @@ class Policy(Streaming):
 
     def select_k(self, k: int, mask: Any = None) -> npt.NDArray[np.int64]:
         """``k`` distinct arms for one request (a slate), best first: the top ``k`` indices or
-        posterior draws, or ``k`` draws without replacement for randomized policies."""
+        posterior draws; for :class:`EXP3` and :class:`TsallisINF` a slate drawn with exact
+        inclusion probabilities (Exp3.M's dependent rounding, Uchiya et al. 2010), by which the
+        following ``update`` of each of its arms is importance-weighted, so the loss estimates
+        stay unbiased; for the other randomized policies ``k`` draws without replacement."""
         out: npt.NDArray[np.int64] = self._inner.select_k(
             positive_int(k, "k"), None if mask is None else self._mask(mask)
         )

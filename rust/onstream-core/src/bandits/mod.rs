@@ -16,6 +16,7 @@ pub mod policy;
 pub mod relax;
 pub mod ridge;
 pub mod simulate;
+pub mod slate;
 pub mod sor;
 pub mod streaming;
 pub mod streaming_sim;

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::arms::Arms;
 use super::exp3::Exp3;
 use super::greedy::{EpsilonGreedy, Softmax};
+use super::slate;
 use super::thompson::{BetaThompson, GaussianThompson};
 use super::tsallis::TsallisInf;
 use super::ucb::{KlUcb, Moss, Ucb1};
@@ -330,13 +331,29 @@ impl Bandit {
     }
 
     /// `k` distinct arms for one request (a slate), best first: the top `k` indices or posterior
-    /// draws, or `k` draws without replacement for randomized rules.
+    /// draws; for EXP3 and Tsallis-INF a slate with exact inclusion probabilities (Exp3.M's
+    /// dependent rounding, [`super::slate`]), by which the updates of its arms are then weighted;
+    /// for the other randomized rules `k` draws without replacement.
     pub fn select_k(&mut self, k: usize, mask: Option<&[bool]>) -> Result<Vec<usize>> {
         self.arms.check_mask(mask)?;
         if k == 0 {
             return Err(Error::invalid("k", 0, "a positive number of arms"));
         }
-        Ok(match self.rule.fill(&mut self.arms, mask) {
+        let decision = self.rule.fill(&mut self.arms, mask);
+        let losses = match &mut self.rule {
+            Rule::Exp3(r) => Some(&mut r.losses),
+            Rule::TsallisInf(r) => Some(&mut r.losses),
+            _ => None,
+        };
+        if let Some(losses) = losses {
+            // `fill` left the single-draw probabilities in `last_p`: replace them by the slate's
+            // inclusion probabilities, which weight the coming updates.
+            let q = slate::marginals(&losses.last_p, k);
+            let chosen = slate::dep_round(&q, k, &mut self.arms.rng);
+            losses.last_p = q;
+            return Ok(chosen);
+        }
+        Ok(match decision {
             Decision::Argmax => self.arms.top_k(k, mask),
             Decision::Sample => self.arms.sample_k_scratch(k, mask),
         })
@@ -451,5 +468,62 @@ impl Spec {
     pub fn to_json(&self) -> Result<String> {
         serde_json::to_string(self)
             .map_err(|e| Error::Internal(format!("cannot encode a bandit spec: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod slate_tests {
+    use super::*;
+
+    /// A slate's updates weight each played arm by its inclusion probability, so the
+    /// importance-weighted loss of every arm is unbiased: averaged over many slates drawn from
+    /// one state, arm i's loss sum after one round is its loss 1 − r_i.
+    #[test]
+    fn slate_updates_give_unbiased_losses() {
+        let rewards = [0.9, 0.2, 0.5, 0.7, 0.1, 0.4];
+        for spec in [Spec::Exp3 { horizon: None }, Spec::TsallisInf] {
+            let mut base = Bandit::new(spec.clone(), rewards.len(), Some(3)).unwrap();
+            // A state with unequal probabilities: a few rounds of plain plays first.
+            for _ in 0..40 {
+                let arm = base.select(None).unwrap();
+                base.update(arm, rewards[arm]).unwrap();
+            }
+            let before = match &base.rule {
+                Rule::Exp3(r) => r.losses.sums.clone(),
+                Rule::TsallisInf(r) => r.losses.sums.clone(),
+                _ => unreachable!(),
+            };
+            let trials = 40_000;
+            let mut mean = vec![0.0; rewards.len()];
+            let mut var = vec![0.0; rewards.len()];
+            for trial in 0..trials {
+                let mut p = base.clone();
+                p.reseed(11, trial);
+                let slate = p.select_k(3, None).unwrap();
+                assert_eq!(slate.len(), 3);
+                for &arm in &slate {
+                    p.update(arm, rewards[arm]).unwrap();
+                }
+                let after = match &p.rule {
+                    Rule::Exp3(r) => &r.losses.sums,
+                    Rule::TsallisInf(r) => &r.losses.sums,
+                    _ => unreachable!(),
+                };
+                for i in 0..rewards.len() {
+                    let d = after[i] - before[i];
+                    mean[i] += d / trials as f64;
+                    var[i] += d * d / trials as f64;
+                }
+            }
+            for i in 0..rewards.len() {
+                let sd = ((var[i] - mean[i] * mean[i]).max(0.0) / trials as f64).sqrt();
+                let want = 1.0 - rewards[i];
+                assert!(
+                    (mean[i] - want).abs() < 5.0 * sd + 1e-9,
+                    "{spec:?} arm {i}: {} vs {want} (sd {sd})",
+                    mean[i]
+                );
+            }
+        }
     }
 }
