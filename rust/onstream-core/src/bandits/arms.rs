@@ -255,19 +255,7 @@ impl Arms {
 
     /// One draw from the probabilities in `scratch` (zero outside the allowed arms).
     pub fn sample_scratch(&mut self) -> usize {
-        let total: f64 = self.scratch.iter().sum();
-        let mut u = rng::open01(&mut self.rng) * total;
-        let mut last = 0;
-        for (i, &p) in self.scratch.iter().enumerate() {
-            if p > 0.0 {
-                last = i;
-                if u < p {
-                    return i;
-                }
-                u -= p;
-            }
-        }
-        last // rounding left `u` a hair above the total: the last arm with mass
+        super::draw::weighted(&self.scratch, &mut self.rng)
     }
 
     /// `k` arms drawn without replacement with probability proportional to `scratch`, by the

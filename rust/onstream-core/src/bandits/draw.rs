@@ -1,4 +1,5 @@
-//! Value-stable draws from the laws the bandits need: normal, gamma, beta and binomial.
+//! Value-stable draws from the laws the bandits need: normal, gamma, beta, binomial and a
+//! category from weights.
 //!
 //! Written here on top of [`crate::rng`] rather than taken from `rand_distr`, whose outputs for a
 //! seed may change between versions: a seeded simulation must give the same numbers on every
@@ -7,6 +8,25 @@
 use crate::rng::{self, Rng};
 
 pub use crate::rng::normal;
+
+/// An index drawn with probability proportional to `weights` (nonnegative, some positive), by
+/// inverse CDF on one uniform.
+#[inline]
+pub fn weighted(weights: &[f64], rng: &mut Rng) -> usize {
+    let total: f64 = weights.iter().sum();
+    let mut u = rng::open01(rng) * total;
+    let mut last = 0;
+    for (i, &w) in weights.iter().enumerate() {
+        if w > 0.0 {
+            last = i;
+            if u < w {
+                return i;
+            }
+            u -= w;
+        }
+    }
+    last // rounding left `u` a hair above the total: the last index with weight
+}
 
 /// Two independent standard normal draws from one Box–Muller transform (cosine and sine).
 #[inline]

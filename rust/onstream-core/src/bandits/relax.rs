@@ -47,17 +47,6 @@ fn check_cost(cost: f64) -> Result<()> {
     }
 }
 
-fn draw_from(p: &[f64], g: &mut Rng) -> usize {
-    let mut u = rng::open01(g);
-    for (i, &pi) in p.iter().enumerate() {
-        if u < pi {
-            return i;
-        }
-        u -= pi;
-    }
-    p.iter().rposition(|&pi| pi > 0.0).unwrap_or(0)
-}
-
 /// Tsallis-INF over a grid of relaxations, losses scaled by the running mean cost.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RelaxTuner {
@@ -118,7 +107,7 @@ impl RelaxTuner {
     /// The grid index to use for the next instance.
     pub fn select(&mut self) -> usize {
         self.last_p = self.probabilities();
-        draw_from(&self.last_p, &mut self.rng)
+        draw::weighted(&self.last_p, &mut self.rng)
     }
 
     /// Reports the cost (iterations) of grid point `arm` on the latest instance.
@@ -281,7 +270,7 @@ impl ChebCb {
 
     pub fn select(&mut self, c: f64) -> Result<usize> {
         self.last_p = self.probabilities(c)?;
-        Ok(draw_from(&self.last_p, &mut self.rng))
+        Ok(draw::weighted(&self.last_p, &mut self.rng))
     }
 
     /// Reports the cost of grid point `arm` on an instance with context `c`.
