@@ -53,52 +53,49 @@ impl<'a, R: RngCore> Bits<'a, R> {
     }
 
     /// Bernoulli(num/den) for 0 ≤ num ≤ den, den > 0, exactly: walk the binary expansions of a
-    /// uniform U and of p = num/den (long division) to the first bit where they differ; U < p
-    /// iff p has the 1 there.
+    /// uniform U and of p = num/den to the first bit where they differ; U < p iff p has the 1
+    /// there.
     #[inline]
     pub fn bernoulli(&mut self, num: u128, den: u128) -> bool {
         debug_assert!(num <= den && den > 0);
-        if num >= den {
-            return true;
-        }
-        let mut rem = num;
+        num >= den || self.below(&mut Expansion::new(num, den))
+    }
+
+    /// Whether a uniform made of fresh bits is below the rest of `p`'s expansion.
+    #[inline]
+    pub fn below(&mut self, p: &mut Expansion) -> bool {
         loop {
-            // Next bit of p: rem/den < 1, so 2·rem < 2·den ≤ 2^128 cannot overflow for den ≤ 2^127.
-            let (twice, carry) = rem.overflowing_add(rem);
-            let p_bit = carry || twice >= den;
-            rem = if p_bit {
-                twice.wrapping_sub(den)
-            } else {
-                twice
-            };
-            let u_bit = self.bit();
+            let (p_bit, u_bit) = (p.next_bit(), self.bit());
             if u_bit != p_bit {
                 return p_bit;
             }
         }
     }
-
-    /// A uniform integer in `0..n` (n > 0), exactly, from whole words.
-    #[inline]
-    pub fn uniform_below(&mut self, n: u128) -> u128 {
-        uniform_below(self.rng, n)
-    }
 }
 
-/// A uniform integer in `0..n` (n > 0), by rejection: exact.
-#[inline]
-pub fn uniform_below<R: RngCore>(rng: &mut R, n: u128) -> u128 {
-    debug_assert!(n > 0);
-    if n <= u128::from(u64::MAX) {
-        return u128::from(crate::rng::below(rng, n as u64));
+/// The binary expansion of a rational num/den in [0, 1), bit after bit by long division.
+pub struct Expansion {
+    rem: u128,
+    den: u128,
+}
+
+impl Expansion {
+    pub fn new(num: u128, den: u128) -> Self {
+        debug_assert!(num < den);
+        Expansion { rem: num, den }
     }
-    // Wide case: rejection from the smallest enclosing power of two.
-    let bits = 128 - (n - 1).leading_zeros();
-    loop {
-        let x = (u128::from(rng.next_u64()) << 64 | u128::from(rng.next_u64())) >> (128 - bits);
-        if x < n {
-            return x;
-        }
+
+    #[inline]
+    pub fn next_bit(&mut self) -> bool {
+        // rem/den < 1, so 2·rem < 2·den: the carry out of u128 is the bit when den > 2^127.
+        let (twice, carry) = self.rem.overflowing_add(self.rem);
+        let bit = carry || twice >= self.den;
+        self.rem = if bit {
+            twice.wrapping_sub(self.den)
+        } else {
+            twice
+        };
+        bit
     }
 }
 
@@ -401,20 +398,7 @@ mod tests {
     }
 
     #[test]
-    fn uniform_below_wide_and_narrow() {
-        let mut rng = ChaCha20Rng::seed_from_u64(4);
-        let big = (1u128 << 100) + 12345;
-        for _ in 0..1000 {
-            assert!(uniform_below(&mut rng, big) < big);
-        }
-        let n = 60_000;
-        let mut c = [0u32; 3];
-        for _ in 0..n {
-            c[uniform_below(&mut rng, 3) as usize] += 1;
-        }
-        assert!(c
-            .iter()
-            .all(|&x| (f64::from(x) - 20_000.0).abs() < 6.0 * 115.5));
+    fn integer_square_roots() {
         assert_eq!(isqrt(99), 9);
         assert_eq!(isqrt(100), 10);
         assert_eq!(isqrt(u128::from(u64::MAX)), u128::from(u32::MAX));

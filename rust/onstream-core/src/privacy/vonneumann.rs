@@ -14,7 +14,7 @@
 
 use rand_core::RngCore;
 
-use super::exact::Bits;
+use super::exact::{Bits, Expansion};
 
 /// A uniform real in [0, 1) whose base-2^64 digits are drawn when a comparison needs them.
 #[derive(Debug, Clone, Default)]
@@ -161,27 +161,16 @@ fn uniform_below_ratio<R: RngCore>(
     if num >= den {
         return true;
     }
-    let mut rem = num;
-    let mut next_p_bit = || {
-        let (twice, carry) = rem.overflowing_add(rem);
-        let bit = carry || twice >= den;
-        rem = if bit { twice.wrapping_sub(den) } else { twice };
-        bit
-    };
+    let mut p = Expansion::new(num, den);
     for &digit in known {
         for i in (0..64).rev() {
-            let (u, p) = (digit >> i & 1 == 1, next_p_bit());
-            if u != p {
-                return p;
+            let (u, p_bit) = (digit >> i & 1 == 1, p.next_bit());
+            if u != p_bit {
+                return p_bit;
             }
         }
     }
-    loop {
-        let (u, p) = (bits.bit(), next_p_bit());
-        if u != p {
-            return p;
-        }
-    }
+    bits.below(&mut p)
 }
 
 #[cfg(test)]
