@@ -264,28 +264,42 @@ impl FactorCounter {
 
     /// One step with noise `z`: W = R̃x + z exactly, then v and the running sum from W alone.
     fn advance(&mut self, x: u8, z: i64) -> f64 {
-        self.t += 1;
         let b = self.band;
         let m = (b - 1).min(self.xs.len());
         let coef = &self.rev[b - 1 - m..b - 1];
-        let lead = self.rev[b - 1];
         let (past_x, past_v) = dots(
             coef,
             &self.xs[self.xs.len() - m..],
             &self.vs[self.vs.len() - m..],
         );
+        let out = self.commit(x, z, past_x, past_v);
+        self.trim_history();
+        out
+    }
+
+    /// The end of a step, given the past's part of R̃x (`past_x`) and of the v sum (`past_v`):
+    /// W, then v, the running sum and the history.
+    #[inline]
+    fn commit(&mut self, x: u8, z: i64, past_x: f64, past_v: f64) -> f64 {
+        self.t += 1;
+        let lead = self.rev[self.band - 1];
         // R̃x: integers below 2^53 throughout, so exact in any order.
         let w = lead * f64::from(x) + past_x + z as f64;
         let v = (w - past_v) / lead;
         self.total += v;
         self.xs.push(f64::from(x));
         self.vs.push(v);
+        self.total
+    }
+
+    /// Drops history older than the band once it has grown to twice the band.
+    fn trim_history(&mut self) {
+        let b = self.band;
         if self.xs.len() >= 2 * b {
             let keep = self.xs.len() - (b - 1);
             self.xs.drain(..keep);
             self.vs.drain(..keep);
         }
-        self.total
     }
 
     /// Consumes one input (0 or 1) and returns the noisy count of the stream so far.
@@ -319,7 +333,6 @@ impl FactorCounter {
     /// (results agree to rounding), and the same on any number of threads.
     fn release_blocked(&mut self, xs: &[u8], noise: &[i64]) -> Vec<f64> {
         let b = self.band;
-        let lead = self.rev[b - 1];
         let mut out = Vec::with_capacity(xs.len());
         for (bx, bz) in xs.chunks(BLOCK).zip(noise.chunks(BLOCK)) {
             let base = self.xs.len();
@@ -355,24 +368,15 @@ impl FactorCounter {
                         .fold((0.0, 0.0), |(a, b), part| (a + part[p].0, b + part[p].1))
                 })
                 .collect();
+            // History is trimmed only between blocks: the block's positions stay valid.
             for (p, (&x, &z)) in bx.iter().zip(bz).enumerate() {
-                self.t += 1;
                 let tau = base + p;
                 let lo = (tau - (b - 1).min(tau)).max(base);
                 let coef = &self.rev[b - 1 - (tau - lo)..b - 1];
                 let (near_x, near_v) = dots(coef, &self.xs[lo..tau], &self.vs[lo..tau]);
-                let w = lead * f64::from(x) + (far[p].0 + near_x) + z as f64;
-                let v = (w - (far[p].1 + near_v)) / lead;
-                self.total += v;
-                self.xs.push(f64::from(x));
-                self.vs.push(v);
-                out.push(self.total);
+                out.push(self.commit(x, z, far[p].0 + near_x, far[p].1 + near_v));
             }
-            if self.xs.len() >= 2 * b {
-                let keep = self.xs.len() - (b - 1);
-                self.xs.drain(..keep);
-                self.vs.drain(..keep);
-            }
+            self.trim_history();
         }
         out
     }
