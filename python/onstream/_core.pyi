@@ -6,6 +6,8 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "PRIVACY_MAX_PART",
+    "PRIVACY_MAX_VARIANCE",
     "Bandit",
     "Budget",
     "Cache",
@@ -65,6 +67,8 @@ __all__ = [
 ]
 
 __version__: str
+PRIVACY_MAX_PART: int
+PRIVACY_MAX_VARIANCE: int
 
 def build_info() -> dict[str, Any]: ...
 def pool_threads() -> int: ...

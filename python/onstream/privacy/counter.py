@@ -41,8 +41,6 @@ Mechanism = Literal["binary", "honaker", "smooth", "sqrt", "banded_sqrt"]
 _MECHANISMS: tuple[Mechanism, ...] = ("binary", "honaker", "smooth", "sqrt", "banded_sqrt")
 
 _DEFAULT_BAND = 1024
-# The exact discrete Gaussian sampler takes σ² up to 2**58 (integer units of the factor's grid).
-_MAX_VARIANCE = 1 << 58
 
 
 def _band(band: int | None, horizon: int) -> int:
@@ -59,7 +57,7 @@ def _factor_counter(
     for bits in range(20, 0, -1):
         d2 = int(_core.privacy_factor_sensitivity2(band, horizon, bits))
         sigma2 = math.ceil(Fraction(d2) / (2 * rho))
-        if sigma2 <= _MAX_VARIANCE:
+        if sigma2 <= _core.PRIVACY_MAX_VARIANCE:
             return _core.ContinualCounter(
                 mechanism, horizon, "gaussian", sigma2, 1, seed, band=band, bits=bits
             )

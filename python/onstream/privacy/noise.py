@@ -17,9 +17,9 @@ __all__ = ["NonPrivateArray", "discrete_gaussian", "discrete_laplace"]
 
 #: Floats become the nearest rational with a denominator at most this (then exact sampling).
 _MAX_DENOMINATOR = 1 << 20
-_MAX_PART = 1 << 40
-#: The exact discrete Gaussian takes σ² numerators up to this (`exact::MAX_VARIANCE` in the core).
-_MAX_VARIANCE = 1 << 58
+#: The exact samplers' limits on a rational parameter's parts and on σ²'s numerator.
+_MAX_PART = _core.PRIVACY_MAX_PART
+_MAX_VARIANCE = _core.PRIVACY_MAX_VARIANCE
 
 
 class NonPrivateArray(np.ndarray[Any, np.dtype[np.int64]]):

@@ -2,6 +2,7 @@
 
 use numpy::{IntoPyArray, PyArray1};
 use onstream_core::privacy::batch::{sample, Noise};
+use onstream_core::privacy::exact;
 use onstream_core::privacy::SecureRng;
 use pyo3::prelude::*;
 
@@ -49,6 +50,15 @@ pub fn privacy_discrete_gaussian<'py>(
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // The exact samplers' parameter limits, for the facade's checks and float roundings.
+    m.add(
+        "PRIVACY_MAX_PART",
+        u64::try_from(exact::MAX_PART).unwrap_or(u64::MAX),
+    )?;
+    m.add(
+        "PRIVACY_MAX_VARIANCE",
+        u64::try_from(exact::MAX_VARIANCE).unwrap_or(u64::MAX),
+    )?;
     m.add_function(wrap_pyfunction!(privacy_discrete_laplace, m)?)?;
     m.add_function(wrap_pyfunction!(privacy_discrete_gaussian, m)?)?;
     register_counter(m)
