@@ -73,7 +73,7 @@ impl<M: KeyMap> LNonMarker<M> {
     /// The slot a miss on `key` frees.
     fn victim(&mut self, key: u64) -> u32 {
         match self.stale.get(&key) {
-            None => self.slots.furthest(&self.predicted, &mut self.rng),
+            None => self.slots.furthest(&mut self.rng),
             Some(true) => rng::below(&mut self.rng, self.k as u64) as u32,
             Some(false) => self.slots.random(&mut self.rng),
         }
@@ -98,7 +98,6 @@ impl<M: KeyMap> Policy for LNonMarker<M> {
         if slot != NIL {
             self.slots.mark(slot);
             self.predicted[slot as usize] = req.predicted_next;
-            self.slots.touch(slot);
             return true;
         }
         if self.keys.len() < self.k {
@@ -127,7 +126,6 @@ impl<M: KeyMap> Policy for LNonMarker<M> {
         self.map.remove(old);
         self.keys[v] = key;
         self.predicted[v] = req.predicted_next;
-        self.slots.touch(victim);
         self.map.insert(key, victim);
         false
     }

@@ -86,7 +86,6 @@ impl<M: KeyMap> Policy for PredictiveMarker<M> {
         if slot != NIL {
             self.slots.mark(slot);
             self.predicted[slot as usize] = req.predicted_next;
-            self.slots.touch(slot);
             return true;
         }
         if self.keys.len() < self.k {
@@ -109,7 +108,7 @@ impl<M: KeyMap> Policy for PredictiveMarker<M> {
             MarkerRule::LMarker => !stale,
         };
         let victim = if follow {
-            self.slots.furthest(&self.predicted, &mut self.rng)
+            self.slots.furthest(&mut self.rng)
         } else {
             self.slots.random(&mut self.rng)
         };
@@ -120,7 +119,6 @@ impl<M: KeyMap> Policy for PredictiveMarker<M> {
         self.chain_of.insert(old, chain);
         self.keys[v] = req.key;
         self.predicted[v] = req.predicted_next;
-        self.slots.touch(victim);
         self.map.insert(req.key, victim);
         false
     }

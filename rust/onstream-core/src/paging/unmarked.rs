@@ -3,8 +3,9 @@
 //! predicted next arrival is furthest (a max-heap with lazy deletion).
 //!
 //! Slots are unmarked only at a phase's start, all at once; during a phase they only become
-//! marked. So the heap is filled once per phase and an entry is stale when its slot has been
-//! marked since or its prediction changed (each slot carries a version number).
+//! marked, and a slot's page or prediction changes only when it is marked (the policies mark a
+//! page on every request to it). So the heap is filled once per phase and an entry is current
+//! exactly while its slot is unmarked.
 
 use std::collections::BinaryHeap;
 
@@ -18,8 +19,7 @@ pub struct UnmarkedSlots {
     unmarked: Vec<u32>,
     /// Each slot's position in `unmarked`, or [`NIL`] when marked.
     pos: Vec<u32>,
-    version: Vec<u32>,
-    heap: BinaryHeap<(u64, u32, u32)>,
+    heap: BinaryHeap<(u64, u32)>,
 }
 
 impl UnmarkedSlots {
@@ -28,7 +28,6 @@ impl UnmarkedSlots {
         UnmarkedSlots {
             unmarked: Vec::with_capacity(k),
             pos: Vec::with_capacity(k),
-            version: Vec::with_capacity(k),
             heap: BinaryHeap::new(),
         }
     }
@@ -36,7 +35,6 @@ impl UnmarkedSlots {
     /// Adds a slot (while the cache fills), marked.
     pub fn add_marked(&mut self) {
         self.pos.push(NIL);
-        self.version.push(0);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -59,11 +57,6 @@ impl UnmarkedSlots {
         }
     }
 
-    /// The slot's prediction changed (or its page did): older heap entries no longer count.
-    pub fn touch(&mut self, slot: u32) {
-        self.version[slot as usize] += 1;
-    }
-
     /// Unmarks every slot, with `predicted[s]` the predicted next arrival of slot `s`'s page.
     pub fn unmark_all(&mut self, predicted: &[u64]) {
         self.unmarked.clear();
@@ -72,17 +65,16 @@ impl UnmarkedSlots {
             let s32 = s as u32;
             self.pos[s] = s32;
             self.unmarked.push(s32);
-            self.heap.push((p, s32, self.version[s]));
+            self.heap.push((p, s32));
         }
     }
 
     /// The unmarked slot whose predicted next arrival is furthest (ties: the higher slot), or a
     /// uniformly random unmarked one if the heap has run dry. Call only when some slot is
     /// unmarked.
-    pub fn furthest(&mut self, predicted: &[u64], rng: &mut Rng) -> u32 {
-        while let Some((p, s, v)) = self.heap.pop() {
-            let i = s as usize;
-            if self.pos[i] != NIL && self.version[i] == v && predicted[i] == p {
+    pub fn furthest(&mut self, rng: &mut Rng) -> u32 {
+        while let Some((_, s)) = self.heap.pop() {
+            if self.pos[s as usize] != NIL {
                 return s;
             }
         }
