@@ -93,7 +93,10 @@ def simulate(
     """Simulate unit-size caches: every policy at every size over ``trace``, in Rust.
 
     The (policy, size) cells run in parallel on onstream's thread pool with the GIL released; ids
-    are renumbered once and next-use times computed once for all cells. Randomized policies
+    are renumbered once and next-use times computed once for all cells. When every policy needs
+    only the keys (no predictions, no future), the cells step through the trace piece by piece
+    while the next piece is renumbered on another thread, so even a single cell uses two cores
+    (the results are the same either way). Randomized policies
     (``marker``) draw from their own ChaCha stream per cell, derived from ``seed``, so a cell's
     result does not depend on the rest of the grid.
 

@@ -20,62 +20,96 @@ pub struct DenseTrace {
 }
 
 /// Renumbers ids by first appearance.
-///
-/// When the largest id is at most a few times the trace length (block numbers, synthetic traces),
-/// a direct lookup table does it in one pass of array reads; otherwise a hash map sized up front.
 pub fn densify(ids: &[u64]) -> Result<DenseTrace> {
-    if ids.is_empty() {
-        return Err(Error::Empty { name: "trace" });
-    }
-    if ids.len() >= u32::MAX as usize {
-        return Err(Error::invalid(
-            "trace",
-            format!("{} requests", ids.len()),
-            format!("fewer than {}", u32::MAX),
-        ));
-    }
-    let max = ids.iter().copied().max().unwrap_or(0);
-    let table_limit = (4 * ids.len()).max(1 << 20) as u64;
-    if max < table_limit {
-        return Ok(densify_by_table(ids, max as usize + 1));
-    }
-    let mut map = HashKeyMap::with_capacity((ids.len() / 4).clamp(1024, 1 << 24));
+    let mut renumber = Densifier::for_trace(ids)?;
     let mut out = Vec::with_capacity(ids.len());
-    for &id in ids {
-        let mut d = map.get(id);
-        if d == NIL {
-            d = map.len() as u32;
-            map.insert(id, d);
-        }
-        out.push(d);
-    }
+    renumber.extend(ids, &mut out);
     Ok(DenseTrace {
-        universe: map.len(),
         ids: out,
+        universe: renumber.universe(),
     })
 }
 
-fn densify_by_table(ids: &[u64], span: usize) -> DenseTrace {
-    let mut table = vec![NIL; span];
-    let mut next = 0u32;
-    let out = ids
-        .iter()
-        .enumerate()
-        .map(|(t, &id)| {
-            if let Some(&ahead) = ids.get(t + PREFETCH_AHEAD) {
-                prefetch::read(&table, ahead as usize);
-            }
-            let slot = &mut table[id as usize];
-            if *slot == NIL {
-                *slot = next;
-                next += 1;
-            }
-            *slot
-        })
-        .collect();
-    DenseTrace {
-        ids: out,
-        universe: next as usize,
+/// Renumbering by first appearance, one piece of a trace after another, so that a simulation can
+/// step through one piece while the next is renumbered.
+///
+/// When the largest id is at most a few times the trace length (block numbers, synthetic traces),
+/// a direct lookup table does it with array reads; otherwise a hash map sized up front.
+pub struct Densifier {
+    table: Table,
+    next: u32,
+}
+
+enum Table {
+    Direct(Vec<u32>),
+    Hash(HashKeyMap),
+}
+
+impl Densifier {
+    /// A renumbering for the whole of `ids`, which is checked (not empty, fewer than 2^32 − 1
+    /// requests) but not yet read past its largest id.
+    pub fn for_trace(ids: &[u64]) -> Result<Self> {
+        if ids.is_empty() {
+            return Err(Error::Empty { name: "trace" });
+        }
+        if ids.len() >= u32::MAX as usize {
+            return Err(Error::invalid(
+                "trace",
+                format!("{} requests", ids.len()),
+                format!("fewer than {}", u32::MAX),
+            ));
+        }
+        let max = ids.iter().copied().max().unwrap_or(0);
+        let table_limit = (4 * ids.len()).max(1 << 20) as u64;
+        let table = if max < table_limit {
+            Table::Direct(vec![NIL; max as usize + 1])
+        } else {
+            Table::Hash(HashKeyMap::with_capacity(
+                (ids.len() / 4).clamp(1024, 1 << 24),
+            ))
+        };
+        Ok(Densifier { table, next: 0 })
+    }
+
+    /// The table's span when ids are looked up directly: every dense id will be below it.
+    pub fn span(&self) -> Option<usize> {
+        match &self.table {
+            Table::Direct(t) => Some(t.len()),
+            Table::Hash(_) => None,
+        }
+    }
+
+    /// Distinct ids seen so far.
+    pub fn universe(&self) -> usize {
+        self.next as usize
+    }
+
+    /// Appends the dense ids of the next piece of the trace to `out`.
+    pub fn extend(&mut self, ids: &[u64], out: &mut Vec<u32>) {
+        out.reserve(ids.len());
+        let next = &mut self.next;
+        match &mut self.table {
+            Table::Direct(table) => out.extend(ids.iter().enumerate().map(|(t, &id)| {
+                if let Some(&ahead) = ids.get(t + PREFETCH_AHEAD) {
+                    prefetch::read(table, ahead as usize);
+                }
+                let slot = &mut table[id as usize];
+                if *slot == NIL {
+                    *slot = *next;
+                    *next += 1;
+                }
+                *slot
+            })),
+            Table::Hash(map) => out.extend(ids.iter().map(|&id| {
+                let mut d = map.get(id);
+                if d == NIL {
+                    d = *next;
+                    *next += 1;
+                    map.insert(id, d);
+                }
+                d
+            })),
+        }
     }
 }
 
@@ -109,5 +143,25 @@ mod tests {
         let big = densify(&[u64::MAX, 7, u64::MAX, 1 << 40]).unwrap();
         assert_eq!(big.ids, vec![0, 1, 0, 2]);
         assert_eq!(big.universe, 3);
+    }
+
+    #[test]
+    fn pieces_number_like_the_whole() {
+        for ids in [
+            vec![5u64, 9, 5, 0, 9, 3, 3, 7, 5, 1],
+            vec![u64::MAX, 1 << 40, 3, u64::MAX, 3, 1 << 40, 8],
+        ] {
+            let whole = densify(&ids).unwrap();
+            let mut renumber = Densifier::for_trace(&ids).unwrap();
+            let mut out = Vec::new();
+            for piece in ids.chunks(3) {
+                renumber.extend(piece, &mut out);
+            }
+            assert_eq!(out, whole.ids);
+            assert_eq!(renumber.universe(), whole.universe);
+            assert!(renumber
+                .span()
+                .is_none_or(|s| whole.ids.iter().all(|&d| (d as usize) < s)));
+        }
     }
 }
