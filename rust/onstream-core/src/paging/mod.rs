@@ -9,6 +9,7 @@ pub mod clock;
 pub mod discard;
 pub mod fifo;
 pub mod h2o;
+pub mod idtable;
 pub mod keymap;
 pub mod lfd;
 pub mod lfu;

@@ -397,11 +397,12 @@ pub fn simulate(
         .collect();
     let renumber = Densifier::for_trace(ids)?;
     let plain = policies.iter().all(|p| p.needs() == Needs::Nothing);
-    if let Some(span) = renumber
-        .span()
-        .filter(|&s| plain && s <= ids.len().max(1 << 20))
-    {
-        return Ok(pipelined(ids, renumber, span, &cells, seed, want_mask));
+    // Renumbering through a direct table that fits in cache is too cheap to overlap; pipelined
+    // cells' maps span the bound instead of the universe, so only up to 16 MiB each.
+    let bound = renumber.bound();
+    let cheap = renumber.direct() && bound <= 1 << 16;
+    if plain && !cheap && bound <= PIPELINED_MAP_MAX {
+        return Ok(pipelined(ids, renumber, bound, &cells, seed, want_mask));
     }
     let trace = densify(ids)?;
     let needs_future = !plain;
@@ -444,16 +445,19 @@ pub fn simulate(
 /// hand-over costs little, small enough that a 100 K-request trace overlaps in several pieces.
 const PIECE: usize = 1 << 14;
 
+/// The largest universe bound the pipelined simulation sizes its maps by.
+const PIPELINED_MAP_MAX: usize = 1 << 22;
+
 /// The grid of cells whose policies need nothing but the keys, while the trace is renumbered: the
 /// cells step through one piece of dense ids while the next piece is renumbered, so the
 /// renumbering (a random read a request, as costly as an LRU step on a big universe) overlaps the
 /// simulation instead of preceding it. Dense ids are the same as [`densify`]'s, and each policy's
-/// map spans the direct table's `span` (an upper bound of the universe), so every cell's result
-/// is the unpipelined one.
+/// map spans `bound` (an upper bound of the universe), so every cell's result is the unpipelined
+/// one.
 fn pipelined(
     ids: &[u64],
     mut renumber: Densifier,
-    span: usize,
+    bound: usize,
     grid: &[(PolicyName, usize)],
     seed: u64,
     want_mask: bool,
@@ -461,7 +465,7 @@ fn pipelined(
     let n = ids.len();
     let mut cells: Vec<Box<dyn Cell>> = grid
         .iter()
-        .map(|&(p, k)| build_cell(p, k, span, seed, want_mask, n))
+        .map(|&(p, k)| build_cell(p, k, bound, seed, want_mask, n))
         .collect();
     let inp = Inputs::default();
     let (mut piece, mut ahead) = (Vec::with_capacity(PIECE), Vec::with_capacity(PIECE));
@@ -525,15 +529,19 @@ mod tests {
             .filter(|p| p.needs() == Needs::Nothing)
             .collect();
         let sizes = [1, 17, 250];
-        let got = simulate(&ids, &plain, &sizes, 11, true, &Predictions::default()).unwrap();
-        let trace = densify(&ids).unwrap();
-        let none = Predictions::default();
-        let want: Vec<CellResult> = plain
-            .iter()
-            .flat_map(|&p| sizes.map(|k| (p, k)))
-            .map(|(p, k)| run_cell(p, k, &trace, &[], None, &none, 11, true).unwrap())
-            .collect();
-        assert_eq!(got, want);
-        assert!(got.iter().all(|c| c.hits > 0 && c.misses > 0));
+        // The same ids spread far apart take the hash table instead of the direct one.
+        let sparse: Vec<u64> = ids.iter().map(|&i| (i << 40) ^ 0x5bd1_e995).collect();
+        for ids in [ids, sparse] {
+            let got = simulate(&ids, &plain, &sizes, 11, true, &Predictions::default()).unwrap();
+            let trace = densify(&ids).unwrap();
+            let none = Predictions::default();
+            let want: Vec<CellResult> = plain
+                .iter()
+                .flat_map(|&p| sizes.map(|k| (p, k)))
+                .map(|(p, k)| run_cell(p, k, &trace, &[], None, &none, 11, true).unwrap())
+                .collect();
+            assert_eq!(got, want);
+            assert!(got.iter().all(|c| c.hits > 0 && c.misses > 0));
+        }
     }
 }

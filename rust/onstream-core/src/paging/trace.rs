@@ -1,7 +1,7 @@
 //! Trace preparation shared by every simulation: ids renumbered to `0..m` (so policies index
 //! arrays instead of hashing) and next-use times for offline policies.
 
-use super::keymap::{HashKeyMap, KeyMap};
+use super::idtable::IdTable;
 use super::policy::NEVER;
 use super::slab::NIL;
 use crate::error::{Error, Result};
@@ -34,15 +34,16 @@ pub fn densify(ids: &[u64]) -> Result<DenseTrace> {
 /// step through one piece while the next is renumbered.
 ///
 /// When the largest id is at most a few times the trace length (block numbers, synthetic traces),
-/// a direct lookup table does it with array reads; otherwise a hash map sized up front.
+/// a direct lookup table does it with array reads; otherwise an [`IdTable`].
 pub struct Densifier {
     table: Table,
     next: u32,
+    len: usize,
 }
 
 enum Table {
     Direct(Vec<u32>),
-    Hash(HashKeyMap),
+    Hash(IdTable),
 }
 
 impl Densifier {
@@ -64,19 +65,27 @@ impl Densifier {
         let table = if max < table_limit {
             Table::Direct(vec![NIL; max as usize + 1])
         } else {
-            Table::Hash(HashKeyMap::with_capacity(
-                (ids.len() / 4).clamp(1024, 1 << 24),
-            ))
+            Table::Hash(IdTable::with_capacity((ids.len() / 4).min(1 << 24)))
         };
-        Ok(Densifier { table, next: 0 })
+        Ok(Densifier {
+            table,
+            next: 0,
+            len: ids.len(),
+        })
     }
 
-    /// The table's span when ids are looked up directly: every dense id will be below it.
-    pub fn span(&self) -> Option<usize> {
+    /// A bound known before renumbering: every dense id will be below it (the direct table's
+    /// span, or the trace's length).
+    pub fn bound(&self) -> usize {
         match &self.table {
-            Table::Direct(t) => Some(t.len()),
-            Table::Hash(_) => None,
+            Table::Direct(t) => t.len(),
+            Table::Hash(_) => self.len,
         }
+    }
+
+    /// Whether ids are looked up in a direct table (not hashed).
+    pub fn direct(&self) -> bool {
+        matches!(self.table, Table::Direct(_))
     }
 
     /// Distinct ids seen so far.
@@ -100,12 +109,13 @@ impl Densifier {
                 }
                 *slot
             })),
-            Table::Hash(map) => out.extend(ids.iter().map(|&id| {
-                let mut d = map.get(id);
-                if d == NIL {
-                    d = *next;
+            Table::Hash(table) => out.extend(ids.iter().enumerate().map(|(t, &id)| {
+                if let Some(&ahead) = ids.get(t + PREFETCH_AHEAD) {
+                    table.prefetch(ahead);
+                }
+                let d = table.get_or_insert(id, *next);
+                if d == *next {
                     *next += 1;
-                    map.insert(id, d);
                 }
                 d
             })),
@@ -159,9 +169,8 @@ mod tests {
             }
             assert_eq!(out, whole.ids);
             assert_eq!(renumber.universe(), whole.universe);
-            assert!(renumber
-                .span()
-                .is_none_or(|s| whole.ids.iter().all(|&d| (d as usize) < s)));
+            let bound = renumber.bound();
+            assert!(whole.ids.iter().all(|&d| (d as usize) < bound));
         }
     }
 }
