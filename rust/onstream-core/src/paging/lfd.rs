@@ -7,39 +7,85 @@
 //!
 //! The victim comes from a max-heap of (next use, slot) with lazy deletion: a hit pushes the new
 //! entry and leaves the old one, which is recognised as stale when it surfaces. The heap is rebuilt
-//! from the resident keys when stale entries outnumber them, so it stays O(k).
+//! from the resident keys when stale entries outnumber them, so it stays O(k). Every request
+//! pushes, so with true next-use times (below 2^32, or `NEVER`) an entry is one `u64` ([`Packed`]):
+//! half the memory and one comparison where a (time, slot) pair takes two.
 
 use std::collections::BinaryHeap;
 
 use serde::{Deserialize, Serialize};
 
 use super::keymap::KeyMap;
-use super::policy::{slot_map_queries, Policy, Request};
+use super::policy::{slot_map_queries, Policy, Request, NEVER};
 use super::slab::NIL;
 
+/// An eviction-heap entry, ordered as its (time, slot) pair.
+pub trait Entry: Ord + Copy {
+    fn pack(time: u64, slot: u32) -> Self;
+    fn unpack(self) -> (u64, u32);
+}
+
+impl Entry for (u64, u32) {
+    #[inline]
+    fn pack(time: u64, slot: u32) -> Self {
+        (time, slot)
+    }
+    #[inline]
+    fn unpack(self) -> (u64, u32) {
+        self
+    }
+}
+
+/// A true next-use time (a request index, below 2^32, or `NEVER`, above every index) in the
+/// high 33 bits and a slot (below 2^31: `check_capacity`) in the low 31.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Packed(u64);
+
+const SLOT_BITS: u32 = 31;
+const NEVER_PACKED: u64 = 1 << 32;
+
+impl Entry for Packed {
+    #[inline]
+    fn pack(time: u64, slot: u32) -> Self {
+        debug_assert!((time < NEVER_PACKED || time == NEVER) && slot < 1 << SLOT_BITS);
+        Packed(time.min(NEVER_PACKED) << SLOT_BITS | u64::from(slot))
+    }
+    #[inline]
+    fn unpack(self) -> (u64, u32) {
+        let time = self.0 >> SLOT_BITS;
+        let time = if time == NEVER_PACKED { NEVER } else { time };
+        (time, (self.0 & ((1 << SLOT_BITS) - 1)) as u32)
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Lfd<M> {
+pub struct Lfd<M, E: Ord = Packed> {
     /// Evict by the predicted next arrival instead of the true one (BlindOracle).
     predicted: bool,
     k: usize,
     map: M,
     keys: Vec<u64>,
     next: Vec<u64>,
-    heap: BinaryHeap<(u64, u32)>,
+    heap: BinaryHeap<E>,
 }
 
 impl<M: KeyMap> Lfd<M> {
     pub fn new(k: usize, map: M) -> Self {
         Self::with_times(k, map, false)
     }
+}
 
+impl<M: KeyMap> Lfd<M, (u64, u32)> {
     /// BlindOracle (Wei, APPROX 2020): LFD's rule applied to *predicted* next-arrival times.
     /// Guarantee: misses ≤ min(1 + 2η/OPT, 2 + 4η/((k−1)OPT))·OPT, η the ℓ1 error of the
     /// predictions; no bound when they are bad (see `robust.rs` for the combination with LRU).
+    /// Predicted times are any order-preserving `u64`, so entries stay pairs.
     pub fn blind_oracle(k: usize, map: M) -> Self {
         Self::with_times(k, map, true)
     }
+}
 
+impl<M: KeyMap, E: Entry> Lfd<M, E> {
     fn with_times(k: usize, map: M, predicted: bool) -> Self {
         Lfd {
             predicted,
@@ -61,24 +107,26 @@ impl<M: KeyMap> Lfd<M> {
     }
 
     fn victim(&mut self) -> u32 {
-        while let Some((n, slot)) = self.heap.pop() {
+        while let Some((n, slot)) = self.heap.pop().map(E::unpack) {
             if self.next[slot as usize] == n {
                 return slot;
             }
         }
         // Unreachable while the heap holds every resident slot; rebuilding keeps that true.
         self.rebuild();
-        self.heap.pop().map_or(0, |(_, s)| s)
+        self.heap.pop().map_or(0, |e| e.unpack().1)
     }
 
     fn rebuild(&mut self) {
         self.heap.clear();
-        self.heap
-            .extend(self.next.iter().enumerate().map(|(s, &n)| (n, s as u32)));
+        self.heap.extend(
+            self.next
+                .iter()
+                .enumerate()
+                .map(|(s, &n)| E::pack(n, s as u32)),
+        );
     }
-}
 
-impl<M: KeyMap> Lfd<M> {
     /// Serves a request; returns whether it hit and the key evicted to make room, if any.
     #[inline]
     pub fn access_evicting(&mut self, req: Request) -> (bool, Option<u64>) {
@@ -104,7 +152,7 @@ impl<M: KeyMap> Lfd<M> {
         }
         let when = self.time_of(&req);
         self.next[slot as usize] = when;
-        self.heap.push((when, slot));
+        self.heap.push(E::pack(when, slot));
         if self.heap.len() > 4 * self.k + 16 {
             self.rebuild();
         }
@@ -112,7 +160,7 @@ impl<M: KeyMap> Lfd<M> {
     }
 }
 
-impl<M: KeyMap> Policy for Lfd<M> {
+impl<M: KeyMap, E: Entry> Policy for Lfd<M, E> {
     #[inline]
     fn access(&mut self, req: Request) -> bool {
         self.access_evicting(req).0
@@ -129,6 +177,7 @@ mod tests {
 
     use super::super::simulate::simulate;
     use super::super::PolicyName;
+    use super::{Entry, Packed, NEVER};
 
     /// Fewest misses of any demand-paging algorithm: dynamic programming over every reachable set
     /// of resident keys (exhaustive search, feasible for tiny universes).
@@ -159,6 +208,25 @@ mod tests {
             states = next;
         }
         states.into_values().min().unwrap_or(0)
+    }
+
+    #[test]
+    fn packed_entries_order_as_their_pairs() {
+        let times = [0, 1, 7, (1 << 32) - 2, NEVER];
+        let slots = [0, 1, 5, (1 << 31) - 2];
+        let pairs: Vec<(u64, u32)> = times
+            .iter()
+            .flat_map(|&t| slots.iter().map(move |&s| (t, s)))
+            .collect();
+        for &a in &pairs {
+            assert_eq!(Packed::pack(a.0, a.1).unpack(), a);
+            for &b in &pairs {
+                assert_eq!(
+                    Packed::pack(a.0, a.1).cmp(&Packed::pack(b.0, b.1)),
+                    a.cmp(&b)
+                );
+            }
+        }
     }
 
     proptest! {
