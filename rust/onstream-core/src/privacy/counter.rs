@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use super::events;
 use super::secure_rng::SecureRng;
-use super::source::{replay, NodeNoise, NoiseSource};
+use super::source::{release_in_pieces, NodeNoise, NoiseSource, RELEASE_PIECE};
 use crate::error::{Error, Result};
 use crate::snapshot::Snapshot;
 
@@ -44,9 +44,6 @@ fn level_variance(mechanism: Mechanism, v: f64, h: u32) -> f64 {
         }
     }
 }
-
-/// Steps per piece of a batch release: the next piece's noise is drawn while this one steps.
-const RELEASE_PIECE: usize = 1 << 15;
 
 /// Tree levels needed for a horizon: L with 2^L ≥ T, plus one (levels 0..=L).
 pub fn levels(horizon: u64) -> u32 {
@@ -169,7 +166,7 @@ impl ContinualCounter {
 
     /// One step of the tree, with node noise from `draw`.
     #[inline]
-    fn advance(&mut self, x: u8, draw: &mut impl FnMut() -> Result<i64>) -> Result<f64> {
+    fn advance(&mut self, x: u8, draw: &mut (impl FnMut() -> Result<i64> + ?Sized)) -> Result<f64> {
         self.t += 1;
         let t = self.t;
         let top = t.trailing_zeros() as usize;
@@ -227,44 +224,26 @@ impl ContinualCounter {
         (t + 1..=t + n as u64).map(|s| self.draws_at(s)).sum()
     }
 
-    /// Steps through a whole stream of 0/1 values (call inside `pool::run`). The stream goes in
-    /// pieces: while one piece walks the tree (sequential), the next piece's node noise is drawn
-    /// in parallel, so the pool's other threads sample while this one steps. Noise comes from
-    /// streams no other call uses, a fixed number per piece, so a seeded run does not depend on
-    /// the number of threads.
+    /// Steps through a whole stream of 0/1 values (call inside `pool::run`), in pieces whose noise
+    /// is drawn while the one before steps ([`release_in_pieces`]).
     pub fn release(&mut self, xs: &[u8]) -> Result<Vec<f64>> {
         events::check_events("stream", xs, 1)?;
         self.check_room(xs.len() as u64)?;
-        let noise_law = self.noise;
+        let mut t = self.t;
+        let draws: Vec<usize> = xs
+            .chunks(RELEASE_PIECE)
+            .map(|piece| {
+                let n = self.draws_after(t, piece.len());
+                t += piece.len() as u64;
+                n
+            })
+            .collect();
         let mut source = std::mem::take(&mut self.source);
-        let mut out = Vec::with_capacity(xs.len());
-        let mut pieces = xs.chunks(RELEASE_PIECE).peekable();
-        let first = pieces.peek().map_or(0, |p| p.len());
-        let mut noise = source.batch(noise_law, self.draws_after(self.t, first));
-        while let Some(piece) = pieces.next() {
-            let upcoming = pieces
-                .peek()
-                .map(|p| self.draws_after(self.t + piece.len() as u64, p.len()));
-            let current = noise;
-            let (stepped, next) = rayon::join(
-                || -> Result<()> {
-                    let mut draw = replay(current?);
-                    for &x in piece {
-                        out.push(self.advance(x, &mut draw)?);
-                    }
-                    Ok(())
-                },
-                || upcoming.map(|n| source.batch(noise_law, n)),
-            );
-            let failed = stepped.err();
-            noise = next.unwrap_or_else(|| Ok(Vec::new()));
-            if let Some(e) = failed {
-                self.source = source;
-                return Err(e);
-            }
-        }
+        let out = release_in_pieces(&mut source, self.noise, xs, &draws, |x, draw| {
+            self.advance(x, draw)
+        });
         self.source = source;
-        Ok(out)
+        out
     }
 }
 

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use super::events;
 use super::secure_rng::SecureRng;
-use super::source::{replay, NodeNoise, NoiseSource};
+use super::source::{release_in_pieces, NodeNoise, NoiseSource, RELEASE_PIECE};
 use crate::error::{Error, Result};
 use crate::snapshot::Snapshot;
 
@@ -211,18 +211,24 @@ impl SmoothCounter {
     pub fn release(&mut self, xs: &[u8]) -> Result<Vec<f64>> {
         events::check_events("stream", xs, 1)?;
         self.check_room(xs.len() as u64)?;
-        // A dry run on a copy of the (O(log T)) bookkeeping counts the draws.
+        // A dry run on a copy of the (O(log T)) bookkeeping counts each piece's draws.
         let mut dry = self.clone();
-        let mut draws = 0usize;
-        for _ in xs {
-            dry.advance(0, &mut || {
-                draws += 1;
-                Ok(0)
-            })?;
+        let mut draws = vec![0usize; xs.len().div_ceil(RELEASE_PIECE)];
+        for (i, count) in draws.iter_mut().enumerate() {
+            let len = RELEASE_PIECE.min(xs.len() - i * RELEASE_PIECE);
+            for _ in 0..len {
+                dry.advance(0, &mut || {
+                    *count += 1;
+                    Ok(0)
+                })?;
+            }
         }
-        let noise = self.source.batch(self.noise, draws)?;
-        let mut draw = replay(noise);
-        xs.iter().map(|&x| self.advance(x, &mut draw)).collect()
+        let mut source = std::mem::take(&mut self.source);
+        let out = release_in_pieces(&mut source, self.noise, xs, &draws, |x, draw| {
+            self.advance(x, draw)
+        });
+        self.source = source;
+        out
     }
 }
 

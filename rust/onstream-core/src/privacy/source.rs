@@ -75,6 +75,43 @@ impl NodeNoise {
     }
 }
 
+/// Steps per piece of a batch release: the next piece's noise is drawn while this one steps.
+pub const RELEASE_PIECE: usize = 1 << 15;
+
+/// A whole stream stepped in pieces of [`RELEASE_PIECE`] (call inside `pool::run`): while one
+/// piece steps, in order on this thread, the next piece's `draws[i]` draws are made in parallel,
+/// so the pool's other threads sample while this one steps (and join the sampling when it is
+/// done). Each piece's noise comes from streams no other call uses, a fixed number per piece, so a
+/// seeded run does not depend on the number of threads.
+pub fn release_in_pieces(
+    source: &mut NoiseSource,
+    law: NodeNoise,
+    xs: &[u8],
+    draws: &[usize],
+    mut step: impl FnMut(u8, &mut dyn FnMut() -> Result<i64>) -> Result<f64> + Send,
+) -> Result<Vec<f64>> {
+    let mut out = Vec::with_capacity(xs.len());
+    let mut counts = draws.iter().copied();
+    let mut noise = source.batch(law, counts.next().unwrap_or(0));
+    for piece in xs.chunks(RELEASE_PIECE) {
+        let upcoming = counts.next();
+        let current = noise;
+        let (stepped, next) = rayon::join(
+            || -> Result<()> {
+                let mut draw = replay(current?);
+                for &x in piece {
+                    out.push(step(x, &mut draw)?);
+                }
+                Ok(())
+            },
+            || upcoming.map(|n| source.batch(law, n)),
+        );
+        stepped?;
+        noise = next.unwrap_or_else(|| Ok(Vec::new()));
+    }
+    Ok(out)
+}
+
 /// Draws handed out in order from a batch drawn up front (as a tree's steps consume them).
 pub fn replay(noise: Vec<i64>) -> impl FnMut() -> Result<i64> {
     let mut next = noise.into_iter();
