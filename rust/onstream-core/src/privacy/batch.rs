@@ -46,6 +46,14 @@ pub fn sample_streams(
     first_stream: u64,
 ) -> Result<Vec<i64>> {
     noise.validate()?;
+    // The Gaussian's square root and products are computed once, not per draw.
+    let gaussian = match noise {
+        Noise::Gaussian { num, den } => Some(
+            exact::DiscreteGaussian::new(num, den)
+                .ok_or_else(|| Error::Internal("discrete Gaussian parameters overflow".into()))?,
+        ),
+        Noise::Laplace { .. } => None,
+    };
     let mut out = vec![0i64; n];
     out.par_chunks_mut(CHUNK)
         .enumerate()
@@ -55,9 +63,11 @@ pub fn sample_streams(
             // fresh word.
             let bits = &mut exact::Bits::new(&mut r);
             for slot in chunk.iter_mut() {
-                let y = match noise {
-                    Noise::Laplace { num, den } => exact::discrete_laplace_bits(bits, den, num),
-                    Noise::Gaussian { num, den } => exact::discrete_gaussian_bits(bits, num, den),
+                let y = match (noise, &gaussian) {
+                    (Noise::Laplace { num, den }, _) => {
+                        exact::discrete_laplace_bits(bits, den, num)
+                    }
+                    (Noise::Gaussian { .. }, g) => g.and_then(|g| g.sample(bits)),
                 };
                 *slot = y
                     .and_then(|v| i64::try_from(v).ok())

@@ -188,25 +188,47 @@ pub fn discrete_gaussian_bits<R: RngCore>(
     p: u128,
     q: u128,
 ) -> Option<i128> {
-    let t = isqrt(p / q) + 1;
-    loop {
-        let y = discrete_laplace_bits(bits, 1, t)?;
-        // γ = (|y|·t·q − p)² / (2·p·q·t²), all in integers.
-        let a = (y.unsigned_abs().checked_mul(t)?.checked_mul(q)?).abs_diff(p);
-        let num = a.checked_mul(a);
-        let den = 2u128
-            .checked_mul(p)
-            .and_then(|v| v.checked_mul(q))
-            .and_then(|v| v.checked_mul(t))
-            .and_then(|v| v.checked_mul(t));
-        match (num, den) {
-            (Some(num), Some(den)) => {
-                if bernoulli_exp_bits(bits, num, den)? {
-                    return Some(y);
+    DiscreteGaussian::new(p, q)?.sample(bits)
+}
+
+/// A discrete Gaussian's integers computed once for many draws: t = ⌊σ⌋ + 1 (an integer square
+/// root), t·q, and the acceptance exponent's denominator 2·p·q·t².
+#[derive(Debug, Clone, Copy)]
+pub struct DiscreteGaussian {
+    p: u128,
+    t: u128,
+    tq: u128,
+    den: u128,
+}
+
+impl DiscreteGaussian {
+    /// σ² = `p/q`; `None` if 2·p·q·t² overflows (not within [`check_variance`]'s limits).
+    pub fn new(p: u128, q: u128) -> Option<Self> {
+        let t = isqrt(p / q) + 1;
+        let tq = t.checked_mul(q)?;
+        let den = 2u128.checked_mul(p)?.checked_mul(tq)?.checked_mul(t)?;
+        Some(DiscreteGaussian { p, t, tq, den })
+    }
+
+    /// One draw.
+    pub fn sample<R: RngCore>(&self, bits: &mut Bits<'_, R>) -> Option<i128> {
+        loop {
+            let y = discrete_laplace_bits(bits, 1, self.t)?;
+            // γ = (|y|·t·q − p)² / (2·p·q·t²), all in integers.
+            let num = y
+                .unsigned_abs()
+                .checked_mul(self.tq)
+                .map(|v| v.abs_diff(self.p))
+                .and_then(|a| a.checked_mul(a));
+            match num {
+                Some(num) => {
+                    if bernoulli_exp_bits(bits, num, self.den)? {
+                        return Some(y);
+                    }
                 }
+                // Only for candidates ~2^40 scales out: reject (see the module documentation).
+                None => continue,
             }
-            // Only for candidates ~2^40 scales out: reject (see the module documentation).
-            _ => continue,
         }
     }
 }
