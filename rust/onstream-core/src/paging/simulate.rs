@@ -404,7 +404,7 @@ pub fn simulate(
     if plain && !cheap && bound <= PIPELINED_MAP_MAX {
         return Ok(pipelined(ids, renumber, bound, &cells, seed, want_mask));
     }
-    let trace = densify(ids)?;
+    let trace = renumber.whole(ids);
     let needs_future = !plain;
     let next = if needs_future {
         next_use(&trace)

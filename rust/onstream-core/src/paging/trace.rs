@@ -21,13 +21,7 @@ pub struct DenseTrace {
 
 /// Renumbers ids by first appearance.
 pub fn densify(ids: &[u64]) -> Result<DenseTrace> {
-    let mut renumber = Densifier::for_trace(ids)?;
-    let mut out = Vec::with_capacity(ids.len());
-    renumber.extend(ids, &mut out);
-    Ok(DenseTrace {
-        ids: out,
-        universe: renumber.universe(),
-    })
+    Ok(Densifier::for_trace(ids)?.whole(ids))
 }
 
 /// Renumbering by first appearance, one piece of a trace after another, so that a simulation can
@@ -91,6 +85,16 @@ impl Densifier {
     /// Distinct ids seen so far.
     pub fn universe(&self) -> usize {
         self.next as usize
+    }
+
+    /// Renumbers all of `ids` (the trace it was made for) at once.
+    pub fn whole(mut self, ids: &[u64]) -> DenseTrace {
+        let mut out = Vec::with_capacity(ids.len());
+        self.extend(ids, &mut out);
+        DenseTrace {
+            ids: out,
+            universe: self.universe(),
+        }
     }
 
     /// Appends the dense ids of the next piece of the trace to `out`.
