@@ -101,27 +101,58 @@ fn cell<P: Policy + Send + 'static>(policy: P, want_mask: bool, n: usize) -> Box
 impl<P: Policy + Send> Cell for Tally<P> {
     fn step(&mut self, ids: &[u32], start: usize, inp: &Inputs<'_>) {
         let p = &mut self.policy;
-        for (i, &id) in ids.iter().enumerate() {
-            if let Some(&ahead) = ids.get(i + PREFETCH_AHEAD) {
-                p.prefetch(u64::from(ahead));
-            }
-            let t = start + i;
-            let hit = p.access(Request {
-                key: u64::from(id),
-                next_use: inp.next.get(t).copied().unwrap_or(NEVER),
-                bit: inp.bits.is_some_and(|b| b[t]),
-                predicted_next: inp.predicted.map_or(NEVER, |p| p[t]),
-            });
-            self.hits += u64::from(hit);
-            if let Some(m) = self.mask.as_mut() {
-                m.push(hit);
-            }
+        let keys_only = inp.next.is_empty() && inp.bits.is_none() && inp.predicted.is_none();
+        if keys_only && self.mask.is_none() {
+            // A request is its key and nothing is recorded, so the loop stays tight (FIFO's
+            // hits, one map lookup, took a third longer building the general request).
+            self.hits += serve(p, ids, |_, key| Request::online(key), |_| {});
+            return;
         }
+        let mask = &mut self.mask;
+        self.hits += serve(
+            p,
+            ids,
+            |i, key| {
+                let t = start + i;
+                Request {
+                    key,
+                    next_use: inp.next.get(t).copied().unwrap_or(NEVER),
+                    bit: inp.bits.is_some_and(|b| b[t]),
+                    predicted_next: inp.predicted.map_or(NEVER, |p| p[t]),
+                }
+            },
+            |hit| {
+                if let Some(m) = mask.as_mut() {
+                    m.push(hit);
+                }
+            },
+        );
     }
 
     fn finish(self: Box<Self>) -> (u64, Option<Vec<bool>>) {
         (self.hits, self.mask)
     }
+}
+
+/// Serves `ids` in order, the request for the i-th made by `request(i, key)`, prefetching ahead;
+/// `seen` gets each hit flag. Returns the hits.
+#[inline(always)]
+fn serve<P: Policy>(
+    p: &mut P,
+    ids: &[u32],
+    request: impl Fn(usize, u64) -> Request,
+    mut seen: impl FnMut(bool),
+) -> u64 {
+    let mut hits = 0;
+    for (i, &id) in ids.iter().enumerate() {
+        if let Some(&ahead) = ids.get(i + PREFETCH_AHEAD) {
+            p.prefetch(u64::from(ahead));
+        }
+        let hit = p.access(request(i, u64::from(id)));
+        hits += u64::from(hit);
+        seen(hit);
+    }
+    hits
 }
 
 /// The generated bits of one kind at size `k`: the truth corrupted by `noise`, from the noise
