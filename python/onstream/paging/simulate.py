@@ -132,19 +132,21 @@ def simulate(
     cols = _core.paging_simulate(
         ids, _policies(policies), _sizes(sizes), normalize_seed(seed) or 0, return_mask, **spec
     )
+    # Built from finished columns (no expression pass): on a 0.1 M-request trace the frame was
+    # a tenth of the call.
+    misses = cols["misses"].astype(np.int64)
     frame = pl.DataFrame(
-        {
-            "policy": cols["policy"],
-            "size": pl.Series(cols["size"], dtype=pl.Int64),
-            "requests": pl.Series([n] * len(cols["policy"]), dtype=pl.Int64),
-            "hits": cols["hits"].astype(np.int64),
-            "misses": cols["misses"].astype(np.int64),
-        }
-    ).with_columns(
-        miss_ratio=pl.col("misses") / pl.col("requests"),
-        eta0=pl.Series(cols["eta0"], dtype=pl.Int64),
-        eta1=pl.Series(cols["eta1"], dtype=pl.Int64),
-        l1_error=pl.Series(cols["l1_error"], dtype=pl.Float64),
+        [
+            pl.Series("policy", cols["policy"], dtype=pl.String),
+            pl.Series("size", cols["size"], dtype=pl.Int64),
+            pl.Series("requests", np.full(len(misses), n, dtype=np.int64)),
+            pl.Series("hits", cols["hits"].astype(np.int64)),
+            pl.Series("misses", misses),
+            pl.Series("miss_ratio", misses / n),
+            pl.Series("eta0", cols["eta0"], dtype=pl.Int64),
+            pl.Series("eta1", cols["eta1"], dtype=pl.Int64),
+            pl.Series("l1_error", cols["l1_error"], dtype=pl.Float64),
+        ]
     )
     if return_mask:
         return frame, cols["mask"]
