@@ -436,12 +436,7 @@ pub fn simulate(
         return Ok(pipelined(ids, renumber, bound, &cells, seed, want_mask));
     }
     let trace = renumber.whole(ids);
-    let needs_future = !plain;
-    let next = if needs_future {
-        next_use(&trace)
-    } else {
-        Vec::new()
-    };
+    let next = if plain { Vec::new() } else { next_use(&trace) };
     let predicted: Option<Vec<u64>> = if policies.iter().any(|p| p.needs() == Needs::NextArrival) {
         let times = match &predictions.next_arrival {
             Some(p) => p.clone(),
@@ -538,22 +533,14 @@ fn pipelined(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand_core::RngCore;
 
     #[test]
     fn pipelined_cells_match_cells_run_on_the_whole_trace() {
-        // 50,000 requests with locality over 3,000 ids: several pieces, the direct table.
-        let mut r = rng::stream(3, 0);
-        let mut at = 0u64;
-        let ids: Vec<u64> = (0..50_000)
-            .map(|_| {
-                at = if r.next_u64() % 8 == 0 {
-                    r.next_u64() % 3000
-                } else {
-                    (at + r.next_u64() % 40) % 3000
-                };
-                at
-            })
+        // 50,000 requests with locality over 3,000 keys, spread over ids up to 90,000: several
+        // pieces, and a direct table too large to count as cheap (so the pipelined path runs).
+        let ids: Vec<u64> = crate::paging::tests_support::locality_trace(50_000, 3_000, 3)
+            .into_iter()
+            .map(|i| i * 30)
             .collect();
         let plain: Vec<PolicyName> = PolicyName::ALL
             .into_iter()
@@ -563,6 +550,11 @@ mod tests {
         // The same ids spread far apart take the hash table instead of the direct one.
         let sparse: Vec<u64> = ids.iter().map(|&i| (i << 40) ^ 0x5bd1_e995).collect();
         for ids in [ids, sparse] {
+            let renumber = Densifier::for_trace(&ids).unwrap();
+            assert!(
+                renumber.bound() > 1 << 16 || !renumber.direct(),
+                "not pipelined"
+            );
             let got = simulate(&ids, &plain, &sizes, 11, true, &Predictions::default()).unwrap();
             let trace = densify(&ids).unwrap();
             let none = Predictions::default();
