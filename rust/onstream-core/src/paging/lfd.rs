@@ -19,13 +19,20 @@ use super::keymap::KeyMap;
 use super::policy::{slot_map_queries, Policy, Request, NEVER};
 use super::slab::NIL;
 
-/// An eviction-heap entry, ordered as its (time, slot) pair.
+/// An eviction-heap entry, ordered as its (time, slot) pair, and which time of a request it
+/// orders by.
 pub trait Entry: Ord + Copy {
     fn pack(time: u64, slot: u32) -> Self;
     fn unpack(self) -> (u64, u32);
+    fn time_of(req: &Request) -> u64;
 }
 
+/// BlindOracle's entries: predicted next-arrival times are any order-preserving `u64`.
 impl Entry for (u64, u32) {
+    #[inline]
+    fn time_of(req: &Request) -> u64 {
+        req.predicted_next
+    }
     #[inline]
     fn pack(time: u64, slot: u32) -> Self {
         (time, slot)
@@ -46,6 +53,10 @@ const NEVER_PACKED: u64 = 1 << 32;
 
 impl Entry for Packed {
     #[inline]
+    fn time_of(req: &Request) -> u64 {
+        req.next_use
+    }
+    #[inline]
     fn pack(time: u64, slot: u32) -> Self {
         debug_assert!((time < NEVER_PACKED || time == NEVER) && slot < 1 << SLOT_BITS);
         Packed(time.min(NEVER_PACKED) << SLOT_BITS | u64::from(slot))
@@ -60,8 +71,6 @@ impl Entry for Packed {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Lfd<M, E: Ord = Packed> {
-    /// Evict by the predicted next arrival instead of the true one (BlindOracle).
-    predicted: bool,
     k: usize,
     map: M,
     keys: Vec<u64>,
@@ -71,7 +80,7 @@ pub struct Lfd<M, E: Ord = Packed> {
 
 impl<M: KeyMap> Lfd<M> {
     pub fn new(k: usize, map: M) -> Self {
-        Self::with_times(k, map, false)
+        Self::with_map(k, map)
     }
 }
 
@@ -81,28 +90,18 @@ impl<M: KeyMap> Lfd<M, (u64, u32)> {
     /// predictions; no bound when they are bad (see `robust.rs` for the combination with LRU).
     /// Predicted times are any order-preserving `u64`, so entries stay pairs.
     pub fn blind_oracle(k: usize, map: M) -> Self {
-        Self::with_times(k, map, true)
+        Self::with_map(k, map)
     }
 }
 
 impl<M: KeyMap, E: Entry> Lfd<M, E> {
-    fn with_times(k: usize, map: M, predicted: bool) -> Self {
+    fn with_map(k: usize, map: M) -> Self {
         Lfd {
-            predicted,
             k,
             map,
             keys: Vec::with_capacity(k),
             next: Vec::with_capacity(k),
             heap: BinaryHeap::with_capacity(4 * k + 16),
-        }
-    }
-
-    #[inline]
-    fn time_of(&self, req: &Request) -> u64 {
-        if self.predicted {
-            req.predicted_next
-        } else {
-            req.next_use
         }
     }
 
@@ -150,7 +149,7 @@ impl<M: KeyMap, E: Entry> Lfd<M, E> {
         if !hit {
             self.map.insert(req.key, slot);
         }
-        let when = self.time_of(&req);
+        let when = E::time_of(&req);
         self.next[slot as usize] = when;
         self.heap.push(E::pack(when, slot));
         if self.heap.len() > 4 * self.k + 16 {

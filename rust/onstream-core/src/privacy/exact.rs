@@ -178,17 +178,9 @@ fn isqrt(n: u128) -> u128 {
 
 /// Discrete Gaussian with σ² = `p/q`: P(y) ∝ exp(−y²/(2σ²)) (CKS Algorithm 3): a discrete Laplace
 /// candidate of scale t = ⌊σ⌋ + 1, accepted with probability exp(−(|Y| − σ²/t)²/(2σ²)).
+/// Batches build a [`DiscreteGaussian`] once and share a bit buffer between draws.
 pub fn discrete_gaussian<R: RngCore>(rng: &mut R, p: u128, q: u128) -> Option<i128> {
-    discrete_gaussian_bits(&mut Bits::new(rng), p, q)
-}
-
-/// [`discrete_gaussian`] on a shared bit buffer (see [`discrete_laplace_bits`]).
-pub fn discrete_gaussian_bits<R: RngCore>(
-    bits: &mut Bits<'_, R>,
-    p: u128,
-    q: u128,
-) -> Option<i128> {
-    DiscreteGaussian::new(p, q)?.sample(bits)
+    DiscreteGaussian::new(p, q)?.sample(&mut Bits::new(rng))
 }
 
 /// A discrete Gaussian's integers computed once for many draws: t = ⌊σ⌋ + 1 (an integer square
