@@ -6,7 +6,11 @@
 //! self-loops are ordinary edges. A node with `W_u = 0` is dangling: where its walkers go is the
 //! [`Dangling`] policy of each computation, not a property of the graph.
 
+use std::sync::OnceLock;
+
 use serde::{Deserialize, Serialize};
+
+use super::pull::Sliced;
 
 use crate::error::{Error, Result};
 use crate::rng::{below, open01, Rng};
@@ -38,6 +42,9 @@ pub struct Graph {
     /// When every node's out-edges are equally likely: that probability per node (0 if dangling),
     /// so a pull needs no per-edge probabilities.
     uniform_out: Option<Vec<f64>>,
+    /// The in-edges laid out for sweeps, built on the first one (not part of a snapshot).
+    #[serde(skip)]
+    sliced: OnceLock<Sliced>,
 }
 
 fn csr(n: usize, from: &[u32], to: &[u32], p: &[f64]) -> (Vec<usize>, Vec<u32>, Vec<f64>) {
@@ -175,6 +182,7 @@ impl Graph {
             dangling,
             is_dangling,
             uniform_out,
+            sliced: OnceLock::new(),
         })
     }
 
@@ -224,6 +232,11 @@ impl Graph {
     #[inline]
     pub fn out_degree(&self, u: usize) -> usize {
         self.out_ptr[u + 1] - self.out_ptr[u]
+    }
+
+    /// The in-edges in the layout of a parallel sweep, built on first use.
+    pub(crate) fn sliced(&self) -> &Sliced {
+        self.sliced.get_or_init(|| Sliced::build(self))
     }
 
     /// Whether `u` is dangling.

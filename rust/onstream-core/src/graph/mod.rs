@@ -2,9 +2,11 @@
 //! and with PowerWalk's fingerprint index; self-repellent random walks for sampling.
 
 pub mod csr;
+mod extrapolate;
 pub mod partition;
 pub mod powerwalk;
 pub mod ppr;
+mod pull;
 pub mod srrw;
 pub mod walks;
 

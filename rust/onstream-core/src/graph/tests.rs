@@ -110,6 +110,68 @@ fn power_and_push_meet_their_error_bound_for_every_dangling_policy() {
 }
 
 #[test]
+fn power_meets_its_bound_on_weighted_undirected_and_multi_window_graphs() {
+    // Weighted and undirected small graphs against the dense solve; a graph of several sorting
+    // windows, hubs beyond the long-row cut and a part-filled last window against forward push
+    // (sweeps over compressed rows, no sliced layout) run to 1e-12.
+    let (src, dst): (Vec<i64>, Vec<i64>) =
+        (0..150).map(|k| ((k * 7) % 40, (k * 13 + 5) % 43)).unzip();
+    let weights: Vec<f64> = (0..150).map(|k| 0.5 + (k % 5) as f64).collect();
+    let mut p = vec![0.0; 43];
+    p[7] = 1.0;
+    for g in [
+        Graph::from_edges(&src, &dst, None, true, Some(&weights)).unwrap(),
+        Graph::from_edges(&src, &dst, None, false, None).unwrap(),
+        Graph::from_edges(&src, &dst, None, false, Some(&weights)).unwrap(),
+    ] {
+        let want = exact(&g, &p, 0.2, Dangling::Personalization);
+        for tol in [1e-5, 1e-11] {
+            let opts = PprOptions {
+                alpha: 0.2,
+                tol,
+                max_iter: 10_000,
+                dangling: Dangling::Personalization,
+            };
+            let out = power(&g, &p, &opts).unwrap();
+            let err = l1(&out.scores, &want);
+            assert!(
+                out.converged && err <= out.error_bound + 1e-12 && err <= tol,
+                "{err}"
+            );
+        }
+    }
+    let n = 1500;
+    let (mut src, mut dst) = (Vec::new(), Vec::new());
+    for v in 0..n as i64 {
+        for k in 0..(1 + v % 9) {
+            src.push(v);
+            dst.push((v * 31 + k * 101) % n as i64);
+        }
+        src.push(v);
+        dst.push(v % 3); // three hubs with about 500 in-edges each
+    }
+    let g = Graph::from_edges(&src, &dst, Some(n), true, None).unwrap();
+    let mut p = vec![0.0; n];
+    p[17] = 0.5;
+    p[1400] = 0.5;
+    let exact_opts = PprOptions {
+        alpha: 0.15,
+        tol: 1e-12,
+        max_iter: 10_000,
+        dangling: Dangling::Personalization,
+    };
+    let want = push(&g, &p, &exact_opts).unwrap().scores;
+    for tol in [1e-6, 1e-11] {
+        let out = power(&g, &p, &PprOptions { tol, ..exact_opts }).unwrap();
+        let err = l1(&out.scores, &want);
+        assert!(
+            out.converged && err <= out.error_bound + 2e-12 && err <= tol,
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn walks_are_unbiased_within_their_confidence_intervals() {
     let g = random_graph(30, 90, 2);
     let mut p = vec![0.0; 30];
