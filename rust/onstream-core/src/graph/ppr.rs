@@ -131,8 +131,12 @@ pub fn power(g: &Graph, p: &[f64], opts: &PprOptions) -> Result<PprOutcome> {
     let mut judge: Option<(f64, f64)> = None;
     let (mut iterations, mut bound) = (0, f64::INFINITY);
     while iterations < opts.max_iter {
+        // The rounding of the staged x_k that this step reads (`step` replaces it with x_{k+1}'s).
         let (delta, rounding) = match &mut double {
-            None => (sweep.step(&mut single), keep * single.rounding),
+            None => {
+                let rounding = keep * single.rounding;
+                (sweep.step(&mut single), rounding)
+            }
             Some(d) => (sweep.step(d), 0.0),
         };
         iterations += 1;
@@ -157,7 +161,11 @@ pub fn power(g: &Graph, p: &[f64], opts: &PprOptions) -> Result<PprOutcome> {
         if double.is_none() && progress <= 2.0 * rounding / alpha {
             double = Some(Staging::of(&sweep));
         }
-        if let Some(e) = &mut extrapolation {
+        // Never as the last step: the bound reported must be the returned iterate's.
+        if let Some(e) = extrapolation
+            .as_mut()
+            .filter(|_| iterations < opts.max_iter)
+        {
             if e.record(iterations, &sweep.x) && e.combine(&sweep.x, &mut sweep.next) {
                 std::mem::swap(&mut sweep.x, &mut sweep.next);
                 e.keep(&mut sweep.next);

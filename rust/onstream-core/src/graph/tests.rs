@@ -161,6 +161,25 @@ fn power_meets_its_bound_on_weighted_undirected_and_multi_window_graphs() {
         dangling: Dangling::Personalization,
     };
     let want = push(&g, &p, &exact_opts).unwrap().scores;
+    // Stopped by max_iter at every step, extrapolation steps included: the bound is the result's.
+    for max_iter in 1..=16 {
+        let out = power(
+            &g,
+            &p,
+            &PprOptions {
+                max_iter,
+                ..exact_opts
+            },
+        )
+        .unwrap();
+        assert_eq!(out.iterations, max_iter);
+        let err = l1(&out.scores, &want);
+        assert!(
+            err <= out.error_bound + 2e-12,
+            "{max_iter}: {err} > {}",
+            out.error_bound
+        );
+    }
     for tol in [1e-6, 1e-11] {
         let out = power(&g, &p, &PprOptions { tol, ..exact_opts }).unwrap();
         let err = l1(&out.scores, &want);
