@@ -28,14 +28,15 @@ impl Extrapolation {
         }
     }
 
-    /// Keeps `x`, the iterate after step `k` (counted from 1), if a coming extrapolation needs
-    /// it; says whether step `k` is one to extrapolate after.
-    pub(crate) fn record(&mut self, k: usize, x: &[f64]) -> bool {
-        let phase = k % PERIOD;
-        if phase >= PERIOD - 3 {
-            self.past[phase + 3 - PERIOD].copy_from_slice(x);
+    /// Called after step `k` (counted from 1) with `previous` holding the iterate before it (the
+    /// buffer the next step overwrites): keeps that iterate, by exchanging buffers, if a coming
+    /// extrapolation needs it; says whether step `k` is one to extrapolate after.
+    pub(crate) fn record(&mut self, k: usize, previous: &mut Vec<f64>) -> bool {
+        let slot = (k + 2) % PERIOD;
+        if slot < 3 {
+            std::mem::swap(&mut self.past[slot], previous);
         }
-        phase == 0
+        k % PERIOD == 0
     }
 
     /// Writes the extrapolation of the recorded iterates and `x` (clamped at zero, summing to 1)
@@ -128,10 +129,10 @@ mod tests {
         };
         let mut e = Extrapolation::new(4);
         for k in 1..PERIOD {
-            assert!(!e.record(k, &iterate(k as i32)));
+            assert!(!e.record(k, &mut iterate(k as i32 - 1)));
         }
+        assert!(e.record(PERIOD, &mut iterate(PERIOD as i32 - 1)));
         let x = iterate(PERIOD as i32);
-        assert!(e.record(PERIOD, &x));
         let mut out = vec![0.0; 4];
         assert!(e.combine(&x, &mut out));
         for (o, p) in out.iter().zip(&pi) {
@@ -140,7 +141,7 @@ mod tests {
         // Four equal iterates: nothing to solve for.
         let mut e = Extrapolation::new(4);
         for k in 1..=PERIOD {
-            e.record(k, &pi);
+            e.record(k, &mut pi.to_vec());
         }
         assert!(!e.combine(&pi, &mut out));
     }

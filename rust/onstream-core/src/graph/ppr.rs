@@ -166,7 +166,7 @@ pub fn power(g: &Graph, p: &[f64], opts: &PprOptions) -> Result<PprOutcome> {
             .as_mut()
             .filter(|_| iterations < opts.max_iter)
         {
-            if e.record(iterations, &sweep.x) && e.combine(&sweep.x, &mut sweep.next) {
+            if e.record(iterations, &mut sweep.next) && e.combine(&sweep.x, &mut sweep.next) {
                 std::mem::swap(&mut sweep.x, &mut sweep.next);
                 e.keep(&mut sweep.next);
                 match &mut double {
@@ -206,19 +206,26 @@ struct Staging<T> {
 impl<T: Staged> Staging<T> {
     fn of(s: &Sweep<'_>) -> Self {
         let pull = Pull::new(s.g);
-        let mut rounding = 0.0;
-        let mut y: Vec<T> = Vec::with_capacity(s.x.len() + 1);
-        for (u, &v) in s.x.iter().enumerate() {
-            let (staged, off) = pull.stage_as::<T>(s.g, u, v);
-            y.push(staged);
-            rounding += off;
-        }
-        // The slot the sliced layout's padding reads.
-        y.push(T::round(0.0));
+        // The last slot is the one the sliced layout's padding reads.
+        let mut y = vec![T::round(0.0); s.x.len() + 1];
+        let parts: Vec<f64> = y[..s.x.len()]
+            .par_chunks_mut(CHUNK)
+            .zip(s.x.par_chunks(CHUNK))
+            .enumerate()
+            .map(|(c, (yc, xc))| {
+                let mut rounding = 0.0;
+                for (i, (yv, &xv)) in yc.iter_mut().zip(xc).enumerate() {
+                    let (staged, off) = pull.stage_as::<T>(s.g, c * CHUNK + i, xv);
+                    *yv = staged;
+                    rounding += off;
+                }
+                rounding
+            })
+            .collect();
         Self {
             next: y.clone(),
             y,
-            rounding,
+            rounding: parts.iter().sum(),
         }
     }
 }
