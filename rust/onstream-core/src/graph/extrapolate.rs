@@ -40,7 +40,8 @@ impl Extrapolation {
     }
 
     /// Writes the extrapolation of the recorded iterates and `x` (clamped at zero, summing to 1)
-    /// into `out`; `false` (and `out` untouched) when the least-squares problem is degenerate.
+    /// into `out`; `false` when the least-squares problem or the result is degenerate, and then
+    /// `out` holds nothing of use.
     pub(crate) fn combine(&self, x: &[f64], out: &mut [f64]) -> bool {
         let [x0, x1, x2] = &self.past;
         // Gram matrix of (y1, y2) and their products with y3, in one pass.
