@@ -149,8 +149,7 @@ pub fn power(g: &Graph, p: &[f64], opts: &PprOptions) -> Result<PprOutcome> {
             // bound is known, and extrapolate no more.
             if let Some(e) = extrapolation.take_if(|_| delta > SLOWED * before) {
                 sweep.x.copy_from_slice(e.kept());
-                single = Staging::of(&sweep);
-                double = double.map(|_| Staging::of(&sweep));
+                restage(&sweep, &mut single, &mut double);
                 bound = bound_before;
                 continue;
             }
@@ -169,10 +168,7 @@ pub fn power(g: &Graph, p: &[f64], opts: &PprOptions) -> Result<PprOutcome> {
             if e.record(iterations, &mut sweep.next) && e.combine(&sweep.x, &mut sweep.next) {
                 std::mem::swap(&mut sweep.x, &mut sweep.next);
                 e.keep(&mut sweep.next);
-                match &mut double {
-                    None => single = Staging::of(&sweep),
-                    Some(d) => *d = Staging::of(&sweep),
-                }
+                restage(&sweep, &mut single, &mut double);
                 judge = Some((delta, bound));
             }
         }
@@ -205,10 +201,21 @@ struct Staging<T> {
 
 impl<T: Staged> Staging<T> {
     fn of(s: &Sweep<'_>) -> Self {
-        let pull = Pull::new(s.g);
         // The last slot is the one the sliced layout's padding reads.
-        let mut y = vec![T::round(0.0); s.x.len() + 1];
-        let parts: Vec<f64> = y[..s.x.len()]
+        let blank = vec![T::round(0.0); s.x.len() + 1];
+        let mut st = Self {
+            y: blank.clone(),
+            next: blank,
+            rounding: 0.0,
+        };
+        st.restage(s);
+        st
+    }
+
+    /// Stages the sweep's iterate afresh, in place (after it was replaced, not stepped).
+    fn restage(&mut self, s: &Sweep<'_>) {
+        let pull = Pull::new(s.g);
+        let parts: Vec<f64> = self.y[..s.x.len()]
             .par_chunks_mut(CHUNK)
             .zip(s.x.par_chunks(CHUNK))
             .enumerate()
@@ -222,11 +229,15 @@ impl<T: Staged> Staging<T> {
                 rounding
             })
             .collect();
-        Self {
-            next: y.clone(),
-            y,
-            rounding: parts.iter().sum(),
-        }
+        self.rounding = parts.iter().sum();
+    }
+}
+
+/// Restages the iterate in the precision the sweeps use now.
+fn restage(sweep: &Sweep<'_>, single: &mut Staging<f32>, double: &mut Option<Staging<f64>>) {
+    match double {
+        None => single.restage(sweep),
+        Some(d) => d.restage(sweep),
     }
 }
 

@@ -428,11 +428,8 @@ pub fn simulate(
         .collect();
     let renumber = Densifier::for_trace(ids)?;
     let plain = policies.iter().all(|p| p.needs() == Needs::Nothing);
-    // Renumbering through a direct table that fits in cache is too cheap to overlap; pipelined
-    // cells' maps span the bound instead of the universe, so only up to 16 MiB each.
-    let bound = renumber.bound();
-    let cheap = renumber.direct() && bound <= 1 << 16;
-    if plain && !cheap && bound <= PIPELINED_MAP_MAX {
+    if plain && overlaps(&renumber) {
+        let bound = renumber.bound();
         return Ok(pipelined(ids, renumber, bound, &cells, seed, want_mask));
     }
     let trace = renumber.whole(ids);
@@ -473,6 +470,14 @@ const PIECE: usize = 1 << 14;
 
 /// The largest universe bound the pipelined simulation sizes its maps by.
 const PIPELINED_MAP_MAX: usize = 1 << 22;
+
+/// Whether a grid of key-only policies runs [`pipelined`] with this renumbering: renumbering
+/// through a direct table that fits in cache is too cheap to overlap, and pipelined cells' maps
+/// span the bound instead of the universe, so only up to 16 MiB each.
+fn overlaps(renumber: &Densifier) -> bool {
+    let bound = renumber.bound();
+    !(renumber.direct() && bound <= 1 << 16) && bound <= PIPELINED_MAP_MAX
+}
 
 /// The grid of cells whose policies need nothing but the keys, while the trace is renumbered: the
 /// cells step through one piece of dense ids while the next piece is renumbered, so the
@@ -550,11 +555,7 @@ mod tests {
         // The same ids spread far apart take the hash table instead of the direct one.
         let sparse: Vec<u64> = ids.iter().map(|&i| (i << 40) ^ 0x5bd1_e995).collect();
         for ids in [ids, sparse] {
-            let renumber = Densifier::for_trace(&ids).unwrap();
-            assert!(
-                renumber.bound() > 1 << 16 || !renumber.direct(),
-                "not pipelined"
-            );
+            assert!(overlaps(&Densifier::for_trace(&ids).unwrap()));
             let got = simulate(&ids, &plain, &sizes, 11, true, &Predictions::default()).unwrap();
             let trace = densify(&ids).unwrap();
             let none = Predictions::default();
