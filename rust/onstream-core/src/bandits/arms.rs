@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::dense::simd::multiversion;
 use crate::error::{Error, Result};
 use crate::rng::{self, Rng};
 
@@ -226,16 +227,9 @@ impl Arms {
     /// The first arm of highest score (scores already masked).
     #[inline]
     pub fn argmax(&self) -> usize {
-        let mut best = 0;
-        let mut best_score = f64::NEG_INFINITY;
-        for (i, &s) in self.scratch.iter().enumerate() {
-            if s > best_score {
-                best = i;
-                best_score = s;
-            }
-        }
-        best
+        first_argmax(&self.scratch)
     }
+
     /// The `k` arms of highest score among the allowed ones, best first (ties: lower id first).
     pub fn top_k(&self, k: usize, mask: Option<&[bool]>) -> Vec<usize> {
         let mut ids: Vec<usize> = (0..self.n_arms())
@@ -283,5 +277,76 @@ impl Arms {
             && self.all_live == self.live.iter().all(|&l| l)
             && self.counts.iter().sum::<u64>() <= self.t
             && self.sums.iter().all(|s| s.is_finite())
+    }
+}
+
+/// Lanes of [`first_argmax`]: independent running maxima, so the chain of dependent comparisons
+/// is `n / LANES` long instead of `n`.
+const LANES: usize = 8;
+
+multiversion! {
+    /// The first index of the largest score, as a left-to-right scan with `>` finds it (NaN and
+    /// `-inf` never win; 0 when nothing beats `-inf`). Each lane keeps the first index of its own
+    /// largest score, and the lanes merge with ties going to the lower index: the same answer.
+    pub(crate) fn first_argmax(scores: &[f64]) -> usize {
+        let mut top = [f64::NEG_INFINITY; LANES];
+        let mut arg = [0u64; LANES];
+        let whole = scores.len() - scores.len() % LANES;
+        for (c, chunk) in scores[..whole].chunks_exact(LANES).enumerate() {
+            for l in 0..LANES {
+                let better = chunk[l] > top[l];
+                top[l] = if better { chunk[l] } else { top[l] };
+                arg[l] = if better { (c * LANES + l) as u64 } else { arg[l] };
+            }
+        }
+        let (mut best, mut best_score) = (0u64, f64::NEG_INFINITY);
+        for l in 0..LANES {
+            if top[l] > best_score || (top[l] == best_score && arg[l] < best) {
+                best = arg[l];
+                best_score = top[l];
+            }
+        }
+        for (i, &s) in scores.iter().enumerate().skip(whole) {
+            if s > best_score {
+                best = i as u64;
+                best_score = s;
+            }
+        }
+        best as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The rule `first_argmax` must reproduce: one scan, strict `>`.
+    fn scan(scores: &[f64]) -> usize {
+        let (mut best, mut best_score) = (0, f64::NEG_INFINITY);
+        for (i, &s) in scores.iter().enumerate() {
+            if s > best_score {
+                best = i;
+                best_score = s;
+            }
+        }
+        best
+    }
+
+    proptest! {
+        /// Few distinct values, so ties across lanes are common, with NaN and -inf mixed in.
+        #[test]
+        fn first_argmax_is_the_scan(codes in proptest::collection::vec(0u8..7, 0..40)) {
+            let scores: Vec<f64> = codes
+                .iter()
+                .map(|&c| match c {
+                    0 => f64::NAN,
+                    1 => f64::NEG_INFINITY,
+                    2 => f64::INFINITY,
+                    c => f64::from(c) * 0.25,
+                })
+                .collect();
+            prop_assert_eq!(first_argmax(&scores), scan(&scores));
+        }
     }
 }
