@@ -1,7 +1,10 @@
 """Run ours and a peer on the same inputs in one process; print ``case, ours, peer, ratio``.
 
 ``ratio`` is peer time over our time: above 1 means onstream is faster. Each time is the median of
-``--repeat`` runs after one warm-up. ``--json PATH`` also writes the rows for tracking.
+``--repeat`` runs after one warm-up; a comparison alternates the two sides run by run, so that both
+see the same machine (a shared VM's speed can change by 2x from one second to the next, and timing
+one side after the other would put that change into the ratio). ``--json PATH`` also writes the
+rows for tracking.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Bench", "Row", "optional"]
+__all__ = ["Bench", "Row", "median_time", "optional", "paired_times"]
 
 
 def optional(name: str) -> Any:
@@ -52,6 +55,23 @@ def median_time(fn: Callable[[], Any], repeat: int) -> float:
     return statistics.median(times)
 
 
+def paired_times(
+    ours: Callable[[], Any], peer: Callable[[], Any], repeat: int
+) -> tuple[float, float]:
+    """Median times of ``ours`` and ``peer``, run alternately (ours first on even rounds, the peer
+    first on odd ones, so neither always runs in the other's wake) after one warm-up each."""
+    ours()
+    peer()
+    times: tuple[list[float], list[float]] = ([], [])
+    for i in range(repeat):
+        for side in (0, 1) if i % 2 == 0 else (1, 0):
+            fn = ours if side == 0 else peer
+            t0 = time.perf_counter()
+            fn()
+            times[side].append(time.perf_counter() - t0)
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
 @dataclass
 class Bench:
     """Collects rows for one bench script and reports them."""
@@ -79,13 +99,8 @@ class Bench:
         peer: Callable[[], Any],
         note: str = "",
     ) -> Row:
-        return self.record(
-            case,
-            median_time(ours, self.args.repeat),
-            peer_name,
-            median_time(peer, self.args.repeat),
-            note,
-        )
+        ours_s, peer_s = paired_times(ours, peer, self.args.repeat)
+        return self.record(case, ours_s, peer_name, peer_s, note)
 
     def record(
         self, case: str, ours_s: float, peer_name: str, peer_s: float, note: str = ""
