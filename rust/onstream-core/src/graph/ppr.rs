@@ -148,6 +148,8 @@ pub fn power(g: &Graph, p: &[f64], opts: &PprOptions) -> Result<PprOutcome> {
             // The extrapolation threw the iterate off: go on from the one it replaced, whose
             // bound is known, and extrapolate no more.
             if let Some(e) = extrapolation.take_if(|_| delta > SLOWED * before) {
+                #[cfg(test)]
+                UNDONE.with(|n| n.set(n.get() + 1));
                 sweep.x.copy_from_slice(e.kept());
                 restage(&sweep, &mut single, &mut double);
                 bound = bound_before;
@@ -292,6 +294,12 @@ impl Sweep<'_> {
         st.rounding = parts.iter().map(|part| part.1).sum();
         parts.iter().map(|part| part.0).sum()
     }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Extrapolations undone on this thread, for the test that must reach that branch.
+    pub(crate) static UNDONE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// An extrapolation is undone when the step after it changes the iterate this many times more
