@@ -33,8 +33,20 @@ pub fn stream(seed: u64, stream: u64) -> Rng {
 /// A uniform double in the open interval (0, 1): never 0, so `ln` of it is finite.
 #[inline]
 pub fn open01(rng: &mut Rng) -> f64 {
-    ((rng.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
+    open01_of(rng.next_u64())
 }
+
+/// [`open01`]'s value for a generator word: its top 53 bits `k` as `(k + 0.5) / 2^53`.
+#[inline]
+fn open01_of(word: u64) -> f64 {
+    // k + 0.5 needs 54 bits for k >= 2^52 and rounds to even: only k = 2^53 - 1 rounds up to
+    // 2^53, which would give exactly 1. The clamp maps that one word to the largest double
+    // below 1 and leaves every other value as it was.
+    (((word >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)).min(BELOW_ONE)
+}
+
+/// The largest double below 1.
+const BELOW_ONE: f64 = 1.0 - f64::EPSILON / 2.0;
 
 /// A standard normal draw: Box–Muller on two open-interval uniforms, one of the pair used, so a
 /// draw is a pure function of the generator state and snapshots need no cached spare.
@@ -71,6 +83,29 @@ mod tests {
         let mut s0 = stream(42, 0);
         let mut s1 = stream(42, 1);
         assert_ne!(s0.next_u64(), s1.next_u64());
+    }
+
+    #[test]
+    fn open01_stays_inside_the_open_interval() {
+        // The extreme words, and the top words whose k + 0.5 rounds (k >= 2^52).
+        assert!(open01_of(0) > 0.0);
+        assert_eq!(open01_of(u64::MAX), BELOW_ONE);
+        assert!(BELOW_ONE < 1.0 && f64::from_bits(BELOW_ONE.to_bits() + 1) == 1.0);
+        let top = [
+            u64::MAX - (1 << 11),
+            u64::MAX - (2 << 11),
+            1 << 63,
+            (1 << 63) - 1,
+        ];
+        for w in top {
+            assert!(
+                open01_of(w) < 1.0 && open01_of(w) <= open01_of(u64::MAX),
+                "{w}"
+            );
+        }
+        // Below the clamp the value is the unclamped expression, bit for bit.
+        let w = u64::MAX - (2 << 11);
+        assert_eq!(open01_of(w), ((w >> 11) as f64 + 0.5) / (1u64 << 53) as f64);
     }
 
     #[test]
