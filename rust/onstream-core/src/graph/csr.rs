@@ -70,7 +70,8 @@ fn csr(n: usize, from: &[u32], to: &[u32], p: &[f64]) -> (Vec<usize>, Vec<u32>, 
     let mut val = vec![0.0; m];
     let buckets = n.div_ceil(BUCKET_ROWS);
     if buckets <= 1 || m < DIRECT_BELOW {
-        scatter(&ptr, from, to, p, &mut idx, &mut val);
+        let edges = from.iter().zip(to).zip(p).map(|((&u, &v), &w)| (u, v, w));
+        scatter(&ptr, 0, edges, &mut idx, &mut val);
         return (ptr, idx, val);
     }
     // Stable partition into bucket ranges, which are the buckets' final ranges.
@@ -93,17 +94,14 @@ fn csr(n: usize, from: &[u32], to: &[u32], p: &[f64]) -> (Vec<usize>, Vec<u32>, 
         (idx_rest, val_rest, staged_rest) = (ir, vr, sr);
     }
     parts.into_par_iter().for_each(|(b, idx, val, staged)| {
-        let base = ptr[b * BUCKET_ROWS];
-        let mut next: Vec<usize> = ptr[b * BUCKET_ROWS..((b + 1) * BUCKET_ROWS).min(n)]
-            .iter()
-            .map(|&q| q - base)
-            .collect();
-        for &(u, v, w) in staged {
-            let k = &mut next[u as usize - b * BUCKET_ROWS];
-            idx[*k] = v;
-            val[*k] = w;
-            *k += 1;
-        }
+        let rows = b * BUCKET_ROWS..((b + 1) * BUCKET_ROWS).min(n);
+        scatter(
+            &ptr[rows.clone()],
+            rows.start,
+            staged.iter().copied(),
+            idx,
+            val,
+        );
     });
     (ptr, idx, val)
 }
@@ -114,11 +112,19 @@ const BUCKET_ROWS: usize = 1024;
 /// Fewer edges than this are scattered directly (the staging copy would cost more than it saves).
 const DIRECT_BELOW: usize = 1 << 16;
 
-/// The direct scatter: each edge to its row's next slot.
-fn scatter(ptr: &[usize], from: &[u32], to: &[u32], p: &[f64], idx: &mut [u32], val: &mut [f64]) {
-    let mut next = ptr.to_vec();
-    for ((&u, &v), &w) in from.iter().zip(to).zip(p) {
-        let k = &mut next[u as usize];
+/// Each edge `(u, v, w)` to the next slot of row `u`, for rows `first_row..` starting at `starts`
+/// (positions in the whole layout; `idx` and `val` begin at the first row's start).
+fn scatter(
+    starts: &[usize],
+    first_row: usize,
+    edges: impl Iterator<Item = (u32, u32, f64)>,
+    idx: &mut [u32],
+    val: &mut [f64],
+) {
+    let base = starts.first().copied().unwrap_or(0);
+    let mut next: Vec<usize> = starts.iter().map(|&q| q - base).collect();
+    for (u, v, w) in edges {
+        let k = &mut next[u as usize - first_row];
         idx[*k] = v;
         val[*k] = w;
         *k += 1;
@@ -359,7 +365,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bucketed_rows_equal_the_direct_scatter() {
+    fn rows_are_the_edges_stably_sorted_by_row() {
         // Enough edges for the two-pass path, over several buckets with a partial last one and
         // empty rows, repeated (u, v) pairs and values that tell the copies of an edge apart.
         for (n, m) in [
@@ -383,18 +389,17 @@ mod tests {
             let to: Vec<u32> = (0..m).map(|_| next(n)).collect();
             let p: Vec<f64> = (0..m).map(|k| k as f64).collect();
             let (ptr, idx, val) = csr(n, &from, &to, &p);
-            let mut want_ptr = vec![0usize; n + 1];
-            for &u in &from {
-                want_ptr[u as usize + 1] += 1;
-            }
-            for i in 0..n {
-                want_ptr[i + 1] += want_ptr[i];
-            }
-            let (mut want_idx, mut want_val) = (vec![0u32; m], vec![0.0; m]);
-            scatter(&want_ptr, &from, &to, &p, &mut want_idx, &mut want_val);
+            // Reference: the edges stably sorted by row, and each row's first position.
+            let mut order: Vec<usize> = (0..m).collect();
+            order.sort_by_key(|&k| from[k]);
+            let mut sorted = from.clone();
+            sorted.sort_unstable();
+            let want_ptr: Vec<usize> = (0..=n)
+                .map(|u| sorted.partition_point(|&f| (f as usize) < u))
+                .collect();
             assert_eq!(ptr, want_ptr);
-            assert_eq!(idx, want_idx);
-            assert_eq!(val, want_val);
+            assert_eq!(idx, order.iter().map(|&k| to[k]).collect::<Vec<_>>());
+            assert_eq!(val, order.iter().map(|&k| p[k]).collect::<Vec<_>>());
             // And the rows are the input's edges in input order (values are input positions).
             for u in 0..n {
                 let row = &val[ptr[u]..ptr[u + 1]];

@@ -162,24 +162,7 @@ fn power_meets_its_bound_on_weighted_undirected_and_multi_window_graphs() {
     };
     let want = push(&g, &p, &exact_opts).unwrap().scores;
     // Stopped by max_iter at every step, extrapolation steps included: the bound is the result's.
-    for max_iter in 1..=16 {
-        let out = power(
-            &g,
-            &p,
-            &PprOptions {
-                max_iter,
-                ..exact_opts
-            },
-        )
-        .unwrap();
-        assert_eq!(out.iterations, max_iter);
-        let err = l1(&out.scores, &want);
-        assert!(
-            err <= out.error_bound + 2e-12,
-            "{max_iter}: {err} > {}",
-            out.error_bound
-        );
-    }
+    bound_holds_at_every_step(&g, &p, &exact_opts, &want, 16, 2e-12);
     for tol in [1e-6, 1e-11] {
         let out = power(&g, &p, &PprOptions { tol, ..exact_opts }).unwrap();
         let err = l1(&out.scores, &want);
@@ -460,11 +443,25 @@ fn an_undone_extrapolation_keeps_the_bound() {
     assert!(full.converged && l1(&full.scores, &want) <= 1e-10);
     // Stopped at every step up to convergence, the undo's step included: each result is within
     // the bound reported with it.
-    for max_iter in 1..=full.iterations {
-        let out = power(&g, &p, &PprOptions { max_iter, ..opts }).unwrap();
-        let err = l1(&out.scores, &want);
+    bound_holds_at_every_step(&g, &p, &opts, &want, full.iterations, 1e-12);
+}
+
+/// Power stopped by `max_iter` after each of the first `steps` steps: every result is within the
+/// bound reported with it (plus `slack` for the reference's own error) of the exact vector `want`.
+fn bound_holds_at_every_step(
+    g: &Graph,
+    p: &[f64],
+    opts: &PprOptions,
+    want: &[f64],
+    steps: usize,
+    slack: f64,
+) {
+    for max_iter in 1..=steps {
+        let out = power(g, p, &PprOptions { max_iter, ..*opts }).unwrap();
+        assert_eq!(out.iterations, max_iter);
+        let err = l1(&out.scores, want);
         assert!(
-            err <= out.error_bound + 1e-12,
+            err <= out.error_bound + slack,
             "{max_iter}: {err} > {}",
             out.error_bound
         );
