@@ -86,13 +86,50 @@ impl Halves {
 /// word is most of a sample's cost), on 64 after a tie, and digit by digit after a 64-bit tie.
 /// Every bit is drawn once, independently of the others, whenever a comparison first needs it,
 /// so the comparisons are those of exact uniforms.
+///
+/// The first two comparisons are made at once: x, u₁ and u₂ settle five trials in six (a run of
+/// 0, accepted, or of 1, rejected) with one unpredictable branch on the outcome where comparing
+/// one after the other took two. u₂ is drawn before it is known to be needed; when it is not
+/// (u₁ ≥ x), it is dropped unexamined by the outcome, so the bits that decide stay independent.
+#[inline]
 fn trial<R: RngCore>(rng: &mut R) -> Option<LazyUniform> {
-    let mut x = Halves::draw(rng);
-    // The run's last element; `None` while it is x.
-    let mut prev: Option<Halves> = None;
-    let mut run = 0u32;
+    let (x, u1, u2) = (rng.next_u32(), rng.next_u32(), rng.next_u32());
+    let half = |hi| Halves { hi, lo: None };
+    let first = u1 < x;
+    let second = first & (u2 < u1);
+    // 0: run 0; 1: run 1; 2: run of at least 2; 3: u₁ ties x, 4: u₂ ties u₁ < x.
+    let case = if u1 == x {
+        3
+    } else if first & (u2 == u1) {
+        4
+    } else {
+        u8::from(first) + u8::from(second)
+    };
+    match case {
+        0 => Some(LazyUniform {
+            first: u64::from(x) << 32 | u64::from(rng.next_u32()),
+            rest: Vec::new(),
+        }),
+        1 => None,
+        2 => {
+            let u3 = Halves::draw(rng);
+            run_from(rng, half(x), Some(half(u2)), 2, u3)
+        }
+        3 => run_from(rng, half(x), None, 0, half(u1)),
+        _ => run_from(rng, half(x), Some(half(u1)), 1, half(u2)),
+    }
+}
+
+/// A trial from a run of `run` uniforms below x ending at `prev` (`None` while the run is empty),
+/// with `u` the next candidate: one comparison after the other.
+fn run_from<R: RngCore>(
+    rng: &mut R,
+    mut x: Halves,
+    mut prev: Option<Halves>,
+    mut run: u32,
+    mut u: Halves,
+) -> Option<LazyUniform> {
     loop {
-        let mut u = Halves::draw(rng);
         let p = prev.as_mut().unwrap_or(&mut x);
         let below = if u.hi != p.hi {
             u.hi < p.hi
@@ -118,6 +155,7 @@ fn trial<R: RngCore>(rng: &mut R) -> Option<LazyUniform> {
         }
         run += 1;
         prev = Some(u);
+        u = Halves::draw(rng);
     }
 }
 
@@ -157,7 +195,8 @@ fn continue_run<R: RngCore>(
 }
 
 /// ⌊(k + x)·a/b⌋ exactly, for a, b in 1..=2^40 and x's remaining digits drawn from `bits`.
-/// `None` only if k·a·2^64 overflows u128 (k ≥ 2^24: probability e^(−2^24)).
+/// `None` only if k·a overflows 64 bits (k ≥ 2^24: probability e^(−2^24)).
+#[inline]
 pub fn floor_scaled<R: RngCore>(
     k: u64,
     x: &LazyUniform,
@@ -165,25 +204,27 @@ pub fn floor_scaled<R: RngCore>(
     b: u128,
     bits: &mut Bits<'_, R>,
 ) -> Option<u128> {
-    // (k + x)·a/b = (k·a·2^64 + d₁·a + R·a)/(b·2^64), R ∈ [0, 1) the digits after d₁.
-    let n = (u128::from(k).checked_mul(a)?)
-        .checked_mul(1u128 << 64)?
-        .checked_add(u128::from(x.first).checked_mul(a)?)?;
-    // ⌊n/(b·2^64)⌋ = ⌊⌊n/2^64⌋/b⌋: a shift and, unless b = 1, a 64-bit division (a u128
-    // division by a u128 divisor is a slow library call and was half the sampler's time).
-    let div = |m: u128| match (u64::try_from(m >> 64), u64::try_from(b)) {
-        _ if b == 1 => m >> 64,
-        (Ok(h), Ok(b)) => u128::from(h / b),
-        _ => (m >> 64) / b,
+    let (a, b) = (u64::try_from(a).ok()?, u64::try_from(b).ok()?);
+    // (k + x)·a/b = (n + R·a)/(b·2^64) with n = k·a·2^64 + d₁·a and R ∈ [0, 1) the digits after
+    // d₁, so the floor is ⌊n/(b·2^64)⌋ unless an integer multiple of b·2^64 lies in (n, n + a].
+    // ⌊n/2^64⌋ = k·a + the high word of d₁·a: one 64×64 product, and a 64-bit division unless
+    // b = 1 (a division with a u128 divisor is a slow library call).
+    let ka = u128::from(k.checked_mul(a)?);
+    let da = u128::from(x.first) * u128::from(a);
+    let div = |m: u128| match u64::try_from(m) {
+        _ if b == 1 => m,
+        Ok(m) => u128::from(m / b),
+        Err(_) => m / u128::from(b),
     };
-    let (lo, hi) = (div(n), div(n.checked_add(a)?));
+    let lo = div(ka + (da >> 64));
+    let hi = div(ka + ((da + u128::from(a)) >> 64));
     if lo == hi {
         return Some(lo);
     }
-    let d = b << 64;
-    // One boundary hi·D in (n, n + a]: the floor is lo iff R·a < hi·D − n, i.e. R < c.
-    let c_num = hi * d - n;
-    let below = uniform_below_ratio(&x.rest, bits, c_num, a);
+    // One boundary hi·b·2^64 in (n, n + a]: the floor is lo iff R·a < hi·b·2^64 − n, i.e. R < c.
+    let n = (ka << 64).checked_add(da)?;
+    let c_num = (hi * u128::from(b)).checked_mul(1u128 << 64)? - n;
+    let below = uniform_below_ratio(&x.rest, bits, c_num, u128::from(a));
     Some(if below { lo } else { hi })
 }
 
@@ -285,26 +326,54 @@ mod tests {
     #[test]
     fn trials_compare_first_halves_and_draw_second_halves_for_ties_and_x() {
         let half = |hi: u64, lo: u64| hi << 32 | lo;
-        // x and u tie on their first halves: x's second half (3), then u's (9) decide u > x.
-        let mut r = script(&[7, 7, 3, 9]);
-        assert_eq!(trial(&mut r).map(|x| x.first), Some(half(7, 3)));
-        assert!(r.0.is_empty());
-        // u₁ < x; u₂ ties u₁ on the first half and is below on the second (run 2); u₃ > u₂ ends
-        // an even run, and only then is x's second half drawn (5).
-        let mut r = script(&[7, 4, 4, 10, 2, 9, 5]);
+        // x = 7, u₁ = 9 above it: run 0, accepted; u₂ (0) is dropped and x's second half (5)
+        // drawn.
+        let mut r = script(&[7, 9, 0, 5]);
         assert_eq!(trial(&mut r).map(|x| x.first), Some(half(7, 5)));
         assert!(r.0.is_empty());
-        // An odd run is rejected without drawing any second half.
+        // u₁ < x, u₂ > u₁: run 1, rejected without drawing any second half.
         let mut r = script(&[7, 4, 8, 99]);
         assert!(trial(&mut r).is_none());
         assert_eq!(r.0.len(), 1);
+        // u₁ < x, u₂ < u₁: the run goes on one comparison at a time; u₃ (9) ends it at 2,
+        // accepted; u₄ = 1 below u₃ would make it 3, rejected.
+        let mut r = script(&[7, 4, 2, 9, 5]);
+        assert_eq!(trial(&mut r).map(|x| x.first), Some(half(7, 5)));
+        assert!(r.0.is_empty());
+        let mut r = script(&[7, 4, 2, 1, 9]);
+        assert!(trial(&mut r).is_none());
+        assert!(r.0.is_empty());
+        // u₁ ties x on its first half: u₂ (42) is dropped, x's second half (3) and then u₁'s (9)
+        // decide u₁ > x: run 0.
+        let mut r = script(&[7, 7, 42, 3, 9]);
+        assert_eq!(trial(&mut r).map(|x| x.first), Some(half(7, 3)));
+        assert!(r.0.is_empty());
+        // u₂ ties u₁ < x: u₁'s second half (10), then u₂'s (2) put u₂ below (run 2); u₃ = 9 above
+        // u₂ ends an even run, and x's second half (5) is drawn.
+        let mut r = script(&[7, 4, 4, 10, 2, 9, 5]);
+        assert_eq!(trial(&mut r).map(|x| x.first), Some(half(7, 5)));
+        assert!(r.0.is_empty());
         // A tie of all 64 bits goes on digit by digit: the next digits (u's 1 below x's 2) put u
         // below x, the run goes on from u (u₂ = 1·2^32 below it, u₃ = 9·2^32 above u₂) and ends
         // even, with x's second digit drawn.
-        let mut r = script(&[7, 7, 3, 3, 1, 0, 2, 0, 0, 1, 0, 9]);
+        let mut r = script(&[7, 7, 42, 3, 3, 1, 0, 2, 0, 0, 1, 0, 9]);
         let x = trial(&mut r).map(|x| (x.first, x.rest));
         assert_eq!(x, Some((half(7, 3), vec![2])));
         assert!(r.0.is_empty());
+    }
+
+    #[test]
+    fn trials_accept_with_probability_one_minus_one_over_e() {
+        // Von Neumann's acceptance rate, 1 − e^(−1), through the trial's first-two-at-once path.
+        let mut rng = ChaCha20Rng::seed_from_u64(9);
+        let n = 200_000u32;
+        let accepted = (0..n).filter(|_| trial(&mut rng).is_some()).count();
+        let p = 1.0 - (-1.0f64).exp();
+        let sd = (p * (1.0 - p) / f64::from(n)).sqrt();
+        assert!(
+            (accepted as f64 / f64::from(n) - p).abs() < 6.0 * sd,
+            "{accepted}"
+        );
     }
 
     #[test]
@@ -321,6 +390,30 @@ mod tests {
         let less = a.less(&mut b, &mut rng);
         assert!(!a.rest.is_empty() && !b.rest.is_empty());
         assert_eq!(less, a.rest[0] < b.rest[0]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn floor_scaled_is_the_rational_floor_away_from_a_boundary(
+            k in 0u64..5000,
+            first: u64,
+            a in 1u128..=1 << 40,
+            b in 1u128..=1 << 40,
+        ) {
+            // (k + first/2^64)·a/b in plain u128 arithmetic: k·2^64 + first < 2^77, times a < 2^118.
+            let n = ((u128::from(k) << 64) + u128::from(first)) * a;
+            let d = b << 64;
+            let x = LazyUniform { first, rest: vec![] };
+            let mut rng = ChaCha20Rng::seed_from_u64(first);
+            let got = floor_scaled(k, &x, a, b, &mut Bits::new(&mut rng));
+            if n / d == (n + a) / d {
+                proptest::prop_assert_eq!(got, Some(n / d));
+            } else {
+                // A boundary inside d₁'s interval: either side, decided by the later digits.
+                let g = got.unwrap_or(u128::MAX);
+                proptest::prop_assert!(g == n / d || g == (n + a) / d);
+            }
+        }
     }
 
     #[test]
