@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use super::events;
 use super::secure_rng::SecureRng;
-use super::source::{release_in_pieces, NodeNoise, NoiseSource, RELEASE_PIECE};
+use super::source::{release_in_pieces, replay, NodeNoise, NoiseSource, RELEASE_PIECE};
 use crate::error::{Error, Result};
 use crate::snapshot::Snapshot;
 
@@ -46,7 +46,7 @@ fn level_variance(mechanism: Mechanism, v: f64, h: u32) -> f64 {
 }
 
 /// Tree levels needed for a horizon: L with 2^L ≥ T, plus one (levels 0..=L).
-pub fn levels(horizon: u64) -> u32 {
+pub const fn levels(horizon: u64) -> u32 {
     64 - horizon.saturating_sub(1).leading_zeros() + 1
 }
 
@@ -69,6 +69,10 @@ pub struct ContinualCounter {
     /// carried from step to step; rebuilt from `decomposition` after a restore.
     #[serde(skip)]
     binary_total: Option<i64>,
+    /// Honaker's release carried as sums of `decomposition` from the top level down to each
+    /// level (O(1) a step on average); rebuilt from `decomposition` after a restore.
+    #[serde(skip)]
+    from_level: Vec<f64>,
     insecure: bool,
     /// Never serialized: a restored counter is re-keyed from the OS.
     #[serde(skip)]
@@ -95,6 +99,7 @@ impl ContinualCounter {
             left_est: vec![0.0; l],
             decomposition: vec![0.0; l],
             binary_total: Some(0),
+            from_level: vec![0.0; l],
             insecure: rng.is_insecure(),
             source: NoiseSource::new(rng),
         })
@@ -143,7 +148,15 @@ impl ContinualCounter {
         events::check_event(x)?;
         let noise = self.noise;
         let mut source = std::mem::take(&mut self.source);
-        let out = self.advance(x, &mut || source.draw(noise));
+        let out = match self.mechanism {
+            Mechanism::Binary => source.draw(noise).map(|z| {
+                let mut steps = BinarySteps::load(self);
+                let total = steps.step(x, z);
+                steps.store(self);
+                total as f64
+            }),
+            Mechanism::Honaker => self.advance_honaker(x, &mut || source.draw(noise)),
+        };
         self.source = source;
         out
     }
@@ -152,8 +165,7 @@ impl ContinualCounter {
         events::check_room(self.t, n, self.horizon)
     }
 
-    /// The sum of the decomposition's estimates over the set bits of `t`, lowest first (the
-    /// order fixes the rounding of Honaker's sums; the binary mechanism's are integers).
+    /// The sum of the decomposition's estimates over the set bits of `t`, lowest first.
     fn decomposition_sum(&self, t: u64) -> f64 {
         let mut total = 0.0;
         let mut bits = t;
@@ -164,59 +176,70 @@ impl ContinualCounter {
         total
     }
 
-    /// One step of the tree, with node noise from `draw`.
+    /// `from_level` as the decomposition gives it: sums from the top level down.
+    fn rebuild_from_level(&mut self) {
+        let mut acc = 0.0;
+        self.from_level = self
+            .decomposition
+            .iter()
+            .rev()
+            .map(|&d| {
+                acc += d;
+                acc
+            })
+            .collect();
+        self.from_level.reverse();
+    }
+
+    /// One step of Honaker's tree, with node noise from `draw` (bottom-up, one draw per node).
     #[inline]
-    fn advance(&mut self, x: u8, draw: &mut (impl FnMut() -> Result<i64> + ?Sized)) -> Result<f64> {
+    fn advance_honaker(&mut self, x: u8, draw: &mut impl FnMut() -> Result<i64>) -> Result<f64> {
+        if self.from_level.len() != self.decomposition.len() {
+            self.rebuild_from_level();
+        }
         self.t += 1;
-        let t = self.t;
-        let top = t.trailing_zeros() as usize;
-        let v = self.node_variance;
-        // Bottom-up over the nodes that end at t: levels 0..=top.
+        let top = self.t.trailing_zeros() as usize;
+        // The nodes that end at t, levels 0..=top, each combined with its children's estimates.
         let mut sum = i64::from(x);
-        let mut est = 0.0;
-        for h in 0..=top {
-            if h > 0 {
-                sum += self.left_sum[h - 1];
-            }
-            let noisy = (sum
-                + match self.mechanism {
-                    // The binary mechanism only releases the top node; lower ones need no noise.
-                    Mechanism::Binary if h < top => 0,
-                    _ => draw()?,
-                }) as f64;
-            est = match self.mechanism {
-                Mechanism::Binary => noisy,
-                Mechanism::Honaker if h == 0 => noisy,
-                Mechanism::Honaker => {
-                    let children = self.left_est[h - 1] + est;
-                    let vc = 2.0 * level_variance(self.mechanism, v, h as u32 - 1);
-                    (noisy / v + children / vc) / (1.0 / v + 1.0 / vc)
-                }
-            };
+        let mut est = (sum + draw()?) as f64;
+        let below = self.left_sum[..top].iter().zip(&self.left_est[..top]);
+        for ((&left_sum, &left_est), &(own, children)) in below.zip(&HONAKER_WEIGHTS[1..]) {
+            sum += left_sum;
+            let noisy = (sum + draw()?) as f64;
+            est = own * noisy + children * (left_est + est);
         }
         // The node at level `top` is a left child iff bit top+1 of t is 0.
         if top + 1 < self.left_sum.len() {
             self.left_sum[top] = sum;
             self.left_est[top] = est;
         }
-        if self.mechanism == Mechanism::Binary {
-            // Node values are integers, so the release is exact in any order: carry it, O(1)
-            // a step on average instead of popcount(t) additions. Levels below `top` leave t's
-            // decomposition as level `top` enters it.
-            let before = match self.binary_total {
-                Some(v) => v,
-                None => self.decomposition_sum(t - 1) as i64,
-            };
-            let left: i64 = self.decomposition[..top].iter().map(|&d| d as i64).sum();
-            let total = before - left + est as i64;
-            self.binary_total = Some(total);
-            self.decomposition[top] = est;
-            self.decomposition[..top].fill(0.0);
-            return Ok(total as f64);
-        }
+        // Levels below `top` leave t's decomposition as level `top` enters it.
         self.decomposition[top] = est;
         self.decomposition[..top].fill(0.0);
-        Ok(self.decomposition_sum(t))
+        let total = est + self.from_level.get(top + 1).copied().unwrap_or(0.0);
+        self.from_level[..=top].fill(total);
+        Ok(total)
+    }
+
+    /// One piece of a batch release, with its noise drawn up front in the order the steps use it.
+    fn advance_piece(&mut self, xs: &[u8], noise: &[i64], out: &mut Vec<f64>) -> Result<()> {
+        match self.mechanism {
+            Mechanism::Binary => {
+                if noise.len() != xs.len() {
+                    return Err(Error::Internal("batch noise does not fit the piece".into()));
+                }
+                let mut steps = BinarySteps::load(self);
+                out.extend(xs.iter().zip(noise).map(|(&x, &z)| steps.step(x, z) as f64));
+                steps.store(self);
+            }
+            Mechanism::Honaker => {
+                let mut draw = replay(noise);
+                for &x in xs {
+                    out.push(self.advance_honaker(x, &mut draw)?);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Node noise draws the `n` steps after `t` need.
@@ -239,11 +262,99 @@ impl ContinualCounter {
             })
             .collect();
         let mut source = std::mem::take(&mut self.source);
-        let out = release_in_pieces(&mut source, self.noise, xs, &draws, |x, draw| {
-            self.advance(x, draw)
+        let out = release_in_pieces(&mut source, self.noise, xs, &draws, |piece, noise, out| {
+            self.advance_piece(piece, noise, out)
         });
         self.source = source;
         out
+    }
+}
+
+/// Honaker's inverse-variance weights at height h ≥ 1, of a node's own noisy value and of its
+/// children's summed estimates: p/(2p − 1) and (p − 1)/(2p − 1) with p = 2^h. (From 1/v and
+/// 1/(2·v_{h−1}) with v_{h−1} = v·2^(h−1)/(2^h − 1): the node noise variance v cancels.)
+const HONAKER_WEIGHTS: [(f64, f64); 64] = {
+    let mut w = [(1.0, 0.0); 64];
+    let mut h = 1;
+    while h < 64 {
+        let p = (1u64 << h) as f64;
+        w[h] = (p / (2.0 * p - 1.0), (p - 1.0) / (2.0 * p - 1.0));
+        h += 1;
+    }
+    w
+};
+
+/// Deepest tree a counter builds.
+const MAX_LEVELS: usize = levels(events::MAX_HORIZON) as usize;
+
+/// The binary mechanism's state as integers (its node values are integers, so the release is
+/// exact in any order), loaded once for a run of steps: a batch piece steps on fixed arrays with
+/// no float conversions and carries the release instead of summing popcount(t) nodes.
+struct BinarySteps {
+    t: u64,
+    levels: usize,
+    total: i64,
+    left_sum: [i64; MAX_LEVELS],
+    left_est: [i64; MAX_LEVELS],
+    decomposition: [i64; MAX_LEVELS],
+}
+
+impl BinarySteps {
+    fn load(c: &ContinualCounter) -> Self {
+        let mut s = BinarySteps {
+            t: c.t,
+            levels: c.left_sum.len(),
+            // A restored counter carries no total: rebuilt from the decomposition.
+            total: c
+                .binary_total
+                .unwrap_or_else(|| c.decomposition_sum(c.t) as i64),
+            left_sum: [0; MAX_LEVELS],
+            left_est: [0; MAX_LEVELS],
+            decomposition: [0; MAX_LEVELS],
+        };
+        let l = s.levels;
+        s.left_sum[..l].copy_from_slice(&c.left_sum);
+        for h in 0..l {
+            s.left_est[h] = c.left_est[h] as i64;
+            s.decomposition[h] = c.decomposition[h] as i64;
+        }
+        s
+    }
+
+    fn store(&self, c: &mut ContinualCounter) {
+        let l = self.levels;
+        c.t = self.t;
+        c.binary_total = Some(self.total);
+        c.left_sum.copy_from_slice(&self.left_sum[..l]);
+        for h in 0..l {
+            c.left_est[h] = self.left_est[h] as f64;
+            c.decomposition[h] = self.decomposition[h] as f64;
+        }
+    }
+
+    /// One step with the noise `z` of the node that completes at t (the only node the binary
+    /// mechanism noises: the one at t's lowest set bit); returns the release.
+    #[inline]
+    fn step(&mut self, x: u8, z: i64) -> i64 {
+        self.t += 1;
+        let top = self.t.trailing_zeros() as usize;
+        // The node is its left siblings below `top` plus x; they leave t's decomposition.
+        let mut sum = i64::from(x);
+        let mut leaving = 0;
+        for h in 0..top {
+            sum += self.left_sum[h];
+            leaving += self.decomposition[h];
+            self.decomposition[h] = 0;
+        }
+        let est = sum + z;
+        // The node at level `top` is a left child iff bit top+1 of t is 0.
+        if top + 1 < self.levels {
+            self.left_sum[top] = sum;
+            self.left_est[top] = est;
+        }
+        self.decomposition[top] = est;
+        self.total += est - leaving;
+        self.total
     }
 }
 
@@ -414,6 +525,105 @@ mod tests {
         for t in 2001..=2600u64 {
             let out = back.step(u8::from(t % 2 == 0)).unwrap();
             assert_eq!(out, back.decomposition_sum(t), "t {t}");
+        }
+    }
+
+    /// Releases by definition, from explicit node noise: `noise` in the order the steps draw it
+    /// (per step, the nodes that end there, bottom-up; the binary mechanism only the top one).
+    /// Honaker's estimates are computed recursively with the inverse-variance formula.
+    fn reference(mech: Mechanism, xs: &[u8], noise: &[i64]) -> Vec<f64> {
+        use std::collections::HashMap;
+        let mut prefix = vec![0i64];
+        for &x in xs {
+            prefix.push(prefix.last().copied().unwrap_or(0) + i64::from(x));
+        }
+        let mut node_noise: HashMap<(u32, u64), i64> = HashMap::new();
+        let mut next = noise.iter().copied();
+        for t in 1..=xs.len() as u64 {
+            let top = t.trailing_zeros();
+            let lowest = if mech == Mechanism::Binary { top } else { 0 };
+            for h in lowest..=top {
+                node_noise.insert((h, t), next.next().unwrap());
+            }
+        }
+        assert!(next.next().is_none());
+        let v = 1.0;
+        fn est(
+            h: u32,
+            end: u64,
+            mech: Mechanism,
+            prefix: &[i64],
+            node_noise: &std::collections::HashMap<(u32, u64), i64>,
+            v: f64,
+        ) -> f64 {
+            let start = end - (1 << h);
+            let noisy =
+                (prefix[end as usize] - prefix[start as usize] + node_noise[&(h, end)]) as f64;
+            if mech == Mechanism::Binary || h == 0 {
+                return noisy;
+            }
+            let half = 1u64 << (h - 1);
+            let children = est(h - 1, end - half, mech, prefix, node_noise, v)
+                + est(h - 1, end, mech, prefix, node_noise, v);
+            let vc = 2.0 * level_variance(mech, v, h - 1);
+            (noisy / v + children / vc) / (1.0 / v + 1.0 / vc)
+        }
+        (1..=xs.len() as u64)
+            .map(|t| {
+                (0..64u32)
+                    .filter(|h| t >> h & 1 == 1)
+                    .map(|h| est(h, t >> h << h, mech, &prefix, &node_noise, v))
+                    .sum()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pieces_release_what_the_tree_defines_and_a_restore_continues_exactly() {
+        let n = 3000usize;
+        let xs: Vec<u8> = (0..n).map(|i| u8::from(i % 7 < 3)).collect();
+        for mech in [Mechanism::Binary, Mechanism::Honaker] {
+            let mut c = ContinualCounter::new(
+                mech,
+                NodeNoise::Laplace { num: 4, den: 1 },
+                4096,
+                &SecureRng::insecure(1),
+            )
+            .unwrap();
+            let draws = c.draws_after(0, n);
+            let noise: Vec<i64> = (0..draws as i64).map(|i| (i * 37 % 23) - 11).collect();
+            let want = reference(mech, &xs, &noise);
+            // Pieces of uneven lengths, with a snapshot round trip (which drops the carried
+            // release) before the last one.
+            let mut got = Vec::new();
+            let (mut at, mut used) = (0usize, 0usize);
+            for len in [1usize, 2, 500, 1200] {
+                let k = c.draws_after(at as u64, len);
+                c.advance_piece(&xs[at..at + len], &noise[used..used + k], &mut got)
+                    .unwrap();
+                (at, used) = (at + len, used + k);
+            }
+            let mut back: ContinualCounter =
+                crate::snapshot::from_bytes(&crate::snapshot::to_bytes(&c).unwrap()).unwrap();
+            let mut direct = got.clone();
+            c.advance_piece(&xs[at..], &noise[used..], &mut direct)
+                .unwrap();
+            back.advance_piece(&xs[at..], &noise[used..], &mut got)
+                .unwrap();
+            assert_eq!(
+                got, direct,
+                "{mech:?}: a restored counter continues bit for bit"
+            );
+            for (t, (g, w)) in got.iter().zip(&want).enumerate() {
+                assert!(
+                    (g - w).abs() <= 1e-9 * w.abs().max(1.0),
+                    "{mech:?} t {}: {g} vs {w}",
+                    t + 1
+                );
+            }
+            if mech == Mechanism::Binary {
+                assert_eq!(got, want);
+            }
         }
     }
 }

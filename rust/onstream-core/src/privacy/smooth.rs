@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use super::events;
 use super::secure_rng::SecureRng;
-use super::source::{release_in_pieces, NodeNoise, NoiseSource, RELEASE_PIECE};
+use super::source::{release_in_pieces, replay, NodeNoise, NoiseSource, RELEASE_PIECE};
 use crate::error::{Error, Result};
 use crate::snapshot::Snapshot;
 
@@ -224,8 +224,12 @@ impl SmoothCounter {
             }
         }
         let mut source = std::mem::take(&mut self.source);
-        let out = release_in_pieces(&mut source, self.noise, xs, &draws, |x, draw| {
-            self.advance(x, draw)
+        let out = release_in_pieces(&mut source, self.noise, xs, &draws, |piece, noise, out| {
+            let mut draw = replay(noise);
+            for &x in piece {
+                out.push(self.advance(x, &mut draw)?);
+            }
+            Ok(())
         });
         self.source = source;
         out

@@ -82,13 +82,14 @@ pub const RELEASE_PIECE: usize = 1 << 15;
 /// piece steps, in order on this thread, the next piece's `draws[i]` draws are made in parallel,
 /// so the pool's other threads sample while this one steps (and join the sampling when it is
 /// done). Each piece's noise comes from streams no other call uses, a fixed number per piece, so a
-/// seeded run does not depend on the number of threads.
+/// seeded run does not depend on the number of threads. `step` gets a piece, its noise in the
+/// order the steps consume it, and the output to push the piece's releases to.
 pub fn release_in_pieces(
     source: &mut NoiseSource,
     law: NodeNoise,
     xs: &[u8],
     draws: &[usize],
-    mut step: impl FnMut(u8, &mut dyn FnMut() -> Result<i64>) -> Result<f64> + Send,
+    mut step: impl FnMut(&[u8], &[i64], &mut Vec<f64>) -> Result<()> + Send,
 ) -> Result<Vec<f64>> {
     let mut out = Vec::with_capacity(xs.len());
     let mut counts = draws.iter().copied();
@@ -97,13 +98,7 @@ pub fn release_in_pieces(
         let upcoming = counts.next();
         let current = noise;
         let (stepped, next) = rayon::join(
-            || -> Result<()> {
-                let mut draw = replay(current?);
-                for &x in piece {
-                    out.push(step(x, &mut draw)?);
-                }
-                Ok(())
-            },
+            || step(piece, &current?, &mut out),
             || upcoming.map(|n| source.batch(law, n)),
         );
         stepped?;
@@ -113,10 +108,11 @@ pub fn release_in_pieces(
 }
 
 /// Draws handed out in order from a batch drawn up front (as a tree's steps consume them).
-pub fn replay(noise: Vec<i64>) -> impl FnMut() -> Result<i64> {
-    let mut next = noise.into_iter();
+pub fn replay(noise: &[i64]) -> impl FnMut() -> Result<i64> + '_ {
+    let mut next = noise.iter();
     move || {
         next.next()
+            .copied()
             .ok_or_else(|| Error::Internal("batch noise ran out".into()))
     }
 }
