@@ -60,7 +60,8 @@ pub fn shape(horizon: u64, laplace: bool) -> (u32, u32) {
 fn next_combination(x: u64) -> u64 {
     let low = x & x.wrapping_neg();
     let ripple = x + low;
-    ripple | (((x ^ ripple) >> 2) / low)
+    // `low` is a power of two: dividing by it is a shift.
+    ripple | (((x ^ ripple) >> 2) >> x.trailing_zeros())
 }
 
 /// The latest completed block at one level: its index, exact sum and noise once drawn.
@@ -82,11 +83,16 @@ pub struct SmoothCounter {
     t: u64,
     /// u_t: the leaf the next value goes to; the release covers [0, boundary).
     boundary: u64,
-    /// Exact sum of the data in the open block at each level (the block holding `boundary`).
+    /// Exact sum of the data in the open block at each level (the block holding `boundary`);
+    /// kept up to date when a call returns, from `carried`.
     open: Vec<i64>,
     /// The latest completed block at each level.
     latest: Vec<Node>,
     insecure: bool,
+    /// Running sums a step updates in O(levels that change) instead of every level's `open`;
+    /// rebuilt from `open` and `latest` after a restore.
+    #[serde(skip)]
+    carried: Option<Carried>,
     #[serde(skip)]
     source: NoiseSource,
 }
@@ -117,6 +123,7 @@ impl SmoothCounter {
             open: vec![0; height as usize],
             latest,
             insecure: rng.is_insecure(),
+            carried: None,
             source: NoiseSource::new(rng),
         })
     }
@@ -157,72 +164,77 @@ impl SmoothCounter {
         let mut source = std::mem::take(&mut self.source);
         let out = self.advance(x, &mut || source.draw(noise));
         self.source = source;
+        self.store_open();
         out
     }
 
-    /// One step, with node noise from `draw`.
-    fn advance(&mut self, x: u8, draw: &mut dyn FnMut() -> Result<i64>) -> Result<f64> {
-        self.t += 1;
-        let here = self.boundary;
-        let next = next_combination(here);
-        // Blocks change exactly at the levels below the highest bit where here and next differ.
-        let changed = ((64 - (here ^ next).leading_zeros()) as usize).min(self.height as usize);
-        for open in &mut self.open[changed..] {
-            *open += i64::from(x);
+    /// Writes `open` from the carried sums (what a snapshot holds).
+    fn store_open(&mut self) {
+        if let Some(c) = &self.carried {
+            for (open, &start) in self.open.iter_mut().zip(&c.open_start) {
+                *open = c.count - start;
+            }
         }
+    }
+
+    /// One step, with node noise from `draw`.
+    #[inline]
+    fn advance(&mut self, x: u8, draw: &mut impl FnMut() -> Result<i64>) -> Result<f64> {
+        self.t += 1;
+        let (height, here) = (self.height, self.boundary);
+        let c = carried(&mut self.carried, &self.open, &self.latest, here);
+        c.count += i64::from(x);
+        let next = next_combination(here);
+        // Blocks change exactly at the levels below the highest bit where here and next differ;
+        // above, the open blocks stay open and the release keeps its nodes.
+        let changed = changed_levels(here, next, height);
         for j in 0..changed {
             // Block `old` is complete; blocks strictly between hold no used leaf.
             let (old, done) = (here >> j, (next >> j) - 1);
+            let node = &mut self.latest[j];
+            if here >> j & 1 == 1 {
+                // It leaves the release.
+                c.noise -= node.noise.unwrap_or(0);
+            }
             let sum = if done == old {
-                self.open[j] + i64::from(x)
+                c.count - c.open_start[j]
             } else {
                 0
             };
-            self.latest[j] = Node {
+            // A node's noise is drawn when a release first uses it, which is now or never.
+            let noise = if next >> j & 1 == 1 {
+                let z = draw()?;
+                c.noise += z;
+                Some(z)
+            } else {
+                None
+            };
+            *node = Node {
                 block: done,
                 sum,
-                noise: None,
+                noise,
             };
-            self.open[j] = 0;
+            c.open_start[j] = c.count;
         }
         self.boundary = next;
-        let mut total = 0i64;
-        let mut bits = next;
-        while bits != 0 {
-            let j = bits.trailing_zeros() as usize;
-            bits &= bits - 1;
-            let node = &mut self.latest[j];
-            debug_assert_eq!(node.block, (next >> j) - 1);
-            let z = match node.noise {
-                Some(z) => z,
-                None => {
-                    let z = draw()?;
-                    node.noise = Some(z);
-                    z
-                }
-            };
-            total += node.sum + z;
-        }
-        Ok(total as f64)
+        // [0, next) holds every value so far, so its k nodes sum to the exact count.
+        Ok((c.count + c.noise) as f64)
     }
 
-    /// Steps through a whole stream of 0/1 values; the batch's node noise is drawn first, in
-    /// parallel (call inside `pool::run`), from streams no other call uses.
+    /// Steps through a whole stream of 0/1 values (call inside `pool::run`), in pieces whose noise
+    /// is drawn while the one before steps ([`release_in_pieces`]).
     pub fn release(&mut self, xs: &[u8]) -> Result<Vec<f64>> {
         events::check_events("stream", xs, 1)?;
         self.check_room(xs.len() as u64)?;
-        // A dry run on a copy of the (O(log T)) bookkeeping counts each piece's draws.
-        let mut dry = self.clone();
-        let mut draws = vec![0usize; xs.len().div_ceil(RELEASE_PIECE)];
-        for (i, count) in draws.iter_mut().enumerate() {
-            let len = RELEASE_PIECE.min(xs.len() - i * RELEASE_PIECE);
-            for _ in 0..len {
-                dry.advance(0, &mut || {
-                    *count += 1;
-                    Ok(0)
-                })?;
-            }
-        }
+        let mut here = self.boundary;
+        let draws: Vec<usize> = xs
+            .chunks(RELEASE_PIECE)
+            .map(|piece| {
+                let n;
+                (n, here) = draws_from(here, piece.len(), self.height);
+                n
+            })
+            .collect();
         let mut source = std::mem::take(&mut self.source);
         let out = release_in_pieces(&mut source, self.noise, xs, &draws, |piece, noise, out| {
             let mut draw = replay(noise);
@@ -232,8 +244,65 @@ impl SmoothCounter {
             Ok(())
         });
         self.source = source;
+        self.store_open();
         out
     }
+}
+
+/// Levels whose blocks change when the boundary moves from `here` to `next`: those below the
+/// highest bit where the two differ.
+fn changed_levels(here: u64, next: u64, height: u32) -> usize {
+    ((64 - (here ^ next).leading_zeros()) as usize).min(height as usize)
+}
+
+/// Noise draws of the `steps` steps from boundary `here`, and the boundary after them: one per
+/// new node in a release (a changed level whose bit is set in the new boundary), which only
+/// needs the leaves.
+fn draws_from(mut here: u64, steps: usize, height: u32) -> (usize, u64) {
+    let mut n = 0;
+    for _ in 0..steps {
+        let next = next_combination(here);
+        let changed = changed_levels(here, next, height);
+        n += (next & !(u64::MAX << changed)).count_ones() as usize;
+        here = next;
+    }
+    (n, here)
+}
+
+/// The carried sums, built from `open`, `latest` and `boundary` if there are none yet.
+fn carried<'a>(
+    carried: &'a mut Option<Carried>,
+    open: &[i64],
+    latest: &[Node],
+    boundary: u64,
+) -> &'a mut Carried {
+    carried.get_or_insert_with(|| {
+        // The release's nodes: [0, boundary) holds every value so far.
+        let release = || {
+            latest
+                .iter()
+                .enumerate()
+                .filter(move |&(j, _)| boundary >> j & 1 == 1)
+                .map(|(_, node)| node)
+        };
+        let count = release().map(|node| node.sum).sum();
+        Carried {
+            count,
+            open_start: open.iter().map(|&o| count - o).collect(),
+            noise: release().map(|node| node.noise.unwrap_or(0)).sum(),
+        }
+    })
+}
+
+/// What a step carries besides the snapshot's state.
+#[derive(Debug, Clone)]
+struct Carried {
+    /// Values seen: the exact count.
+    count: i64,
+    /// `count` when each level's open block opened: its sum is `count − open_start[j]`.
+    open_start: Vec<i64>,
+    /// The summed noise of the release's nodes (those at the set bits of `boundary`).
+    noise: i64,
 }
 
 impl Snapshot for SmoothCounter {
@@ -376,6 +445,34 @@ mod tests {
             }
             assert_eq!(used, c.ones);
             assert_eq!(y, (truth + noise) as f64);
+        }
+    }
+
+    #[test]
+    fn draw_counts_match_the_steps_and_a_restore_continues_exactly() {
+        let xs: Vec<u8> = (0..5000).map(|i| u8::from((i * 11) % 7 < 3)).collect();
+        let noise = NodeNoise::Laplace { num: 4, den: 1 };
+        let mut a = SmoothCounter::new(noise, 6000, &SecureRng::insecure(3)).unwrap();
+        // What `release` counts for its pieces is what the steps draw.
+        let (counted, end) = draws_from(a.boundary, xs.len(), a.height);
+        let mut used = 0i64;
+        let mut fake = || {
+            used += 1;
+            Ok(used % 9 - 4)
+        };
+        for &x in &xs {
+            a.advance(x, &mut fake).unwrap();
+        }
+        a.store_open();
+        assert_eq!((used as usize, a.boundary), (counted, end));
+        // A restored counter rebuilds its carried sums from `open` and `latest` and continues
+        // bit for bit.
+        let mut b: SmoothCounter =
+            crate::snapshot::from_bytes(&crate::snapshot::to_bytes(&a).unwrap()).unwrap();
+        assert!(b.carried.is_none());
+        for &x in &xs[..900] {
+            let mut z = || Ok(1);
+            assert_eq!(a.advance(x, &mut z).unwrap(), b.advance(x, &mut z).unwrap());
         }
     }
 
