@@ -2,6 +2,7 @@
 //!
 //! Each kernel here has a CUDA twin in `gpu/<name>.cu`; the two are tested against each other.
 
+pub mod convolve;
 pub mod expm;
 pub mod finite;
 pub mod logsumexp;

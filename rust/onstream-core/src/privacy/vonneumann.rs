@@ -335,8 +335,8 @@ mod tests {
         let mut r = script(&[7, 4, 8, 99]);
         assert!(trial(&mut r).is_none());
         assert_eq!(r.0.len(), 1);
-        // u₁ < x, u₂ < u₁: the run goes on one comparison at a time; u₃ (9) ends it at 2,
-        // accepted; u₄ = 1 below u₃ would make it 3, rejected.
+        // u₁ < x, u₂ < u₁: the run goes on one comparison at a time; u₃ = 9 ends it at 2,
+        // accepted; with u₃ = 1 below u₂ instead it reaches 3 (u₄ = 9 ends it), rejected.
         let mut r = script(&[7, 4, 2, 9, 5]);
         assert_eq!(trial(&mut r).map(|x| x.first), Some(half(7, 5)));
         assert!(r.0.is_empty());
