@@ -1,6 +1,7 @@
 //! Dense numerical kernels shared by the dense-math domains (optimal transport first).
 //!
-//! Each kernel here has a CUDA twin in `gpu/<name>.cu`; the two are tested against each other.
+//! A kernel with a CUDA twin in `gpu/<name>.cu` (logsumexp) is tested against it; the others
+//! (vectorized exp, the finite-check, FFT convolution) are CPU building blocks.
 
 pub mod convolve;
 pub mod expm;
