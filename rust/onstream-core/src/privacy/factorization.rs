@@ -28,7 +28,7 @@
 //! O((h + n) log(h + n)): R̃x and the history's part of R̃v are convolutions, and R̃⁻¹ on the
 //! batch is the convolution with f̃'s inverse series (Newton's iteration). It computes the same
 //! function of W and past v as the steps (agreeing to about 1e-9 of the count); R̃x is rounded
-//! to the integers it is, with the transform's error checked to be far below 1/2. The banded
+//! to the integers it is, with the transform's error checked to be below 1/4. The banded
 //! counter's error grows with t/b (the inverse of a truncated series), so b is a
 //! memory/accuracy trade-off.
 
