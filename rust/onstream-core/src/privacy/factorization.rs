@@ -111,6 +111,8 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 /// a step's history fits in L1 and plain steps are as fast).
 const BLOCK: usize = 256;
 const BLOCKED_FROM: usize = 512;
+/// Multiply-adds above which the variance table's inverse series is computed by FFT.
+const FFT_TABLE_FROM: f64 = (1u64 << 26) as f64;
 /// Batches shorter than this always step (the transforms' fixed costs dominate).
 const FFT_FROM: usize = 1024;
 /// Cost of a transform pass per value and level, in units of one step's multiply-add
@@ -231,14 +233,27 @@ impl FactorCounter {
             // moving for a whole band, the rest of the horizon adds ℓ∞² per step.
             let n = usize::try_from(self.horizon).unwrap_or(usize::MAX);
             let (b, lead) = (self.band, self.lead());
-            let mut g: Vec<f64> = Vec::new();
+            // A long full root (a banded inverse converges within a few bands): past
+            // O(n²) multiply-adds, the series inverse by FFT instead.
+            let by_fft = b >= n && (n as f64) * (n as f64) > FFT_TABLE_FROM;
+            let mut g: Vec<f64> = if by_fft {
+                let f: Vec<f64> = self.rev.iter().rev().copied().collect();
+                Convolver::new().series_inverse(&f, n)
+            } else {
+                Vec::new()
+            };
             let mut cum = vec![0.0];
             let (mut ell, mut still) = (0.0f64, 0usize);
             for j in 0..n {
-                let m = (b - 1).min(j);
-                let past = dot(&self.rev[b - 1 - m..b - 1], &g[j - m..j]);
-                let gj = (if j == 0 { 1.0 } else { 0.0 } - past) / lead;
-                g.push(gj);
+                let gj = if by_fft {
+                    g[j]
+                } else {
+                    let m = (b - 1).min(j);
+                    let past = dot(&self.rev[b - 1 - m..b - 1], &g[j - m..j]);
+                    let gj = (if j == 0 { 1.0 } else { 0.0 } - past) / lead;
+                    g.push(gj);
+                    gj
+                };
                 ell += gj;
                 cum.push(cum[j] + ell * ell);
                 still = if gj.abs() <= 1e-17 * ell.abs() {
@@ -534,17 +549,25 @@ mod tests {
     #[test]
     fn full_square_root_variance_is_s_t_times_s_big_t() {
         // Var_t = σ²·Σ_{j<t} ℓ_j² with σ² = Δ²/(2ρ): against S(T)·S(t)/(2ρ) of the notes (ρ = 1/2),
-        // equal up to the 2^-20 grid.
-        let horizon = 1024u64;
-        let d2 = sensitivity2(horizon as usize, horizon, 20);
-        let c = FactorCounter::new(None, 20, d2 as u64, horizon, &SecureRng::insecure(0)).unwrap();
-        let ff = f(horizon as usize);
-        let s = |n: usize| ff[..n].iter().map(|x| x * x).sum::<f64>();
-        assert!((s(1024) - 3.2726).abs() < 1e-4);
-        for t in [1u64, 2, 10, 500, 1024] {
-            let want = s(horizon as usize) * s(t as usize);
-            let got = c.variance_at(t);
-            assert!((got / want - 1.0).abs() < 1e-4, "t={t}: {got} vs {want}");
+        // equal up to the 2^-20 grid. The longer horizon's table is built by FFT.
+        for horizon in [1024u64, 12_000] {
+            assert_eq!(horizon > 1024, (horizon * horizon) as f64 > FFT_TABLE_FROM);
+            let d2 = sensitivity2(horizon as usize, horizon, 20);
+            let c =
+                FactorCounter::new(None, 20, d2 as u64, horizon, &SecureRng::insecure(0)).unwrap();
+            let ff = f(horizon as usize);
+            let s = |n: usize| ff[..n].iter().map(|x| x * x).sum::<f64>();
+            if horizon == 1024 {
+                assert!((s(1024) - 3.2726).abs() < 1e-4);
+            }
+            for t in [1u64, 2, 10, 500, 1024, horizon] {
+                let want = s(horizon as usize) * s(t as usize);
+                let got = c.variance_at(t);
+                assert!(
+                    (got / want - 1.0).abs() < 1e-4,
+                    "T={horizon} t={t}: {got} vs {want}"
+                );
+            }
         }
     }
 
