@@ -374,6 +374,12 @@ impl FactorCounter {
     /// transform's error checked to be below 1/4 (it is of order 1e-6 at a million steps);
     /// `None`, and the caller steps instead, if it ever is not.
     fn release_fft(&mut self, xs: &[u8], noise: &[i64]) -> Option<Vec<f64>> {
+        self.release_fft_within(xs, noise, 0.25)
+    }
+
+    /// [`Self::release_fft`] with the largest rounding of R̃x it accepts; `None` leaves the
+    /// counter as it was.
+    fn release_fft_within(&mut self, xs: &[u8], noise: &[i64], tol: f64) -> Option<Vec<f64>> {
         let (h, n) = (self.xs.len(), xs.len());
         let f: Vec<f64> = self.rev.iter().rev().take(h + n).copied().collect();
         let mut signal = self.xs.clone();
@@ -383,7 +389,7 @@ impl FactorCounter {
         let mut w = Vec::with_capacity(n);
         for (&r, &z) in rx[h..].iter().zip(noise) {
             let exact = r.round();
-            if (r - exact).abs() > 0.25 {
+            if (r - exact).abs() > tol {
                 return None;
             }
             w.push(exact + z as f64);
@@ -712,6 +718,25 @@ mod tests {
             let (a, b) = (fast.advance(1, 5 << 18), plain.advance(1, 5 << 18));
             assert!((a - b).abs() <= 1e-8 * (1.0 + b.abs()), "{a} vs {b}");
         }
+    }
+
+    #[test]
+    fn a_refused_fft_release_leaves_the_counter_as_it_was() {
+        // Past the rounding tolerance (here: any), the batch is refused before any state changes,
+        // so `release` can step the same batch instead.
+        let mut c = FactorCounter::new(None, 20, 1 << 30, 4000, &SecureRng::insecure(3)).unwrap();
+        let xs: Vec<u8> = (0..3000).map(|i| u8::from(i % 3 == 0)).collect();
+        let zs: Vec<i64> = (0..3000).map(|i| (i % 11 - 5) << 10).collect();
+        for (&x, &z) in xs[..1000].iter().zip(&zs) {
+            c.advance(x, z);
+        }
+        let before = crate::snapshot::to_bytes(&c).unwrap();
+        assert!(c
+            .release_fft_within(&xs[1000..], &zs[1000..], -1.0)
+            .is_none());
+        assert_eq!(crate::snapshot::to_bytes(&c).unwrap(), before);
+        assert!(c.release_fft(&xs[1000..], &zs[1000..]).is_some());
+        assert_eq!(c.steps(), 3000);
     }
 
     #[test]
