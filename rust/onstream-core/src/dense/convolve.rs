@@ -55,13 +55,12 @@ impl Convolver {
         self.planner.plan_fft_forward(size).process(&mut c);
         // A_k = (C_k + conj C_{−k})/2, B_k = (C_k − conj C_{−k})/(2i), so
         // A_k·B_k = (C_k² − conj(C_{−k})²)/(4i).
-        let product: Vec<Complex64> = (0..size)
+        let mut p: Vec<Complex64> = (0..size)
             .map(|k| {
                 let (ck, cm) = (c[k], c[(size - k) % size].conj());
                 (ck * ck - cm * cm) * Complex64::new(0.0, -0.25)
             })
             .collect();
-        let mut p = product;
         self.planner.plan_fft_inverse(size).process(&mut p);
         let scale = down / size as f64;
         let mut out: Vec<f64> = p.iter().take(len).map(|v| v.re * scale).collect();

@@ -61,7 +61,7 @@ pub struct ContinualCounter {
     t: u64,
     /// Exact sums of the latest node per level that ended at a left-child position.
     left_sum: Vec<i64>,
-    /// Estimates of the same nodes (noisy value, or Honaker's combination).
+    /// Honaker's estimates of the same nodes (the binary mechanism never reads them: zeros).
     left_est: Vec<f64>,
     /// Estimate of the node at each level in the current time's dyadic decomposition.
     decomposition: Vec<f64>,
@@ -288,14 +288,14 @@ const HONAKER_WEIGHTS: [(f64, f64); 64] = {
 const MAX_LEVELS: usize = levels(events::MAX_HORIZON) as usize;
 
 /// The binary mechanism's state as integers (its node values are integers, so the release is
-/// exact in any order), loaded once for a run of steps: a batch piece steps on fixed arrays with
+/// exact in any order), loaded once for a run of steps (`left_est` is Honaker's alone and is not
+/// kept): a batch piece steps on fixed arrays with
 /// no float conversions and carries the release instead of summing popcount(t) nodes.
 struct BinarySteps {
     t: u64,
     levels: usize,
     total: i64,
     left_sum: [i64; MAX_LEVELS],
-    left_est: [i64; MAX_LEVELS],
     decomposition: [i64; MAX_LEVELS],
 }
 
@@ -309,13 +309,11 @@ impl BinarySteps {
                 .binary_total
                 .unwrap_or_else(|| c.decomposition_sum(c.t) as i64),
             left_sum: [0; MAX_LEVELS],
-            left_est: [0; MAX_LEVELS],
             decomposition: [0; MAX_LEVELS],
         };
         let l = s.levels;
         s.left_sum[..l].copy_from_slice(&c.left_sum);
         for h in 0..l {
-            s.left_est[h] = c.left_est[h] as i64;
             s.decomposition[h] = c.decomposition[h] as i64;
         }
         s
@@ -327,7 +325,6 @@ impl BinarySteps {
         c.binary_total = Some(self.total);
         c.left_sum.copy_from_slice(&self.left_sum[..l]);
         for h in 0..l {
-            c.left_est[h] = self.left_est[h] as f64;
             c.decomposition[h] = self.decomposition[h] as f64;
         }
     }
@@ -350,7 +347,6 @@ impl BinarySteps {
         // The node at level `top` is a left child iff bit top+1 of t is 0.
         if top + 1 < self.levels {
             self.left_sum[top] = sum;
-            self.left_est[top] = est;
         }
         self.decomposition[top] = est;
         self.total += est - leaving;

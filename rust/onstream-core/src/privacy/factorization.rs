@@ -222,6 +222,11 @@ impl FactorCounter {
         self.noise
     }
 
+    /// f̃(0), f̃(1), … : the first `len` coefficients (at most the band) in series order.
+    fn forward(&self, len: usize) -> Vec<f64> {
+        self.rev.iter().rev().take(len).copied().collect()
+    }
+
     fn lead(&self) -> f64 {
         self.rev[self.band - 1]
     }
@@ -237,8 +242,7 @@ impl FactorCounter {
             // O(n²) multiply-adds, the series inverse by FFT instead.
             let by_fft = b >= n && (n as f64) * (n as f64) > FFT_TABLE_FROM;
             let mut g: Vec<f64> = if by_fft {
-                let f: Vec<f64> = self.rev.iter().rev().copied().collect();
-                Convolver::new().series_inverse(&f, n)
+                Convolver::new().series_inverse(&self.forward(n), n)
             } else {
                 Vec::new()
             };
@@ -381,7 +385,7 @@ impl FactorCounter {
     /// counter as it was.
     fn release_fft_within(&mut self, xs: &[u8], noise: &[i64], tol: f64) -> Option<Vec<f64>> {
         let (h, n) = (self.xs.len(), xs.len());
-        let f: Vec<f64> = self.rev.iter().rev().take(h + n).copied().collect();
+        let f = self.forward(h + n);
         let mut signal = self.xs.clone();
         signal.extend(xs.iter().map(|&x| f64::from(x)));
         let mut fft = Convolver::new();
