@@ -3,6 +3,7 @@
 //! A kernel with a CUDA twin in `gpu/<name>.cu` (logsumexp) is tested against it; the others
 //! (vectorized exp, the finite-check, FFT convolution) are CPU building blocks.
 
+pub mod banded;
 pub mod convolve;
 pub mod expm;
 pub mod finite;

@@ -39,7 +39,8 @@ use serde::{Deserialize, Serialize};
 
 use super::events;
 use super::secure_rng::SecureRng;
-use super::source::{NodeNoise, NoiseSource};
+use super::source::{release_in_pieces, NodeNoise, NoiseSource, RELEASE_PIECE};
+use crate::dense::banded::BandedToeplitz;
 use crate::dense::convolve::Convolver;
 use crate::dense::simd::multiversion;
 use crate::error::{Error, Result};
@@ -113,6 +114,9 @@ const BLOCK: usize = 256;
 const BLOCKED_FROM: usize = 512;
 /// Multiply-adds above which the variance table's inverse series is computed by FFT.
 const FFT_TABLE_FROM: f64 = (1u64 << 26) as f64;
+/// Bands from which long batches go by blocks of transforms (below, a step's two dot products
+/// cost less than its share of the transforms).
+const OVERLAP_FROM: usize = 32;
 /// Batches shorter than this always step (the transforms' fixed costs dominate).
 const FFT_FROM: usize = 1024;
 /// Cost of a transform pass per value and level, in units of one step's multiply-add
@@ -152,6 +156,9 @@ pub struct FactorCounter {
     source: NoiseSource,
     #[serde(skip)]
     table: OnceLock<VarianceTable>,
+    /// R̃'s transforms for batches much longer than the band (built on first use).
+    #[serde(skip)]
+    transforms: OnceLock<Box<BandedToeplitz>>,
 }
 
 impl FactorCounter {
@@ -197,6 +204,7 @@ impl FactorCounter {
             insecure: rng.is_insecure(),
             source: NoiseSource::new(rng),
             table: OnceLock::new(),
+            transforms: OnceLock::new(),
         })
     }
 
@@ -345,7 +353,15 @@ impl FactorCounter {
     pub fn release(&mut self, xs: &[u8]) -> Result<Vec<f64>> {
         events::check_events("stream", xs, 1)?;
         self.check_room(xs.len() as u64)?;
+        if self.overlap_pays(xs.len()) && 4 * self.band <= RELEASE_PIECE {
+            return self.release_overlap_in_pieces(xs);
+        }
         let noise = self.source.batch(self.noise, xs.len())?;
+        if self.overlap_pays(xs.len()) {
+            if let Some(out) = self.release_overlap(xs, &noise) {
+                return Ok(out);
+            }
+        }
         if self.fft_pays(xs.len()) {
             if let Some(out) = self.release_fft(xs, &noise) {
                 return Ok(out);
@@ -369,6 +385,70 @@ impl FactorCounter {
         let window = self.band.min(len);
         let transforms = (len as f64) * (len as f64).log2() * FFT_COST;
         n >= FFT_FROM && (n as f64) * (window as f64) > transforms
+    }
+
+    /// Whether a batch of `n` steps goes by blocks of transforms ([`BandedToeplitz`]): for a
+    /// band of at least [`OVERLAP_FROM`] that the batch and its history outgrow, once the batch
+    /// fills a block.
+    fn overlap_pays(&self, n: usize) -> bool {
+        self.band >= OVERLAP_FROM && self.band < self.xs.len() + n && n >= 4 * self.band
+    }
+
+    /// A batch by blocks of transforms: R̃x, rounded to the integers it is (the transform's error
+    /// checked to be below 1/4), plus the noise gives W; then v solves R̃v = W given the past v,
+    /// [`BandedToeplitz::solve`]. The same function of W and past v as the steps, to rounding.
+    /// `None` leaves the counter as it was.
+    fn release_overlap(&mut self, xs: &[u8], noise: &[i64]) -> Option<Vec<f64>> {
+        let f = self.forward(self.band);
+        let ops = self
+            .transforms
+            .get_or_init(|| Box::new(BandedToeplitz::new(&f)));
+        let x: Vec<f64> = xs.iter().map(|&x| f64::from(x)).collect();
+        let rx = ops.multiply(&self.xs, &x);
+        let mut w = Vec::with_capacity(xs.len());
+        for (&r, &z) in rx.iter().zip(noise) {
+            let exact = r.round();
+            if (r - exact).abs() > 0.25 {
+                return None;
+            }
+            w.push(exact + z as f64);
+        }
+        let v = ops.solve(&self.vs, &w);
+        Some(self.absorb(xs, &v))
+    }
+
+    /// [`Self::release_overlap`] piece by piece, each piece's noise drawn while the one before
+    /// is released ([`release_in_pieces`]: the same draws as one batch). A piece the transforms
+    /// refuse steps instead.
+    fn release_overlap_in_pieces(&mut self, xs: &[u8]) -> Result<Vec<f64>> {
+        let draws: Vec<usize> = xs.chunks(RELEASE_PIECE).map(<[u8]>::len).collect();
+        let mut source = std::mem::take(&mut self.source);
+        let out = release_in_pieces(&mut source, self.noise, xs, &draws, |piece, noise, out| {
+            match self.release_overlap(piece, noise) {
+                Some(released) => out.extend(released),
+                None => out.extend(piece.iter().zip(noise).map(|(&x, &z)| self.advance(x, z))),
+            }
+            Ok(())
+        });
+        self.source = source;
+        out
+    }
+
+    /// The end of a batch computed whole: the running sums of its v, and the history.
+    fn absorb(&mut self, xs: &[u8], v: &[f64]) -> Vec<f64> {
+        let mut out = Vec::with_capacity(v.len());
+        for &v in v {
+            self.total += v;
+            out.push(self.total);
+        }
+        self.t += v.len() as u64;
+        // Only the last band − 1 values are read again.
+        let keep = xs.len().min(self.band);
+        self.xs
+            .extend(xs[xs.len() - keep..].iter().map(|&x| f64::from(x)));
+        self.vs.extend_from_slice(&v[v.len() - keep..]);
+        self.trim_history();
+        out
     }
 
     /// A batch in three convolutions and a series inverse (O(N log N) for N = history + n)
@@ -408,16 +488,7 @@ impl FactorCounter {
         }
         let g = fft.series_inverse(&f[..f.len().min(n)], n);
         let v = fft.convolve(&g, &w, n);
-        let mut out = Vec::with_capacity(n);
-        for (&x, v) in xs.iter().zip(v) {
-            self.t += 1;
-            self.total += v;
-            self.xs.push(f64::from(x));
-            self.vs.push(v);
-            out.push(self.total);
-        }
-        self.trim_history();
-        Some(out)
+        Some(self.absorb(xs, &v))
     }
 
     /// [`Self::advance`] over blocks of steps: the part of each step's two sums that reaches back
@@ -719,6 +790,57 @@ mod tests {
                 plain.xs[plain.xs.len() - keep..]
             );
             // Later steps read the same window of v.
+            let (a, b) = (fast.advance(1, 5 << 18), plain.advance(1, 5 << 18));
+            assert!((a - b).abs() <= 1e-8 * (1.0 + b.abs()), "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn overlap_release_takes_the_steps_of_the_plain_one() {
+        // The same noise step by step and by blocks of transforms, fresh and after a history
+        // longer than the band, over batches of one block, several, and a partial last one.
+        for (band, before, n) in [
+            (64usize, 0usize, 5000usize),
+            (300, 900, 6000),
+            (1024, 50, 9000),
+        ] {
+            let horizon = (before + n + 1) as u64;
+            let mut plain =
+                FactorCounter::new(Some(band), 20, 1 << 41, horizon, &SecureRng::insecure(1))
+                    .unwrap();
+            let xs: Vec<u8> = (0..before + n).map(|i| u8::from(i % 5 < 2)).collect();
+            let zs: Vec<i64> = (0..(before + n) as i64)
+                .map(|i| (i * 7_919 % 4_001 - 2_000) << 18)
+                .collect();
+            for (&x, &z) in xs[..before].iter().zip(&zs) {
+                plain.advance(x, z);
+            }
+            let mut fast = plain.clone();
+            assert!(fast.overlap_pays(n));
+            let want: Vec<f64> = xs[before..]
+                .iter()
+                .zip(&zs[before..])
+                .map(|(&x, &z)| plain.advance(x, z))
+                .collect();
+            let got = crate::pool::run(|| Ok(fast.release_overlap(&xs[before..], &zs[before..])))
+                .unwrap()
+                .unwrap();
+            assert_eq!(got.len(), want.len());
+            for (i, (a, b)) in got.iter().zip(&want).enumerate() {
+                assert!(
+                    (a - b).abs() <= 1e-8 * (1.0 + b.abs()),
+                    "{band} after {before}, step {i}: {a} vs {b}"
+                );
+            }
+            assert_eq!(fast.steps(), plain.steps());
+            let keep = (band - 1).min(plain.xs.len());
+            assert_eq!(
+                fast.xs[fast.xs.len() - keep..],
+                plain.xs[plain.xs.len() - keep..]
+            );
+            // The history left behind is one a snapshot accepts.
+            let bytes = crate::snapshot::to_bytes(&fast).unwrap();
+            crate::snapshot::from_bytes::<FactorCounter>(&bytes).unwrap();
             let (a, b) = (fast.advance(1, 5 << 18), plain.advance(1, 5 << 18));
             assert!((a - b).abs() <= 1e-8 * (1.0 + b.abs()), "{a} vs {b}");
         }
