@@ -1,9 +1,9 @@
 //! Exact samplers of Canonne, Kamath & Steinke, "The Discrete Gaussian for Differential Privacy",
-//! NeurIPS 2020 (Algorithms 1 and 3; the discrete Laplace of their Algorithm 2 is drawn through
-//! von Neumann's exact exponential instead, [`super::vonneumann`]): every draw is made of uniform
-//! integers and comparisons of integers, with no floating point anywhere, so the output
-//! distribution is exactly the stated one (no Mironov-style leakage through rounding) given a
-//! uniform bit source.
+//! NeurIPS 2020 (Algorithms 1 and 3; the discrete Laplace of their Algorithm 2 and Algorithm 3's
+//! acceptance are drawn through von Neumann's exact comparisons instead, [`super::vonneumann`]):
+//! every draw is made of uniform integers and comparisons of integers (floating point appears
+//! only as a filter whose answers carry a proven error margin), so the output distribution is
+//! exactly the stated one (no Mironov-style leakage through rounding) given a uniform bit source.
 //!
 //! Parameters are rationals `num/den` with `u128` arithmetic. Intermediate products are checked;
 //! the only way one can overflow is a candidate far out in a tail: beyond 2^40 scales from the
@@ -177,20 +177,22 @@ fn isqrt(n: u128) -> u128 {
 }
 
 /// Discrete Gaussian with σ² = `p/q`: P(y) ∝ exp(−y²/(2σ²)) (CKS Algorithm 3): a discrete Laplace
-/// candidate of scale t = ⌊σ⌋ + 1, accepted with probability exp(−(|Y| − σ²/t)²/(2σ²)).
+/// candidate of scale t = ⌊σ⌋ + 1, accepted with probability exp(−(|Y| − σ²/t)²/(2σ²))
+/// ([`super::vonneumann::bernoulli_exp`]).
 /// Batches build a [`DiscreteGaussian`] once and share a bit buffer between draws.
 pub fn discrete_gaussian<R: RngCore>(rng: &mut R, p: u128, q: u128) -> Option<i128> {
     DiscreteGaussian::new(p, q)?.sample(&mut Bits::new(rng))
 }
 
 /// A discrete Gaussian's integers computed once for many draws: t = ⌊σ⌋ + 1 (an integer square
-/// root), t·q, and the acceptance exponent's denominator 2·p·q·t².
+/// root), t·q, the acceptance exponent's denominator 2·p·q·t², and 2^32 over it in floating point.
 #[derive(Debug, Clone, Copy)]
 pub struct DiscreteGaussian {
     p: u128,
     t: u128,
     tq: u128,
     den: u128,
+    scale: f64,
 }
 
 impl DiscreteGaussian {
@@ -199,7 +201,13 @@ impl DiscreteGaussian {
         let t = isqrt(p / q) + 1;
         let tq = t.checked_mul(q)?;
         let den = 2u128.checked_mul(p)?.checked_mul(tq)?.checked_mul(t)?;
-        Some(DiscreteGaussian { p, t, tq, den })
+        Some(DiscreteGaussian {
+            p,
+            t,
+            tq,
+            den,
+            scale: super::vonneumann::gamma_scale(den),
+        })
     }
 
     /// One draw.
@@ -214,7 +222,12 @@ impl DiscreteGaussian {
                 .and_then(|a| a.checked_mul(a));
             match num {
                 Some(num) => {
-                    if bernoulli_exp_bits(bits, num, self.den)? {
+                    if super::vonneumann::bernoulli_exp_scaled(
+                        bits.rng(),
+                        num,
+                        self.den,
+                        self.scale,
+                    ) {
                         return Some(y);
                     }
                 }

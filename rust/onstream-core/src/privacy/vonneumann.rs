@@ -251,6 +251,137 @@ fn uniform_below_ratio<R: RngCore>(
     bits.below(&mut p)
 }
 
+/// Bernoulli(exp(−num/den)) for any num/den ≥ 0 (den > 0), by the run-length method of von
+/// Neumann (1951) as Forsythe (1972) generalized it, with the fixed γ = num/den in place of the
+/// uniform x: the length n of the run γ > u₁ > u₂ > … has P(n ≥ k) = γ^k/k!, so
+/// P(n even) = Σ_k (γ^(2k)/(2k)! − γ^(2k+1)/(2k+1)!) = e^(−γ). γ ≥ 1 is split into ⌊γ⌋ draws
+/// with γ = 1 (every u₁ is below 1) and one with the fraction, as CKS Algorithm 1 does.
+///
+/// This replaces CKS's Bernoulli(γ/k) chain for the discrete Gaussian's acceptance: about
+/// 1 + γ uniforms compared on 32 bits each, instead of two bits of a u128 long division per
+/// Bernoulli(γ/k). Only u₁ meets γ. It is compared with a floating-point γ only where the margin
+/// for that value's error (below 2^-50 relative) makes the answer certain, and with γ's exact
+/// binary expansion otherwise (probability about 2^-31): floating point filters, it never
+/// decides an outcome it could get wrong.
+pub fn bernoulli_exp<R: RngCore>(rng: &mut R, num: u128, den: u128) -> bool {
+    bernoulli_exp_scaled(rng, num, den, gamma_scale(den))
+}
+
+/// 2^32/den in floating point, for [`bernoulli_exp_scaled`] with a fixed denominator.
+pub fn gamma_scale(den: u128) -> f64 {
+    (1u64 << 32) as f64 / den as f64
+}
+
+/// [`bernoulli_exp`] given `scale` = [`gamma_scale`]`(den)`.
+#[inline]
+pub fn bernoulli_exp_scaled<R: RngCore>(rng: &mut R, num: u128, den: u128, scale: f64) -> bool {
+    debug_assert!(den > 0);
+    let (whole, frac) = if num < den {
+        (0, num)
+    } else {
+        (num / den, num % den)
+    };
+    for _ in 0..whole {
+        let u1 = Halves::draw(rng);
+        if !run_parity(rng, u1, 1) {
+            return false;
+        }
+    }
+    if frac == 0 {
+        return true;
+    }
+    let u1 = Halves::draw(rng);
+    match first_below(rng, u1, frac, den, scale) {
+        None => true,
+        Some(Element::Halves(u1)) => run_parity(rng, u1, 1),
+        Some(Element::Lazy(u1)) => {
+            let u2 = LazyUniform::new(rng);
+            continue_run(rng, LazyUniform::default(), Some(u1), u2, 1).0
+        }
+    }
+}
+
+const TWO64: f64 = 18_446_744_073_709_551_616.0;
+
+/// A uniform as far as comparisons have drawn it.
+#[derive(Clone)]
+enum Element {
+    Halves(Halves),
+    Lazy(LazyUniform),
+}
+
+/// u₁ if it is below γ = num/den < 1, else `None`: decided on u₁'s first half against a
+/// floating-point γ when the margin for that value's error leaves no doubt, and digit by digit
+/// against γ's binary expansion otherwise.
+fn first_below<R: RngCore>(
+    rng: &mut R,
+    u1: Halves,
+    num: u128,
+    den: u128,
+    scale: f64,
+) -> Option<Element> {
+    // γ·2^32 with six roundings of 2^-53 at most (num's two halves, their sum, den, the scale's
+    // division, the product), then bounds that hold for the exact value whatever they were.
+    const MARGIN: f64 = 1.0 / (1u64 << 45) as f64;
+    let num_f = (num >> 64) as u64 as f64 * TWO64 + num as u64 as f64;
+    let g = num_f * scale;
+    let h = f64::from(u1.hi);
+    if h + 1.0 <= g * (1.0 - MARGIN) {
+        Some(Element::Halves(u1))
+    } else if h >= g * (1.0 + MARGIN) {
+        None
+    } else {
+        let mut u1 = LazyUniform {
+            first: { u1 }.digit(rng),
+            rest: Vec::new(),
+        };
+        below_ratio(rng, &mut u1, num, den).then_some(Element::Lazy(u1))
+    }
+}
+
+/// Whether the run from `prev` (its `run`-th element) ends with even length.
+fn run_parity<R: RngCore>(rng: &mut R, mut prev: Halves, mut run: u32) -> bool {
+    loop {
+        let mut u = Halves::draw(rng);
+        let below = if u.hi != prev.hi {
+            u.hi < prev.hi
+        } else {
+            let (pd, ud) = (prev.digit(rng), u.digit(rng));
+            if pd == ud {
+                let lazy = |first| LazyUniform {
+                    first,
+                    rest: Vec::new(),
+                };
+                return continue_run(rng, LazyUniform::default(), Some(lazy(pd)), lazy(ud), run).0;
+            }
+            ud < pd
+        };
+        if !below {
+            return run % 2 == 0;
+        }
+        run += 1;
+        prev = u;
+    }
+}
+
+/// Whether the lazy uniform `u` is below num/den (< 1), comparing its base-2^64 digits with
+/// the expansion's and drawing (and keeping) digits while they agree.
+fn below_ratio<R: RngCore>(rng: &mut R, u: &mut LazyUniform, num: u128, den: u128) -> bool {
+    let mut p = Expansion::new(num, den);
+    let mut i = 0;
+    loop {
+        let digit = u.digit(i, rng);
+        let mut want = 0u64;
+        for _ in 0..64 {
+            want = want << 1 | u64::from(p.next_bit());
+        }
+        if digit != want {
+            return digit < want;
+        }
+        i += 1;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -447,5 +578,84 @@ mod tests {
             rest: vec![],
         };
         assert_eq!(floor_scaled(2, &y, 3, 1, &mut Bits::new(&mut rng)), Some(6));
+    }
+
+    #[test]
+    fn bernoulli_exp_has_rate_exp_minus_gamma() {
+        // Rates within 5 standard errors, γ below and above 1, with an integer part, zero, and
+        // a rational on the discrete Gaussian's scale (parts near 2^85); and the same rates as
+        // CKS's Bernoulli(γ/k) chain.
+        let mut rng = ChaCha20Rng::seed_from_u64(31);
+        let big = (1u128 << 85) + 12_345;
+        for (num, den) in [
+            (1u128, 2u128),
+            (3, 1),
+            (7, 3),
+            (0, 1),
+            (1, 1),
+            (big / 3, big),
+            (big * 2 + 7, big),
+        ] {
+            let n = 200_000;
+            let hits = (0..n).filter(|_| bernoulli_exp(&mut rng, num, den)).count();
+            let p = (-(num as f64) / den as f64).exp();
+            let sd = (p * (1.0 - p) / f64::from(n)).sqrt().max(1e-9);
+            assert!(
+                ((hits as f64 / f64::from(n)) - p).abs() < 5.0 * sd,
+                "{num}/{den}: {hits}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_exact_comparison_with_gamma_draws_digits_until_they_differ() {
+        // γ = (d + 1/3)/2^64: a uniform whose first digit is d is below γ with probability 1/3,
+        // decided on its second digit, which it keeps; first digits d ± 1 decide at once.
+        let mut rng = ChaCha20Rng::seed_from_u64(32);
+        let d = 0x9e37_79b9_7f4a_7c15u64;
+        let (num, den) = (3 * u128::from(d) + 1, 3u128 << 64);
+        let n = 60_000u32;
+        let mut below = 0u32;
+        for _ in 0..n {
+            let mut u = LazyUniform {
+                first: d,
+                rest: vec![],
+            };
+            below += u32::from(below_ratio(&mut rng, &mut u, num, den));
+            assert_eq!(u.rest.len(), 1);
+        }
+        let sd = (2.0 / 9.0 / f64::from(n)).sqrt();
+        assert!((f64::from(below) / f64::from(n) - 1.0 / 3.0).abs() < 5.0 * sd);
+        for (first, want) in [(d - 1, true), (d + 1, false)] {
+            let mut u = LazyUniform {
+                first,
+                rest: vec![],
+            };
+            assert_eq!(below_ratio(&mut rng, &mut u, num, den), want);
+            assert!(u.rest.is_empty());
+        }
+    }
+
+    #[test]
+    fn u1_near_gamma_is_compared_exactly() {
+        // γ = m/2^32 exactly: first halves m − 2 and m + 1 are decided in floating point; m − 1
+        // (always below) and m (never below: γ's later bits are zeros) lie within the margin
+        // and go to the exact comparison, which keeps the digits it drew.
+        let mut rng = ChaCha20Rng::seed_from_u64(33);
+        let m = 7u32;
+        let (num, den) = (u128::from(m), 1u128 << 32);
+        let half = |hi| Halves { hi, lo: None };
+        for _ in 0..1000 {
+            assert!(matches!(
+                first_below(&mut rng, half(m - 2), num, den, gamma_scale(den)),
+                Some(Element::Halves(_))
+            ));
+            assert!(first_below(&mut rng, half(m + 1), num, den, gamma_scale(den)).is_none());
+            match first_below(&mut rng, half(m - 1), num, den, gamma_scale(den)) {
+                Some(Element::Lazy(u)) => assert_eq!(u.first >> 32, u64::from(m - 1)),
+                _ => panic!("m - 1 is below γ, decided exactly"),
+            }
+            assert!(first_below(&mut rng, half(m), num, den, gamma_scale(den)).is_none());
+        }
     }
 }
