@@ -5,13 +5,24 @@
 //! Both work in floating point: a convolution's terms carry an error of a few units in the last
 //! place of the largest term times log₂ of the length, not of each term.
 
+use std::sync::{Arc, Mutex, OnceLock};
+
 use rustfft::num_complex::Complex64;
-use rustfft::FftPlanner;
+use rustfft::{Fft, FftPlanner};
 
 /// Convolutions that share their transforms' plans (twiddle tables cost as much as a transform
-/// to build): one for a batch of related products.
+/// to build): one for a batch of related products. Plans up to [`SHARED_UP_TO`] points are also
+/// kept for the whole process, so repeated small batches do not rebuild them; larger ones live
+/// as long as the `Convolver` (a 2^21-point plan holds tens of MB).
 pub struct Convolver {
     planner: FftPlanner<f64>,
+}
+
+const SHARED_UP_TO: usize = 1 << 17;
+
+fn shared() -> &'static Mutex<FftPlanner<f64>> {
+    static PLANS: OnceLock<Mutex<FftPlanner<f64>>> = OnceLock::new();
+    PLANS.get_or_init(|| Mutex::new(FftPlanner::new()))
 }
 
 impl Default for Convolver {
@@ -25,6 +36,24 @@ impl Convolver {
         Convolver {
             planner: FftPlanner::new(),
         }
+    }
+
+    /// A plan of `size` points, forward or inverse.
+    fn plan(&mut self, size: usize, forward: bool) -> Arc<dyn Fft<f64>> {
+        let make = |p: &mut FftPlanner<f64>| {
+            if forward {
+                p.plan_fft_forward(size)
+            } else {
+                p.plan_fft_inverse(size)
+            }
+        };
+        if size <= SHARED_UP_TO {
+            // A poisoned lock (a panic elsewhere while planning) only costs the sharing.
+            if let Ok(mut p) = shared().lock() {
+                return make(&mut p);
+            }
+        }
+        make(&mut self.planner)
     }
 
     /// The first `len` terms of the linear convolution of `a` and `b`.
@@ -52,7 +81,7 @@ impl Convolver {
         for (slot, &v) in c.iter_mut().zip(b) {
             slot.im = v * up;
         }
-        self.planner.plan_fft_forward(size).process(&mut c);
+        self.plan(size, true).process(&mut c);
         // A_k = (C_k + conj C_{−k})/2, B_k = (C_k − conj C_{−k})/(2i), so
         // A_k·B_k = (C_k² − conj(C_{−k})²)/(4i).
         let mut p: Vec<Complex64> = (0..size)
@@ -61,7 +90,7 @@ impl Convolver {
                 (ck * ck - cm * cm) * Complex64::new(0.0, -0.25)
             })
             .collect();
-        self.planner.plan_fft_inverse(size).process(&mut p);
+        self.plan(size, false).process(&mut p);
         let scale = down / size as f64;
         let mut out: Vec<f64> = p.iter().take(len).map(|v| v.re * scale).collect();
         out.resize(len, 0.0);

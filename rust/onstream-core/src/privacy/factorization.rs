@@ -159,6 +159,9 @@ pub struct FactorCounter {
     /// R̃'s transforms for batches much longer than the band (built on first use).
     #[serde(skip)]
     transforms: OnceLock<Box<BandedToeplitz>>,
+    /// The first terms of 1/f̃ that whole-batch releases have needed (f̃ alone decides them).
+    #[serde(skip)]
+    inverse: Vec<f64>,
 }
 
 impl FactorCounter {
@@ -205,6 +208,7 @@ impl FactorCounter {
             source: NoiseSource::new(rng),
             table: OnceLock::new(),
             transforms: OnceLock::new(),
+            inverse: Vec::new(),
         })
     }
 
@@ -486,8 +490,10 @@ impl FactorCounter {
                 *w -= r;
             }
         }
-        let g = fft.series_inverse(&f[..f.len().min(n)], n);
-        let v = fft.convolve(&g, &w, n);
+        if self.inverse.len() < n {
+            self.inverse = fft.series_inverse(&f[..f.len().min(n)], n);
+        }
+        let v = fft.convolve(&self.inverse[..n], &w, n);
         Some(self.absorb(xs, &v))
     }
 
