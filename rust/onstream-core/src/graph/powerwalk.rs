@@ -135,6 +135,30 @@ impl Scratch {
     }
 }
 
+/// Stopping vertices (per vertex of the graph) from which their fingerprints are added in vertex
+/// order, by a scan of every vertex.
+const DENSE_REST: usize = 32;
+
+/// A query's dense work vectors: the flow now and next, the flow stopped at each vertex, and
+/// the estimate.
+struct Work {
+    f: Scratch,
+    next: Scratch,
+    rest: Scratch,
+    out: Scratch,
+}
+
+impl Work {
+    fn new(n: usize) -> Self {
+        Work {
+            f: Scratch::new(n),
+            next: Scratch::new(n),
+            rest: Scratch::new(n),
+            out: Scratch::new(n),
+        }
+    }
+}
+
 fn check_prune(prune: f64) -> Result<()> {
     if !(0.0..1.0).contains(&prune) {
         return Err(Error::invalid("prune", prune, "a flow threshold in [0, 1)"));
@@ -219,28 +243,25 @@ impl PowerWalkIndex {
     }
 
     /// The estimated PPR vector of `source` after `steps` exact steps (dangling mass back to the
-    /// source), as a sparse vector on `out`.
-    #[allow(clippy::too_many_arguments)]
-    fn estimate(
-        &self,
-        source: usize,
-        steps: usize,
-        prune: f64,
-        f: &mut Scratch,
-        next: &mut Scratch,
-        out: &mut Scratch,
-    ) {
+    /// source), as a sparse vector on `w.out`.
+    ///
+    /// Flow that stops (below `prune`, or after the last step) is collected per vertex in
+    /// `w.rest` and each vertex's fingerprint is added once, with its total: the same sum as
+    /// adding it for every stopped flow (the estimate is linear in the flows), in as many
+    /// fingerprint passes as there are distinct stopping vertices rather than stopped flows.
+    fn estimate(&self, source: usize, steps: usize, prune: f64, w: &mut Work) {
         let g = &*self.graph;
         let alpha = self.fp.alpha;
+        let Work { f, next, rest, out } = w;
         f.add(source as u32, 1.0);
         for _ in 0..steps {
             for k in 0..f.touched.len() {
                 let u = f.touched[k];
                 let mass = f.val[u as usize];
                 if mass < prune {
-                    // The decomposition may stop anywhere: a small flow takes its fingerprint now
+                    // The decomposition may stop anywhere: a small flow takes its fingerprint
                     // instead of spreading over the neighbours (the answer stays unbiased).
-                    self.combine(u as usize, mass, out);
+                    rest.add(u, mass);
                     continue;
                 }
                 out.add(u, alpha * mass);
@@ -249,18 +270,34 @@ impl PowerWalkIndex {
                 }
                 let (nb, pr) = g.out_edges(u as usize);
                 let m = (1.0 - alpha) * mass;
-                for (&v, &w) in nb.iter().zip(pr) {
-                    next.add(v, m * w);
+                for (&v, &p) in nb.iter().zip(pr) {
+                    next.add(v, m * p);
                 }
             }
             f.clear();
             std::mem::swap(f, next);
         }
         for k in 0..f.touched.len() {
-            let u = f.touched[k] as usize;
-            self.combine(u, f.val[u], out);
+            let u = f.touched[k];
+            rest.add(u, f.val[u as usize]);
         }
         f.clear();
+        if rest.touched.len() > rest.val.len() / DENSE_REST {
+            // Many stopping vertices: in vertex order, the fingerprint rows are read front to
+            // back (and their offsets in sequence) instead of at random.
+            for u in 0..rest.val.len() {
+                let mass = rest.val[u];
+                if mass != 0.0 {
+                    self.combine(u, mass, out);
+                }
+            }
+        } else {
+            for k in 0..rest.touched.len() {
+                let u = rest.touched[k] as usize;
+                self.combine(u, rest.val[u], out);
+            }
+        }
+        rest.clear();
         let total: f64 = out.touched.iter().map(|&v| out.val[v as usize]).sum();
         if total > 0.0 {
             for k in 0..out.touched.len() {
@@ -297,9 +334,10 @@ impl PowerWalkIndex {
         Ok(sources
             .par_iter()
             .map_init(
-                || (Scratch::new(n), Scratch::new(n), Scratch::new(n)),
-                |(f, next, out), &s| {
-                    self.estimate(s as usize, steps, prune, f, next, out);
+                || Work::new(n),
+                |w, &s| {
+                    self.estimate(s as usize, steps, prune, w);
+                    let out = &mut w.out;
                     let mut cand: Vec<(u32, f64)> = out
                         .touched
                         .iter()
@@ -334,8 +372,8 @@ impl PowerWalkIndex {
                 expected: format!("a node id in [0, {n})"),
             });
         }
-        let (mut f, mut next, mut out) = (Scratch::new(n), Scratch::new(n), Scratch::new(n));
-        self.estimate(source, steps, prune, &mut f, &mut next, &mut out);
-        Ok(out.val)
+        let mut w = Work::new(n);
+        self.estimate(source, steps, prune, &mut w);
+        Ok(w.out.val)
     }
 }
