@@ -85,7 +85,11 @@ def ppr(
 
     Methods:
 
-    * ``"power"`` (default): power iteration pulling along in-edges, on all cores.
+    * ``"power"`` (default): power iteration pulling along in-edges, on all cores. When most
+      edges run between strongly connected components (citation graphs, near-DAGs) and dangling
+      mass returns to the personalization or stays, the components are solved one by one in
+      topological order, the edges between them crossed once (found on the first call and
+      kept with the graph).
     * ``"push"``: forward push (Andersen, Chung & Lang 2006) that turns into ordered sweeps once
       the active set is large (as PowerPush, Wu et al. 2021); sequential, and the faster choice
       when the answer is local (large ``alpha``, loose ``tol``).

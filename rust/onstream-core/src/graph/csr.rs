@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::condensed::Condensation;
 use super::pull::Sliced;
 
 use crate::error::{Error, Result};
@@ -46,6 +47,14 @@ pub struct Graph {
     /// The in-edges laid out for sweeps, built on the first one (not part of a snapshot).
     #[serde(skip)]
     sliced: OnceLock<Sliced>,
+    /// Built undirected: every edge has its reverse, so components are never worth solving one
+    /// by one (not part of a snapshot: a restored graph finds that out by building them once).
+    #[serde(skip)]
+    symmetric: bool,
+    /// The strongly connected components in topological order when most edges run between
+    /// them (`None` when not), decided on first use (not part of a snapshot).
+    #[serde(skip)]
+    condensation: OnceLock<Option<Condensation>>,
 }
 
 /// Rows of the edges `from[k] → to[k]` with values `p[k]`, grouped by `from`, in input order
@@ -248,6 +257,8 @@ impl Graph {
             is_dangling,
             uniform_out,
             sliced: OnceLock::new(),
+            symmetric: !directed,
+            condensation: OnceLock::new(),
         })
     }
 
@@ -302,6 +313,18 @@ impl Graph {
     /// The in-edges in the layout of a parallel sweep, built on first use.
     pub(crate) fn sliced(&self) -> &Sliced {
         self.sliced.get_or_init(|| Sliced::build(self))
+    }
+
+    /// The strongly connected components in topological order, if most edges run between them
+    /// (decided, and built, on first use).
+    pub(crate) fn condensation(&self) -> Option<&Condensation> {
+        self.condensation
+            .get_or_init(|| {
+                (!self.symmetric)
+                    .then(|| Condensation::build(self))
+                    .flatten()
+            })
+            .as_ref()
     }
 
     /// Whether `u` is dangling.

@@ -1,6 +1,7 @@
 //! Graphs and personalized PageRank: exact (power iteration, forward push), by random walks,
 //! and with PowerWalk's fingerprint index; self-repellent random walks for sampling.
 
+mod condensed;
 pub mod csr;
 mod extrapolate;
 pub mod partition;

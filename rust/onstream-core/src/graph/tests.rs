@@ -95,7 +95,16 @@ fn power_and_push_meet_their_error_bound_for_every_dangling_policy() {
                 max_iter: 10_000,
                 dangling,
             };
-            for out in [power(&g, &p, &opts).unwrap(), push(&g, &p, &opts).unwrap()] {
+            let mut outs = vec![
+                power(&g, &p, &opts).unwrap(),
+                super::ppr::power_sweeps(&g, &p, &opts).unwrap(),
+                push(&g, &p, &opts).unwrap(),
+            ];
+            if dangling != Dangling::Uniform {
+                let c = super::condensed::tests::build_always(&g);
+                outs.push(super::condensed::power(&g, &c, &p, &opts).unwrap());
+            }
+            for out in outs {
                 assert!(out.converged);
                 let err = l1(&out.scores, &want);
                 assert!(
@@ -438,7 +447,7 @@ fn an_undone_extrapolation_keeps_the_bound() {
     let want = exact(&g, &p, 0.15, Dangling::Personalization);
     let undone = || super::ppr::UNDONE.with(|n| n.get());
     let before = undone();
-    let full = power(&g, &p, &opts).unwrap();
+    let full = super::ppr::power_sweeps(&g, &p, &opts).unwrap();
     assert!(undone() > before, "no extrapolation was undone");
     assert!(full.converged && l1(&full.scores, &want) <= 1e-10);
     // Stopped at every step up to convergence, the undo's step included: each result is within
@@ -446,8 +455,9 @@ fn an_undone_extrapolation_keeps_the_bound() {
     bound_holds_at_every_step(&g, &p, &opts, &want, full.iterations, 1e-12);
 }
 
-/// Power stopped by `max_iter` after each of the first `steps` steps: every result is within the
-/// bound reported with it (plus `slack` for the reference's own error) of the exact vector `want`.
+/// Power over the whole graph stopped by `max_iter` after each of the first `steps` steps: every
+/// result is within the bound reported with it (plus `slack` for the reference's own error) of
+/// the exact vector `want`.
 fn bound_holds_at_every_step(
     g: &Graph,
     p: &[f64],
@@ -457,7 +467,7 @@ fn bound_holds_at_every_step(
     slack: f64,
 ) {
     for max_iter in 1..=steps {
-        let out = power(g, p, &PprOptions { max_iter, ..*opts }).unwrap();
+        let out = super::ppr::power_sweeps(g, p, &PprOptions { max_iter, ..*opts }).unwrap();
         assert_eq!(out.iterations, max_iter);
         let err = l1(&out.scores, want);
         assert!(
@@ -466,4 +476,107 @@ fn bound_holds_at_every_step(
             out.error_bound
         );
     }
+}
+
+/// A small citation-like graph: nodes cite earlier ones (most edges between components), with a
+/// few later-to-earlier pairs that close cycles of several sizes, self-loops, dangling nodes and
+/// edge weights.
+fn citation_like(n: usize, seed: u64) -> Graph {
+    let mut s = seed;
+    let mut next = |m: u64| {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (s >> 33) % m
+    };
+    let (mut src, mut dst, mut w) = (Vec::new(), Vec::new(), Vec::new());
+    for v in 1..n as i64 {
+        for _ in 0..next(4) {
+            src.push(v);
+            dst.push(next(v as u64) as i64);
+            w.push(1.0 + next(4) as f64);
+        }
+    }
+    for _ in 0..n / 12 {
+        let u = next(n as u64) as i64;
+        src.push(u);
+        dst.push((u + 1 + next(6) as i64).min(n as i64 - 1));
+        w.push(2.0);
+    }
+    // Cycles of two, three and four nodes within reach of the last nodes.
+    for (from, to) in [
+        (n - 1, 100),
+        (n - 2, 70),
+        (100, 99),
+        (99, 100),
+        (70, 69),
+        (69, 68),
+        (68, 70),
+        (99, 40),
+        (40, 39),
+        (39, 38),
+        (38, 37),
+        (37, 40),
+    ] {
+        src.push(from as i64);
+        dst.push(to as i64);
+        w.push(3.0);
+    }
+    for v in [5i64, 9] {
+        src.push(v);
+        dst.push(v);
+        w.push(1.0);
+    }
+    Graph::from_edges(&src, &dst, Some(n), true, Some(&w)).unwrap()
+}
+
+#[test]
+fn the_condensation_solves_to_its_bound_against_the_dense_solve() {
+    // A graph whose edges mostly run between components goes by components; against the dense
+    // solve for both dangling policies it takes, at loose and tight tolerances, and when stopped
+    // by max_iter after every step up to convergence (each result within its own bound, which
+    // may already be within tol: each component stops on its own share of it).
+    let g = citation_like(120, 3);
+    assert!(!g.dangling().is_empty());
+    assert!(g.condensation().is_some());
+    let mut p = vec![0.0; 120];
+    p[119] = 0.6;
+    p[118] = 0.4;
+    for dangling in [Dangling::Personalization, Dangling::SelfLoop] {
+        let want = exact(&g, &p, 0.15, dangling);
+        for tol in [1e-4, 1e-7, 1e-11] {
+            let opts = PprOptions {
+                alpha: 0.15,
+                tol,
+                max_iter: 10_000,
+                dangling,
+            };
+            let out = power(&g, &p, &opts).unwrap();
+            let err = l1(&out.scores, &want);
+            assert!(
+                out.converged && err <= out.error_bound + 1e-13 && err <= tol,
+                "{dangling:?} tol {tol}: {err} vs bound {}",
+                out.error_bound
+            );
+            assert!(out.iterations > 1, "no component needed steps");
+            if tol == 1e-11 {
+                for max_iter in 1..=out.iterations {
+                    let cut = power(&g, &p, &PprOptions { max_iter, ..opts }).unwrap();
+                    let err = l1(&cut.scores, &want);
+                    assert!(err <= cut.error_bound + 1e-13, "{max_iter}: {err}");
+                    assert_eq!(cut.converged, cut.error_bound <= tol);
+                }
+            }
+        }
+    }
+    // An undirected graph is one component per connected piece: whole-graph sweeps.
+    let (src, dst): (Vec<i64>, Vec<i64>) = (0..50).map(|k| (k, (k * 7 + 3) % 50)).unzip();
+    let u = Graph::from_edges(&src, &dst, None, false, None).unwrap();
+    assert!(u.condensation().is_none());
+    // Nor is a directed graph that is one cycle with chords; it is left to whole-graph sweeps.
+    let (src, dst): (Vec<i64>, Vec<i64>) = (0..50).map(|k| (k, (k + 1) % 50)).unzip();
+    assert!(Graph::from_edges(&src, &dst, None, true, None)
+        .unwrap()
+        .condensation()
+        .is_none());
 }
