@@ -101,7 +101,9 @@ class ContinualCounter(Streaming):
     * ``"banded_sqrt"``: the first ``band`` coefficients of M only (Kalinin & Lampert, NeurIPS
       2024): O(band) memory and work per step, error growing with t/band (at T = 2^16, mean
       variance 91/(2ρ) with band 1024 against 20/(2ρ) for the full root and 136/(2ρ) for the
-      binary tree). ``band`` defaults to min(horizon, 1024).
+      binary tree). ``band`` defaults to min(horizon, 1024). A batch ``release`` much longer
+      than the band runs by blocks of FFTs, O(log band) per step (a million steps with band
+      1024 in about 60 ms on two cores, most of it the exact noise).
 
     Give ``epsilon`` for ε-DP (discrete Laplace noise) or ``rho`` for ρ-zCDP (discrete Gaussian);
     the factorizations are Gaussian mechanisms and take ``rho`` only (an ε-DP budget converts
