@@ -118,8 +118,13 @@ impl Scratch {
         }
     }
 
+    /// Adds `x` ≥ 0 at `v`. A zero (the flow of a zero-weight edge) is skipped: it would list
+    /// `v` as touched with its value still 0, and the next addition would list it again.
     #[inline]
     fn add(&mut self, v: u32, x: f64) {
+        if x == 0.0 {
+            return;
+        }
         let slot = &mut self.val[v as usize];
         if *slot == 0.0 {
             self.touched.push(v);

@@ -580,3 +580,39 @@ fn the_condensation_solves_to_its_bound_against_the_dense_solve() {
         .condensation()
         .is_none());
 }
+
+#[test]
+fn a_zero_weight_edge_changes_no_powerwalk_estimate() {
+    // A ring with chords, and the same graph with one more edge of weight 0 out of the source,
+    // listed first: the flow it carries is 0, and a vertex that first receives zero flow must
+    // not be counted twice when positive flow or its fingerprint reaches it later.
+    use std::sync::Arc;
+    let ring = |zero_edge: bool| {
+        let (mut src, mut dst, mut w) = (Vec::new(), Vec::new(), Vec::new());
+        if zero_edge {
+            src.push(4);
+            dst.push(11);
+            w.push(0.0);
+        }
+        for v in 0..20i64 {
+            src.extend([v, v]);
+            dst.extend([(v + 1) % 20, (v * 3 + 7) % 20]);
+            w.extend([1.0, 0.5]);
+        }
+        Arc::new(Graph::from_edges(&src, &dst, Some(20), true, Some(&w)).unwrap())
+    };
+    let a = PowerWalkIndex::build(ring(true), 8, 0.15, 2).unwrap();
+    let b = PowerWalkIndex::build(ring(false), 8, 0.15, 2).unwrap();
+    for (steps, prune) in [(1, 0.0), (3, 0.0), (9, 1e-2)] {
+        let (x, y) = (
+            a.query_dense(4, steps, prune).unwrap(),
+            b.query_dense(4, steps, prune).unwrap(),
+        );
+        assert!(l1(&x, &y) < 1e-12, "{steps} steps: {}", l1(&x, &y));
+        let top = a.query(&[4], 20, steps, prune).unwrap();
+        let mut nodes = top[0].nodes.clone();
+        nodes.sort_unstable();
+        nodes.dedup();
+        assert_eq!(nodes.len(), top[0].nodes.len(), "a vertex listed twice");
+    }
+}
