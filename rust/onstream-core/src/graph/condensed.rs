@@ -27,7 +27,7 @@
 use rayon::prelude::*;
 
 use super::csr::{Dangling, Graph};
-use super::ppr::{check_personalization, PprOptions, PprOutcome};
+use super::ppr::{PprOptions, PprOutcome};
 use crate::error::{Error, Result};
 
 /// Rows per unit of parallel work in a component's steps: fixed, so that the L1 change is summed
@@ -200,15 +200,13 @@ impl Condensation {
 }
 
 /// PPR by the condensation `c` of `g` (see the module documentation), for dangling mass that
-/// returns to the personalization or stays.
+/// returns to the personalization or stays (`opts` and `p` checked by the caller).
 pub(crate) fn power(
     g: &Graph,
     c: &Condensation,
     p: &[f64],
     opts: &PprOptions,
 ) -> Result<PprOutcome> {
-    opts.validate()?;
-    check_personalization(g, p)?;
     if opts.dangling == Dangling::Uniform {
         return Err(Error::Internal(
             "uniform dangling mass couples every component".into(),

@@ -129,10 +129,8 @@ pub fn power(g: &Graph, p: &[f64], opts: &PprOptions) -> Result<PprOutcome> {
     power_sweeps(g, p, opts)
 }
 
-/// Power iteration over the whole graph at every step.
+/// Power iteration over the whole graph at every step (`opts` and `p` checked by the caller).
 pub(crate) fn power_sweeps(g: &Graph, p: &[f64], opts: &PprOptions) -> Result<PprOutcome> {
-    opts.validate()?;
-    check_personalization(g, p)?;
     let (alpha, keep) = (opts.alpha, 1.0 - opts.alpha);
     let mut sweep = Sweep {
         g,
