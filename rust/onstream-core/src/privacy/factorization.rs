@@ -853,6 +853,40 @@ mod tests {
     }
 
     #[test]
+    fn pieces_of_a_long_banded_release_take_the_steps_with_the_same_noise() {
+        // A batch of several pieces, each by blocks of transforms from the one before's history,
+        // against steps with the draws the pieces take (their streams, in order): equal up to
+        // rounding, so each piece carried the history the next one needs.
+        let n = 3 * RELEASE_PIECE + 1234;
+        let xs: Vec<u8> = (0..n).map(|i| u8::from(i % 7 < 3 || i % 11 == 0)).collect();
+        let rng = SecureRng::insecure(4);
+        let mut c = FactorCounter::new(Some(64), 20, 1 << 41, n as u64, &rng).unwrap();
+        assert!(c.overlap_pays(n));
+        let mut plain = c.clone();
+        let got = crate::pool::run(|| c.release(&xs)).unwrap();
+        let mut source = NoiseSource::new(&rng);
+        let zs: Vec<i64> = crate::pool::run(|| {
+            let mut zs = Vec::new();
+            for piece in xs.chunks(RELEASE_PIECE) {
+                zs.extend(source.batch(plain.noise, piece.len())?);
+            }
+            Ok(zs)
+        })
+        .unwrap();
+        // They are the draws of one batch of the whole stream, too.
+        let mut whole = NoiseSource::new(&rng);
+        let one = crate::pool::run(|| whole.batch(plain.noise, n)).unwrap();
+        assert_eq!(one, zs);
+        for (t, ((&x, &z), y)) in xs.iter().zip(&zs).zip(&got).enumerate() {
+            let want = plain.advance(x, z);
+            assert!(
+                (y - want).abs() <= 1e-8 * (1.0 + want.abs()),
+                "step {t}: {y} vs {want}"
+            );
+        }
+    }
+
+    #[test]
     fn a_refused_fft_release_leaves_the_counter_as_it_was() {
         // Past the rounding tolerance (here: any), the batch is refused before any state changes,
         // so `release` can step the same batch instead.
