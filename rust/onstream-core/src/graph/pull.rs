@@ -16,6 +16,7 @@
 //! whole windows owns a contiguous range of the output.
 
 use super::csr::Graph;
+use crate::prefetch;
 
 /// Rows per slice (C).
 const SLICE: usize = 8;
@@ -23,6 +24,10 @@ const SLICE: usize = 8;
 pub(crate) const WINDOW: usize = 512;
 /// Rows with more in-edges than this are summed on their own.
 const LONG: usize = 128;
+/// How far ahead (entries) a sweep asks for `idx`. The slices are short and of uneven widths,
+/// and without the hint the gathers waited on `idx`: on the 1 M-edge Barabási–Albert graph a
+/// sweep took 8–10% longer (and varied more) without it.
+const IDX_AHEAD: usize = 1024;
 /// Marks a padding row of a window's last slice.
 const NO_ROW: u32 = u32::MAX;
 
@@ -213,7 +218,12 @@ impl Sliced {
             let mut acc = [0.0f64; SLICE];
             match &self.prob {
                 None => {
-                    for col in self.idx[edges].chunks_exact(SLICE) {
+                    let start = edges.start;
+                    for (k, col) in self.idx[edges].chunks_exact(SLICE).enumerate() {
+                        // Once per cache line of `idx` (two columns), the line 4 KiB ahead.
+                        if k % 2 == 0 {
+                            prefetch::read(&self.idx, start + k * SLICE + IDX_AHEAD);
+                        }
                         for (a, &u) in acc.iter_mut().zip(col) {
                             *a += y[u as usize].into();
                         }
