@@ -289,13 +289,18 @@ impl PowerWalkIndex {
         f.clear();
         if rest.touched.len() > rest.val.len() / DENSE_REST {
             // Many stopping vertices: in vertex order, the fingerprint rows are read front to
-            // back (and their offsets in sequence) instead of at random.
+            // back (and their offsets in sequence) instead of at random; their entries are added
+            // without listing each first touch (a branch per entry), and the estimate's nonzeros
+            // are listed by one scan afterwards.
             for u in 0..rest.val.len() {
                 let mass = rest.val[u];
                 if mass != 0.0 {
-                    self.combine(u, mass, out);
+                    self.combine_dense(u, mass, &mut out.val);
                 }
             }
+            out.touched.clear();
+            out.touched
+                .extend((0..out.val.len() as u32).filter(|&v| out.val[v as usize] != 0.0));
         } else {
             for k in 0..rest.touched.len() {
                 let u = rest.touched[k] as usize;
@@ -308,6 +313,15 @@ impl PowerWalkIndex {
             for k in 0..out.touched.len() {
                 out.val[out.touched[k] as usize] /= total;
             }
+        }
+    }
+
+    /// Adds `mass × π̂_u` to the dense `val`, listing nothing.
+    #[inline]
+    fn combine_dense(&self, u: usize, mass: f64, val: &mut [f64]) {
+        let r = self.fp.indptr[u]..self.fp.indptr[u + 1];
+        for (&v, &s) in self.fp.nodes[r.clone()].iter().zip(&self.fp.scores[r]) {
+            val[v as usize] += mass * f64::from(s);
         }
     }
 
