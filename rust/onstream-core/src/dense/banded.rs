@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 use rustfft::num_complex::Complex64;
-use rustfft::{Fft, FftPlanner};
+use rustfft::Fft;
 
 use super::convolve::Convolver;
 
@@ -27,11 +27,11 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(planner: &mut FftPlanner<f64>, size: usize) -> Self {
+    fn new(plans: &mut Convolver, size: usize) -> Self {
         Plan {
             size,
-            forward: planner.plan_fft_forward(size),
-            inverse: planner.plan_fft_inverse(size),
+            forward: plans.plan(size, true),
+            inverse: plans.plan(size, false),
         }
     }
 
@@ -104,15 +104,16 @@ impl BandedToeplitz {
     /// T(f) for `f` of length b ≥ 2 with f[0] ≠ 0.
     pub fn new(f: &[f64]) -> Self {
         let reach = f.len().saturating_sub(1).max(1);
-        let mut planner = FftPlanner::new();
+        // One convolver for the plans (the process's up to its size) and for 1/f.
+        let mut conv = Convolver::new();
         let near_size = (SIZE_PER_BAND * (reach + 1))
             .next_power_of_two()
             .max(MIN_SIZE);
         let block = near_size - reach;
-        let near = Plan::new(&mut planner, near_size);
-        let far = Plan::new(&mut planner, (2 * block - 1).next_power_of_two());
-        let tail = Plan::new(&mut planner, (2 * reach + 1).next_power_of_two());
-        let g = Convolver::new().series_inverse(f, block);
+        let near = Plan::new(&mut conv, near_size);
+        let far = Plan::new(&mut conv, (2 * block - 1).next_power_of_two());
+        let tail = Plan::new(&mut conv, (2 * reach + 1).next_power_of_two());
+        let g = conv.series_inverse(f, block);
         BandedToeplitz {
             reach,
             block,

@@ -39,7 +39,7 @@ impl Convolver {
     }
 
     /// A plan of `size` points, forward or inverse.
-    fn plan(&mut self, size: usize, forward: bool) -> Arc<dyn Fft<f64>> {
+    pub(crate) fn plan(&mut self, size: usize, forward: bool) -> Arc<dyn Fft<f64>> {
         let make = |p: &mut FftPlanner<f64>| {
             if forward {
                 p.plan_fft_forward(size)

@@ -126,6 +126,22 @@ const FFT_COST: f64 = 12.0;
 /// cache while a block's 256 steps read them.
 const HISTORY_CHUNK: usize = 2048;
 
+/// How far a transform's R̃x may lie from the integers it is before a batch is refused (its
+/// error is of order 1e-6 at a million steps).
+const ROUNDING_TOL: f64 = 0.25;
+
+/// W = R̃x + Z from R̃x computed by transforms: each value rounded to the integer it is, `None`
+/// if one lies farther than `tol` from it.
+fn noisy(rx: &[f64], noise: &[i64], tol: f64) -> Option<Vec<f64>> {
+    rx.iter()
+        .zip(noise)
+        .map(|(&r, &z)| {
+            let exact = r.round();
+            ((r - exact).abs() <= tol).then_some(exact + z as f64)
+        })
+        .collect()
+}
+
 /// Σ_{j<t} ℓ(j)² for t ≤ `cum.len() − 1`, then `tail` per further step (ℓ has converged).
 #[derive(Debug, Clone)]
 struct VarianceTable {
@@ -408,15 +424,7 @@ impl FactorCounter {
             .transforms
             .get_or_init(|| Box::new(BandedToeplitz::new(&f)));
         let x: Vec<f64> = xs.iter().map(|&x| f64::from(x)).collect();
-        let rx = ops.multiply(&self.xs, &x);
-        let mut w = Vec::with_capacity(xs.len());
-        for (&r, &z) in rx.iter().zip(noise) {
-            let exact = r.round();
-            if (r - exact).abs() > 0.25 {
-                return None;
-            }
-            w.push(exact + z as f64);
-        }
+        let w = noisy(&ops.multiply(&self.xs, &x), noise, ROUNDING_TOL)?;
         let v = ops.solve(&self.vs, &w);
         Some(self.absorb(xs, &v))
     }
@@ -462,7 +470,7 @@ impl FactorCounter {
     /// transform's error checked to be below 1/4 (it is of order 1e-6 at a million steps);
     /// `None`, and the caller steps instead, if it ever is not.
     fn release_fft(&mut self, xs: &[u8], noise: &[i64]) -> Option<Vec<f64>> {
-        self.release_fft_within(xs, noise, 0.25)
+        self.release_fft_within(xs, noise, ROUNDING_TOL)
     }
 
     /// [`Self::release_fft`] with the largest rounding of R̃x it accepts; `None` leaves the
@@ -473,15 +481,7 @@ impl FactorCounter {
         let mut signal = self.xs.clone();
         signal.extend(xs.iter().map(|&x| f64::from(x)));
         let mut fft = Convolver::new();
-        let rx = fft.convolve(&f, &signal, h + n);
-        let mut w = Vec::with_capacity(n);
-        for (&r, &z) in rx[h..].iter().zip(noise) {
-            let exact = r.round();
-            if (r - exact).abs() > tol {
-                return None;
-            }
-            w.push(exact + z as f64);
-        }
+        let mut w = noisy(&fft.convolve(&f, &signal, h + n)[h..], noise, tol)?;
         if h > 0 {
             signal.clear();
             signal.extend_from_slice(&self.vs);

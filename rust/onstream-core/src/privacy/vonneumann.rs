@@ -339,29 +339,13 @@ fn first_below<R: RngCore>(
     }
 }
 
-/// Whether the run from `prev` (its `run`-th element) ends with even length.
-fn run_parity<R: RngCore>(rng: &mut R, mut prev: Halves, mut run: u32) -> bool {
-    loop {
-        let mut u = Halves::draw(rng);
-        let below = if u.hi != prev.hi {
-            u.hi < prev.hi
-        } else {
-            let (pd, ud) = (prev.digit(rng), u.digit(rng));
-            if pd == ud {
-                let lazy = |first| LazyUniform {
-                    first,
-                    rest: Vec::new(),
-                };
-                return continue_run(rng, LazyUniform::default(), Some(lazy(pd)), lazy(ud), run).0;
-            }
-            ud < pd
-        };
-        if !below {
-            return run % 2 == 0;
-        }
-        run += 1;
-        prev = u;
-    }
+/// Whether the run whose `run`-th element is `prev` ends with even length: [`run_from`], whose
+/// x is never compared once the run has an element (a placeholder with both halves drawn, so
+/// that returning it draws nothing).
+fn run_parity<R: RngCore>(rng: &mut R, prev: Halves, run: u32) -> bool {
+    const NO_X: Halves = Halves { hi: 0, lo: Some(0) };
+    let u = Halves::draw(rng);
+    run_from(rng, NO_X, Some(prev), run, u).is_some()
 }
 
 /// Whether the lazy uniform `u` is below num/den (< 1), comparing its base-2^64 digits with
