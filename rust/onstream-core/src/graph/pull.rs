@@ -50,7 +50,7 @@ fn sum_at<T: Staged>(y: &[T], idx: &[u32]) -> f64 {
 
 /// `Σ_k y[idx[k]] · w[k]`, in four partial sums added in a fixed order.
 #[inline]
-pub(crate) fn dot_at<T: Staged>(y: &[T], idx: &[u32], w: &[f64]) -> f64 {
+fn dot_at<T: Staged>(y: &[T], idx: &[u32], w: &[f64]) -> f64 {
     let mut acc = [0.0f64; 4];
     let (main, rest) = (idx.len() - idx.len() % 4, idx.len() % 4);
     for (q, wq) in idx[..main].chunks_exact(4).zip(w.chunks_exact(4)) {
