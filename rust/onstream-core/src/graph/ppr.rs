@@ -15,11 +15,13 @@
 //! Three things make a step cheaper or rarer without touching that guarantee. The pulls run over
 //! the in-edges in sorted slices (see `pull.rs`). The vector they read at random is stored in single
 //! precision while the iteration is far from `tol`: half the bytes (on a 200,000-node graph it then
-//! fits a core's L2), and the step's rounding, summed exactly as it happens, enters the bound, which
-//! becomes `((1 − α) δ + ‖e‖)/α`; once the change is within twice that floor the sweeps go on in
-//! double precision. And every fifth step the last four iterates are combined by quadratic
-//! extrapolation (`extrapolate.rs`), which cut the steps to 1e-6 from 25 to 19 on a Barabási–Albert
-//! graph and from 40 to 27 on the citation graph; the bound always comes from a plain step after it.
+//! fits a core's L2). Storing it changes a step by at most `‖e‖ = 2^-24 ‖x‖₁` (plus a subnormal
+//! term), which enters the bound: `((1 − α) δ + ‖e‖)/α`; once the change is within twice that
+//! floor the sweeps go on in double precision. (Summing each node's actual rounding gave a bound
+//! about half as large, with per-node work that did not vectorize.) And every fifth step the last
+//! four iterates are combined by quadratic extrapolation (`extrapolate.rs`), which cut the steps to
+//! 1e-6 from 25 to 19 on a Barabási–Albert graph and from 40 to 27 on the citation graph; the bound
+//! always comes from a plain step after it.
 //! When most edges run between strongly connected components (a citation graph: two thirds of
 //! its edges) and dangling mass does not go everywhere, power steps run inside the components
 //! only, taken in topological order, and the edges between them are crossed once
@@ -37,7 +39,8 @@ use rayon::prelude::*;
 
 use super::csr::{Dangling, Graph};
 use super::extrapolate::Extrapolation;
-use super::pull::{Pull, Staged, WINDOW};
+use super::pull::{Pull, Staged, LANES, WINDOW};
+use crate::dense::simd::multiversion;
 use crate::error::{Error, Result};
 
 /// Teleport probability, tolerance and dangling policy.
@@ -134,8 +137,8 @@ pub(crate) fn power_sweeps(g: &Graph, p: &[f64], opts: &PprOptions) -> Result<Pp
     let (alpha, keep) = (opts.alpha, 1.0 - opts.alpha);
     let mut sweep = Sweep {
         g,
-        p,
         opts,
+        support: Support::of(p),
         x: p.to_vec(),
         next: vec![0.0; g.n_nodes()],
     };
@@ -202,8 +205,8 @@ pub(crate) fn power_sweeps(g: &Graph, p: &[f64], opts: &PprOptions) -> Result<Pp
 /// Power iteration's state: the iterate and the buffer its successor is written to.
 struct Sweep<'a> {
     g: &'a Graph,
-    p: &'a [f64],
     opts: &'a PprOptions,
+    support: Support<'a>,
     x: Vec<f64>,
     next: Vec<f64>,
 }
@@ -232,21 +235,15 @@ impl<T: Staged> Staging<T> {
     /// Stages the sweep's iterate afresh, in place (after it was replaced, not stepped).
     fn restage(&mut self, s: &Sweep<'_>) {
         let pull = Pull::new(s.g);
-        let parts: Vec<f64> = self.y[..s.x.len()]
+        let mass: f64 = self.y[..s.x.len()]
             .par_chunks_mut(CHUNK)
             .zip(s.x.par_chunks(CHUNK))
             .enumerate()
-            .map(|(c, (yc, xc))| {
-                let mut rounding = 0.0;
-                for (i, (yv, &xv)) in yc.iter_mut().zip(xc).enumerate() {
-                    let (staged, off) = pull.stage_as::<T>(s.g, c * CHUNK + i, xv);
-                    *yv = staged;
-                    rounding += off;
-                }
-                rounding
-            })
-            .collect();
-        self.rounding = parts.iter().sum();
+            .map(|(c, (yc, xc))| pull.stage_run(c * CHUNK, xc, yc))
+            .collect::<Vec<f64>>()
+            .iter()
+            .sum();
+        self.rounding = pull.rounding::<T>(s.g, mass);
     }
 }
 
@@ -262,16 +259,23 @@ impl Sweep<'_> {
     /// One power step from `x` staged in `st` into `next`, staged into `st.next`; swaps both and
     /// returns the L1 change.
     fn step<T: Staged>(&mut self, st: &mut Staging<T>) -> f64 {
-        let (g, p, opts) = (self.g, self.p, self.opts);
+        let (g, opts) = (self.g, self.opts);
         let n = g.n_nodes();
         let (alpha, keep) = (opts.alpha, 1.0 - opts.alpha);
-        let uniform = 1.0 / n as f64;
         let (pull, sliced) = (Pull::new(g), g.sliced());
         let dangling_mass: f64 = match opts.dangling {
             Dangling::SelfLoop => 0.0,
             _ => g.dangling().iter().map(|&d| self.x[d as usize]).sum(),
         };
-        let (xr, yr) = (&self.x, &st.y);
+        // Node v gets (1 − α)(its pull + `spread`) + `on_p`·p_v, and under `SelfLoop` a dangling
+        // node also keeps (1 − α) x_v.
+        let (on_p, spread) = match opts.dangling {
+            Dangling::Personalization => (alpha + keep * dangling_mass, 0.0),
+            Dangling::Uniform => (alpha, dangling_mass / n as f64),
+            Dangling::SelfLoop => (alpha, 0.0),
+        };
+        let self_loops = (opts.dangling == Dangling::SelfLoop).then(|| g.dangling());
+        let (xr, yr, support) = (&self.x, &st.y, &self.support);
         let parts: Vec<(f64, f64)> = self
             .next
             .par_chunks_mut(CHUNK)
@@ -279,35 +283,99 @@ impl Sweep<'_> {
             .enumerate()
             .map(|(c, (out, staged))| {
                 let mut sums = [0.0f64; WINDOW];
-                let (mut delta, mut rounding) = (0.0, 0.0);
+                let (mut delta, mut mass) = (0.0, 0.0);
                 let windows = out.chunks_mut(WINDOW).zip(staged.chunks_mut(WINDOW));
                 for (k, (out, staged)) in windows.enumerate() {
                     let first = c * CHUNK + k * WINDOW;
                     let sums = &mut sums[..out.len()];
                     sliced.pull_window(g, first / WINDOW, yr, sums);
-                    for (i, ((o, st), &s)) in out.iter_mut().zip(staged).zip(&*sums).enumerate() {
-                        let v = first + i;
-                        let s = s + match opts.dangling {
-                            Dangling::Personalization => dangling_mass * p[v],
-                            Dangling::Uniform => dangling_mass * uniform,
-                            Dangling::SelfLoop if g.is_dangling(v) => xr[v],
-                            Dangling::SelfLoop => 0.0,
-                        };
-                        let val = alpha * p[v] + keep * s;
-                        delta += (val - xr[v]).abs();
-                        *o = val;
-                        let (staged, off) = pull.stage_as::<T>(g, v, val);
-                        *st = staged;
-                        rounding += off;
+                    for (o, &s) in out.iter_mut().zip(&*sums) {
+                        *o = keep * (s + spread);
                     }
+                    if let Some(dangling) = self_loops {
+                        for &d in &dangling[within(dangling, first, out.len())] {
+                            out[d as usize - first] += keep * xr[d as usize];
+                        }
+                    }
+                    support.add(first, out, on_p);
+                    delta += l1_distance(out, &xr[first..first + out.len()]);
+                    mass += pull.stage_run(first, out, staged);
                 }
-                (delta, rounding)
+                (delta, mass)
             })
             .collect();
         std::mem::swap(&mut self.x, &mut self.next);
         std::mem::swap(&mut st.y, &mut st.next);
-        st.rounding = parts.iter().map(|part| part.1).sum();
+        st.rounding = pull.rounding::<T>(g, parts.iter().map(|part| part.1).sum());
         parts.iter().map(|part| part.0).sum()
+    }
+}
+
+/// Where the entries of the ascending list `nodes` that lie in `first..first + len` are.
+fn within(nodes: &[u32], first: usize, len: usize) -> std::ops::Range<usize> {
+    let lo = nodes.partition_point(|&v| (v as usize) < first);
+    lo..lo + nodes[lo..].partition_point(|&v| (v as usize) < first + len)
+}
+
+/// The personalization as a sweep adds it: dense, or its nonzeros when they are few (a single
+/// source's vector is one entry, and reading all of it every step cost a full stream).
+enum Support<'a> {
+    Dense(&'a [f64]),
+    Sparse { nodes: Vec<u32>, weights: Vec<f64> },
+}
+
+/// A personalization with at most one nonzero in this many entries is kept sparse.
+const SPARSE_SHARE: usize = 16;
+
+impl<'a> Support<'a> {
+    fn of(p: &'a [f64]) -> Self {
+        let nonzeros = p.iter().filter(|&&v| v != 0.0).count();
+        if nonzeros * SPARSE_SHARE > p.len() {
+            return Support::Dense(p);
+        }
+        let (nodes, weights) = p
+            .iter()
+            .enumerate()
+            .filter(|&(_, &v)| v != 0.0)
+            .map(|(v, &w)| (v as u32, w))
+            .unzip();
+        Support::Sparse { nodes, weights }
+    }
+
+    /// Adds `weight · p_v` to `out[v − first]` for the nodes `v` that `out` covers.
+    fn add(&self, first: usize, out: &mut [f64], weight: f64) {
+        match self {
+            Support::Dense(p) => {
+                let p = &p[first..first + out.len()];
+                for (o, &pv) in out.iter_mut().zip(p) {
+                    *o += weight * pv;
+                }
+            }
+            Support::Sparse { nodes, weights } => {
+                let here = within(nodes, first, out.len());
+                for (&v, &w) in nodes[here.clone()].iter().zip(&weights[here]) {
+                    out[v as usize - first] += weight * w;
+                }
+            }
+        }
+    }
+}
+
+multiversion! {
+    /// `Σ |a[i] − b[i]|`, in [`LANES`] running sums added in a fixed order.
+    fn l1_distance(a: &[f64], b: &[f64]) -> f64 {
+        let mut acc = [0.0f64; LANES];
+        let cut = a.len().min(b.len());
+        let cut = cut - cut % LANES;
+        for (xs, ys) in a[..cut].chunks_exact(LANES).zip(b[..cut].chunks_exact(LANES)) {
+            for l in 0..LANES {
+                acc[l] += (xs[l] - ys[l]).abs();
+            }
+        }
+        for (l, (&x, &y)) in a[cut..].iter().zip(&b[cut..]).enumerate() {
+            acc[l] += (x - y).abs();
+        }
+        acc.iter().sum()
     }
 }
 

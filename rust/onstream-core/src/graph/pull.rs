@@ -16,6 +16,7 @@
 //! whole windows owns a contiguous range of the output.
 
 use super::csr::Graph;
+use crate::dense::simd::multiversion;
 use crate::prefetch;
 
 /// Rows per slice (C).
@@ -67,26 +68,32 @@ fn dot_at<T: Staged>(y: &[T], idx: &[u32], w: &[f64]) -> f64 {
 /// The number type of a staged vector: `f64`, or `f32`, whose rounding the caller accounts for
 /// (half the bytes to read at random in every pull).
 pub(crate) trait Staged: Copy + Send + Sync + Into<f64> {
-    /// Whether a stored value is taken as exact (double precision: its rounding is that of the
-    /// arithmetic itself, which the bounds leave out as they always have).
-    const EXACT: bool;
+    /// The unit roundoff of storing a value: `|stored − v| ≤ UNIT·|v|` in the normal range. Zero
+    /// for double precision, whose rounding is that of the arithmetic itself, which the bounds
+    /// leave out as they always have.
+    const UNIT: f64;
     /// The nearest stored value.
     fn round(v: f64) -> Self;
 }
 
 impl Staged for f64 {
-    const EXACT: bool = true;
+    const UNIT: f64 = 0.0;
+    #[inline(always)]
     fn round(v: f64) -> Self {
         v
     }
 }
 
 impl Staged for f32 {
-    const EXACT: bool = false;
+    const UNIT: f64 = 1.0 / (1u64 << 24) as f64;
+    #[inline(always)]
     fn round(v: f64) -> Self {
         v as f32
     }
 }
+
+/// Below single precision's normal range a stored value is off by at most half its spacing, 2^-150.
+const F32_SUBNORMAL_HALF_SPACING: f64 = 1.0 / (1u128 << 100) as f64 / (1u64 << 50) as f64;
 
 /// How a sweep stages its source vector: with equally likely out-edges each node's value is
 /// multiplied by its out-probability once and a pull is a plain sum; otherwise the value is kept
@@ -103,32 +110,76 @@ impl<'g> Pull<'g> {
         }
     }
 
-    /// The staged form of node `u`'s value.
+    /// Stages the values `x` of consecutive nodes from `first` into `staged` and returns their L1
+    /// mass, which [`Pull::rounding`] turns into a bound on what the storing changes.
     #[inline]
-    pub(crate) fn stage(&self, u: usize, value: f64) -> f64 {
+    pub(crate) fn stage_run<T: Staged>(&self, first: usize, x: &[f64], staged: &mut [T]) -> f64 {
         match self.uniform {
-            Some(pu) => value * pu[u],
-            None => value,
+            Some(pu) => stage_scaled(x, &pu[first..first + x.len()], staged),
+            None => stage_plain(x, staged),
         }
     }
 
-    /// The staged form of node `u`'s value stored as `T`, and the most its rounding can change
-    /// the pulls of all of `u`'s out-neighbours together, in L1: the rounding error once per
-    /// out-edge when the staged value is pulled as it is (equally likely edges), else once (the
-    /// edge probabilities that multiply it add up to at most 1).
-    #[inline]
-    pub(crate) fn stage_as<T: Staged>(&self, g: &Graph, u: usize, value: f64) -> (T, f64) {
-        let exact = self.stage(u, value);
-        let stored = T::round(exact);
-        if T::EXACT {
-            return (stored, 0.0);
+    /// The most that storing an iterate of L1 mass `mass` as `T` can change the pulls of one
+    /// step, in L1. A node's stored value is off by at most `UNIT` times its staged value (or
+    /// 2^-150 below the normal range). With equally likely out-edges the staged value x_u/d_u is
+    /// pulled d_u times, so node u contributes at most `UNIT·|x_u|` (plus d_u·2^-150); otherwise
+    /// its edge probabilities add up to at most 1. The sum needs no per-node work, and the slack
+    /// covers the double-precision rounding of 1/d_u, the products and the mass's own sum.
+    pub(crate) fn rounding<T: Staged>(&self, g: &Graph, mass: f64) -> f64 {
+        if T::UNIT == 0.0 {
+            return 0.0;
         }
-        let off = (stored.into() - exact).abs();
-        let fan = match self.uniform {
-            Some(_) => g.out_degree(u) as f64,
-            None => 1.0,
-        };
-        (stored, off * fan)
+        let tiny = (g.n_edges() + g.n_nodes()) as f64 * F32_SUBNORMAL_HALF_SPACING;
+        T::UNIT * mass * (1.0 + ROUNDING_SLACK) + tiny
+    }
+}
+
+/// Relative slack on the rounding bound (see [`Pull::rounding`]).
+const ROUNDING_SLACK: f64 = 1.0 / (1u64 << 20) as f64;
+
+/// Lanes of the running sums in [`stage_scaled`] and [`stage_plain`]: independent chains that
+/// vectorize, added in a fixed order.
+pub(crate) const LANES: usize = 8;
+
+multiversion! {
+    /// `staged[i] = round(x[i]·scale[i])`; returns `Σ |x[i]|`.
+    fn stage_scaled<T: Staged>(x: &[f64], scale: &[f64], staged: &mut [T]) -> f64 {
+        let mut acc = [0.0f64; LANES];
+        let cut = x.len() - x.len() % LANES;
+        let (head, tail) = staged.split_at_mut(cut);
+        let runs = head.chunks_exact_mut(LANES).zip(x.chunks_exact(LANES)).zip(scale.chunks_exact(LANES));
+        for ((s, xs), ks) in runs {
+            for l in 0..LANES {
+                s[l] = T::round(xs[l] * ks[l]);
+                acc[l] += xs[l].abs();
+            }
+        }
+        for (l, ((s, &v), &k)) in tail.iter_mut().zip(&x[cut..]).zip(&scale[cut..]).enumerate() {
+            *s = T::round(v * k);
+            acc[l] += v.abs();
+        }
+        acc.iter().sum()
+    }
+}
+
+multiversion! {
+    /// `staged[i] = round(x[i])`; returns `Σ |x[i]|`.
+    fn stage_plain<T: Staged>(x: &[f64], staged: &mut [T]) -> f64 {
+        let mut acc = [0.0f64; LANES];
+        let cut = x.len() - x.len() % LANES;
+        let (head, tail) = staged.split_at_mut(cut);
+        for (s, xs) in head.chunks_exact_mut(LANES).zip(x.chunks_exact(LANES)) {
+            for l in 0..LANES {
+                s[l] = T::round(xs[l]);
+                acc[l] += xs[l].abs();
+            }
+        }
+        for (l, (s, &v)) in tail.iter_mut().zip(&x[cut..]).enumerate() {
+            *s = T::round(v);
+            acc[l] += v.abs();
+        }
+        acc.iter().sum()
     }
 }
 
