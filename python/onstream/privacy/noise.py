@@ -104,11 +104,13 @@ def discrete_gaussian(
 ) -> npt.NDArray[np.int64]:
     """Exact discrete Gaussian noise: P(y) ∝ exp(−y² / (2σ²)) on the integers.
 
-    Canonne, Kamath & Steinke, NeurIPS 2020, Algorithm 3 (rejection from a discrete Laplace).
-    Adding it to an integer query with L2 sensitivity Δ gives ρ-zCDP with ρ = Δ²/(2σ²). A float
-    ``sigma`` is replaced by the nearest rational with denominator at most 2**20 (fewer bits
-    above σ ≈ 512, so that σ² fits the sampler); σ² is then that rational squared, and the draw
-    is exact for it.
+    Canonne, Kamath & Steinke, NeurIPS 2020, Algorithm 3 (rejection from a discrete Laplace);
+    batches of 4096 draws or more with σ² ≤ 4096 instead use rejection from an envelope with
+    integer weights in an alias table, the same law exactly and about five times faster (see
+    ``gaussian_table.rs``). Adding it to an integer query with L2 sensitivity Δ gives ρ-zCDP
+    with ρ = Δ²/(2σ²). A float ``sigma`` is replaced by the nearest rational with denominator at
+    most 2**20 (fewer bits above σ ≈ 512, so that σ² fits the sampler); σ² is then that rational
+    squared, and the draw is exact for it.
 
     Parameters
     ----------

@@ -8,7 +8,9 @@ pub mod counter;
 pub mod drift;
 pub mod events;
 pub mod exact;
+pub mod expbound;
 pub mod factorization;
+pub mod gaussian_table;
 #[cfg(test)]
 mod ks;
 pub mod secure_rng;
