@@ -1,25 +1,31 @@
-//! Exact discrete Gaussian draws for small σ² from an alias table over a rounded-up envelope.
+//! Exact discrete Gaussian draws from an alias table over a rounded-up envelope.
 //!
 //! The law is P(Y = y) ∝ e^(−γ_y), γ_y = y²/(2σ²). Canonne, Kamath & Steinke's sampler
-//! (`exact.rs`) makes a discrete Laplace candidate and accepts it with probability e^(−γ'), about
-//! 80 ns a draw at σ² = 13, where the continual counters use it. For σ² up to [`MAX_SIGMA2`] this
-//! one is rejection sampling from an envelope with integer weights, and takes two generator words
-//! a draw, almost always:
+//! (`exact.rs`) makes a discrete Laplace candidate and accepts it with probability e^(−γ'): about
+//! 80 ns a draw at σ² = 13 (the smooth counter's node noise) and 72 ns at σ² ≈ 3.6·10^12 (the
+//! banded square root's, on its 2^-20 grid). This one is rejection sampling from an envelope with
+//! integer weights, about 15 ns a draw at small σ² and 20 ns at large:
 //!
-//! * **Envelope.** For |y| = k ≤ L the weight is an integer V_k ≥ m_k·K·e^(−γ_k) (m_0 = 1, m_k = 2
-//!   for the two signs, K an integer scale), rounded up from a certified bracket of e^(−γ_k)
-//!   (`expbound.rs`). Beyond L the envelope is the tail 2^(−j) for |y| = L + j, j ≥ 1 (total weight
-//!   2 with both signs), which dominates because L ≥ σ² ln 2 makes e^(−γ_{L+j}) ≤ e^(−γ_L)·2^(−j)
-//!   and K·e^(−γ_L) < 1/2 as γ_L ≥ 100.
-//! * **Proposal.** A Walker alias table over the magnitudes, the tail and a rejection entry that
+//! * **Blocks.** Entry i stands for the magnitudes iB..(i + 1)B, with B = 1 up to σ² = 4096 and a
+//!   power of two near σ/16 above, so the table has a few hundred entries at any σ.
+//! * **Envelope.** Block i's weight is an integer V_i ≥ s_i·K·e^(−γ_{iB}) (s_i slots: 2B signed
+//!   values, or 1 for the block {0} when B = 1; K an integer scale), rounded up from a certified
+//!   bracket of e^(−γ) (`expbound.rs`). Past the table, at base = (L + 1)B, block t ≥ 1 of the
+//!   tail has weight 2^(−t) per slot (2B in all); it dominates because base·B ≥ σ² ln 2 makes
+//!   e^(−γ) fall at least twofold from one block to the next and K·e^(−γ_base) < 1/2 as
+//!   γ_base ≥ 100.
+//! * **Proposal.** A Walker alias table over the blocks, the tail and a rejection entry that
 //!   brings the total weight to exactly N·2^64 (N, the table's length, a power of two): the top
 //!   bits of one word pick a bucket, a second word's 64 bits the bucket's side. Every proposal
-//!   probability is its weight over N·2^64, exactly.
-//! * **Acceptance** with probability r = m·K·e^(−γ)/V ≤ 1 (for the tail K·e^(−γ)·2^j), by comparing
-//!   a uniform U with r. U's first 32 bits are compared with r's bracket computed once per entry;
-//!   for the central entries r > 1 − 2^(−40), so this accepts unless those bits are all ones. Only
-//!   then (and for the far entries and the tail, proposed about once in 2^64 draws) U's further
-//!   bits are drawn and compared with ever narrower brackets until the comparison is certain.
+//!   probability is its weight over N·2^64, exactly. A uniform slot of the block follows (for
+//!   B > 1 from a third word; a second zero is rejected).
+//! * **Acceptance** with probability r = s·K·e^(−γ_{iB})/V ≤ 1 (for the tail K·e^(−γ)·2^t), by
+//!   comparing a uniform U with r. U's first 32 bits are compared with r's bracket computed once
+//!   per entry; for the central entries r > 1 − 2^(−40), so this accepts unless those bits are all
+//!   ones. Only then (and for the far entries and the tail, proposed about once in 2^64 draws) U's
+//!   further bits are drawn and compared with ever narrower brackets until the comparison is
+//!   certain. Inside a block, e^(−(γ_y − γ_{iB})) (below 1, at most about 3/4 in the exponent) is
+//!   von Neumann's exact Bernoulli (`vonneumann.rs`).
 //!
 //! A signed value y is then proposed and accepted with probability K·e^(−γ_y)/(N·2^64), so the
 //! output's law is exactly the discrete Gaussian's. Nothing is rounded that decides an outcome.
@@ -31,9 +37,10 @@ use num_bigint::BigUint;
 use rand_core::RngCore;
 
 use super::expbound::{ceil_div, exp_neg};
+use super::vonneumann;
 
-/// The largest σ² given a table (its length grows as σ² ln 2: 4 096 buckets here, built in ~2 ms).
-pub const MAX_SIGMA2: f64 = 4096.0;
+/// The largest σ² given a table: the largest the exact samplers take (see `exact::MAX_VARIANCE`).
+pub const MAX_SIGMA2: f64 = (1u64 << 58) as f64;
 
 /// Bits of the brackets built with the table: e^(−γ) down to e^(−100) ≈ 2^(−144) with about
 /// 100 significant bits, so that each acceptance bracket is far narrower than 2^(−32).
@@ -42,17 +49,24 @@ const PREC: u64 = 256;
 /// Magnitudes whose γ is below this get weights from brackets (see [`GaussianTable::new`]).
 const BRACKETED_BELOW: u32 = 100;
 
+/// Above this σ² an entry stands for a block of magnitudes (see [`GaussianTable::new`]).
+const BLOCKS_FROM: f64 = 4096.0;
+
 /// A discrete Gaussian's alias table and acceptance brackets (see the module documentation).
 #[derive(Debug)]
 pub struct GaussianTable {
     /// σ² = p/q.
     p: u128,
     q: u128,
-    /// L: magnitudes up to L have entries of their own; beyond, the tail.
+    /// Magnitudes per entry (B, a power of two): entry i stands for iB..(i + 1)B.
+    block: u64,
+    /// 2^32/(2p), for the in-block acceptance ([`vonneumann::bernoulli_exp_scaled`]).
+    block_scale: f64,
+    /// Entries 0..=limit are blocks of magnitudes; beyond (limit + 1)·B, the tail.
     limit: u64,
     /// The scale K.
     scale: u128,
-    /// V_k for k ≤ L.
+    /// V_i for the blocks i ≤ limit.
     weights: Vec<u128>,
     /// 64 − log2 N: a word shifted right by this is a bucket.
     shift: u32,
@@ -76,28 +90,39 @@ impl GaussianTable {
         if sigma2 > MAX_SIGMA2 {
             return None;
         }
+        // One magnitude an entry while the table stays short; then blocks of about σ/16.
+        let block = if sigma2 <= BLOCKS_FROM {
+            1u64
+        } else {
+            let b = (sigma2.sqrt() / 16.0) as u64;
+            1 << (63 - b.max(1).leading_zeros())
+        };
         let (pb, qb) = (BigUint::from(p) << 1u32, BigUint::from(q));
-        let gamma_num = |k: u64| BigUint::from(k) * BigUint::from(k) * &qb;
-        // Magnitudes with γ below BRACKETED_BELOW get bracketed weights; from there on
-        // e^(−γ) ≤ 2^(−⌊γ⌋) makes 2·K·e^(−γ) < 1 (K < 2^98, checked), so a weight of 1 dominates.
-        let exps = brackets(&qb, &pb, |k| {
-            &gamma_num(k) / &pb < BigUint::from(BRACKETED_BELOW)
+        // γ at the block starts: (iB)²·q/(2p).
+        let qblock = &qb * BigUint::from(block) * BigUint::from(block);
+        let gamma_num = |i: u64| BigUint::from(i) * BigUint::from(i) * &qblock;
+        // Blocks with γ below BRACKETED_BELOW get bracketed weights; from there on
+        // e^(−γ) ≤ 2^(−⌊γ⌋) makes 2B·K·e^(−γ) < 1 (K·B < 2^98, checked), so a weight of 1 dominates.
+        let exps = brackets(&qblock, &pb, |i| {
+            &gamma_num(i) / &pb < BigUint::from(BRACKETED_BELOW)
         });
         let bracketed = exps.len() as u64 - 1;
-        // +1 over σ² ln 2: f64's error in that product is far below one.
-        let limit = (bracketed + 1).max((sigma2 * std::f64::consts::LN_2).ceil() as u64 + 1);
+        // The tail's envelope halves from block to block once L·B ≥ σ² ln 2 (L the first
+        // magnitude past the table); +1 covers f64's error in that product.
+        let tail_from = ((sigma2 * std::f64::consts::LN_2) / block as f64).ceil() as u64 + 1;
+        let limit = bracketed.max(tail_from.div_ceil(block));
         let entries = (limit + 3).next_power_of_two();
-        let mult = |k: u64| if k == 0 { 1u32 } else { 2 };
-        // K: the bracketed weights, the unit weights beyond and the tail's 2 fit in N·2^64.
+        let mult = |i: u64| multiplicity(block, i);
+        // K: the bracketed weights, the unit weights beyond and the tail's 2B fit in N·2^64.
         let total = BigUint::from(entries) << 64u32;
         let upper: BigUint = exps
             .iter()
             .enumerate()
-            .map(|(k, (_, hi))| hi * mult(k as u64))
+            .map(|(i, (_, hi))| hi * mult(i as u64))
             .sum();
-        let room = &total - BigUint::from(2 * limit + 8);
+        let room = &total - BigUint::from(2 * limit + 2 * block + 8);
         let scale = u128::try_from((room << PREC) / upper).ok()?;
-        if scale >= 1 << 98 {
+        if scale.checked_mul(u128::from(block))? >= 1 << 98 {
             return None;
         }
         let kb = BigUint::from(scale);
@@ -120,9 +145,9 @@ impl GaussianTable {
                 never.push(u64::MAX);
             }
         }
-        // Masses: magnitudes, the tail (2), the rejection entry, empty pads.
+        // Masses: blocks, the tail (2B), the rejection entry, empty pads.
         let mut mass: Vec<u128> = weights.clone();
-        mass.push(2);
+        mass.push(2 * u128::from(block));
         let used: u128 = mass.iter().sum();
         let total = u128::try_from(total).ok()?;
         mass.push(total.checked_sub(used)?);
@@ -131,6 +156,8 @@ impl GaussianTable {
         Some(GaussianTable {
             p,
             q,
+            block,
+            block_scale: vonneumann::gamma_scale(2 * p),
             limit,
             scale,
             weights,
@@ -152,23 +179,37 @@ impl GaussianTable {
             } else {
                 self.alias[bucket] as usize
             };
-            let k = entry as u64;
-            if k <= self.limit {
-                // The bucket used w's top bits; U's first 32 bits and the sign are its low ones.
+            let i = entry as u64;
+            if i <= self.limit {
+                // A value of the block, uniformly: one magnitude with a sign from w (whose top
+                // bits chose the bucket and whose low 32 are U's first), or for B > 1 an offset
+                // and sign from a word of their own, 0 counted once.
+                let start = i * self.block;
+                let (k, negative) = if self.block == 1 {
+                    (i, w >> 32 & 1 == 1)
+                } else {
+                    let v = rng.next_u64();
+                    let k = start + ((v >> 1) & (self.block - 1));
+                    if k == 0 && v & 1 == 1 {
+                        continue;
+                    }
+                    (k, v & 1 == 1)
+                };
                 let d = w as u32;
                 let accept = if d < self.sure[entry] {
                     true
                 } else if u64::from(d) >= self.never[entry] {
                     false
                 } else {
-                    let num = BigUint::from(self.scale) * if k == 0 { 1u32 } else { 2 };
-                    self.below(k, &num, self.weights[entry], u64::from(d), 32, rng)
+                    let num = BigUint::from(self.scale) * self.multiplicity(i);
+                    self.below(start, &num, self.weights[entry], u64::from(d), 32, rng)
                 };
-                if accept {
+                // Within the block, e^(−(γ_k − γ_start)) (exactly 1 when B = 1).
+                if accept && (k == start || self.in_block(k, start, rng)) {
                     let y = i128::from(k);
-                    return if w >> 32 & 1 == 1 { -y } else { y };
+                    return if negative { -y } else { y };
                 }
-            } else if k == self.limit + 1 {
+            } else if i == self.limit + 1 {
                 if let Some(y) = self.tail(rng) {
                     return y;
                 }
@@ -177,20 +218,37 @@ impl GaussianTable {
         }
     }
 
-    /// The tail: |y| = L + j with P(j) = 2^(−j), accepted with probability K·e^(−γ)·2^j.
+    /// The envelope's slots in block `i` (see [`multiplicity`]).
+    fn multiplicity(&self, i: u64) -> u64 {
+        multiplicity(self.block, i)
+    }
+
+    /// Bernoulli(e^(−(γ_k − γ_start))), exactly (von Neumann's run on the rational difference).
+    fn in_block<R: RngCore>(&self, k: u64, start: u64, rng: &mut R) -> bool {
+        let (k, start) = (u128::from(k), u128::from(start));
+        let num = (k * k - start * start) * self.q;
+        vonneumann::bernoulli_exp_scaled(rng, num, 2 * self.p, self.block_scale)
+    }
+
+    /// The tail past magnitude base = (limit + 1)·B: block t ≥ 1 with P(t) = 2^(−t), a uniform
+    /// offset in it and a sign, accepted with probability K·e^(−γ)·2^t.
     fn tail<R: RngCore>(&self, rng: &mut R) -> Option<i128> {
-        let mut j: u64 = 1;
+        let mut t: u64 = 1;
         loop {
             let word = rng.next_u64();
             if word != 0 {
-                j += u64::from(word.trailing_zeros());
+                t += u64::from(word.trailing_zeros());
                 break;
             }
-            j += 64;
+            t += 64;
         }
-        let negative = rng.next_u32() & 1 == 1;
-        let k = self.limit.checked_add(j)?;
-        let num = BigUint::from(self.scale) << j;
+        let v = rng.next_u64();
+        let negative = v & 1 == 1;
+        let offset = (v >> 1) & (self.block - 1);
+        let k = (self.limit + t)
+            .checked_mul(self.block)?
+            .checked_add(offset)?;
+        let num = BigUint::from(self.scale) << t;
         if !self.below(k, &num, 1, 0, 0, rng) {
             return None;
         }
@@ -251,6 +309,17 @@ impl GaussianTable {
             }
             prec *= 2;
         }
+    }
+}
+
+/// The envelope's slots in block `i` of `block` magnitudes: one per signed value, 2B; with B = 1
+/// the block holding 0 has one. (With B > 1 that block also has 2B slots, one of them a second
+/// zero that a draw rejects: counting it 2B − 1 would shrink the block's share by that factor.)
+fn multiplicity(block: u64, i: u64) -> u64 {
+    if block == 1 && i == 0 {
+        1
+    } else {
+        2 * block
     }
 }
 
@@ -356,18 +425,18 @@ mod tests {
     use rand_chacha::rand_core::SeedableRng;
     use rand_chacha::ChaCha20Rng;
 
-    /// P(Y = y) for the discrete Gaussian with σ², by direct summation (f64 is plenty here).
-    fn pmf(sigma2: f64) -> impl Fn(i128) -> f64 {
-        let w = move |y: i128| (-(y * y) as f64 / (2.0 * sigma2)).exp();
-        let z: f64 = (-2000..=2000).map(w).sum();
-        move |y| w(y) / z
-    }
-
     #[test]
     fn proposals_have_their_weights_exactly() {
         // Rebuild each entry's probability from the buckets: Σ_buckets (threshold or 2^64 −
         // threshold, by side) must give back the mass.
-        for &(p, q) in &[(13u128, 1u128), (1, 4), (900, 1), (36, 10), (1, 1_000_000)] {
+        for &(p, q) in &[
+            (13u128, 1u128),
+            (1, 4),
+            (900, 1),
+            (36, 10),
+            (1, 1_000_000),
+            (1 << 42, 3),
+        ] {
             let t = GaussianTable::new(p, q).unwrap();
             let n = t.threshold.len();
             let mut got = vec![0u128; n];
@@ -383,19 +452,26 @@ mod tests {
             for (k, &v) in t.weights.iter().enumerate() {
                 assert_eq!(got[k], v, "σ² = {p}/{q}, entry {k}");
             }
-            assert_eq!(got[t.limit as usize + 1], 2);
+            assert_eq!(got[t.limit as usize + 1], 2 * u128::from(t.block));
             assert_eq!(got.iter().sum::<u128>(), (n as u128) << 64);
         }
     }
 
     #[test]
     fn acceptance_never_exceeds_one_and_is_near_one_at_the_centre() {
-        for &(p, q) in &[(13u128, 1u128), (1, 4), (1024, 1), (7, 3)] {
+        for &(p, q) in &[
+            (13u128, 1u128),
+            (1, 4),
+            (1024, 1),
+            (7, 3),
+            (50_000, 7),
+            (1 << 42, 1),
+        ] {
             let t = GaussianTable::new(p, q).unwrap();
             for k in 0..=t.limit.min(40) {
-                let m = if k == 0 { 1u32 } else { 2 };
-                let num = BigUint::from(t.scale) * m;
-                let a = BigUint::from(k * k) * BigUint::from(q);
+                let num = BigUint::from(t.scale) * t.multiplicity(k);
+                let start = k * t.block;
+                let a = BigUint::from(start) * BigUint::from(start) * BigUint::from(q);
                 let (_, hi) = exp_neg(&a, &(BigUint::from(p) << 1u32), 200);
                 let r_hi = ceil_div(&(num * hi), &BigUint::from(t.weights[k as usize]));
                 assert!(
@@ -412,7 +488,14 @@ mod tests {
         // Against a bracket of r at twice the precision: U's first 32 bits d accept at once only
         // if (d + 1)/2^32 ≤ r, reject at once only if d/2^32 ≥ r, and leave at most two values
         // of d to the further bits.
-        for &(p, q) in &[(13u128, 1u128), (1, 4), (1000, 1), (7, 3)] {
+        for &(p, q) in &[
+            (13u128, 1u128),
+            (1, 4),
+            (1000, 1),
+            (7, 3),
+            (50_000, 7),
+            (1 << 42, 1),
+        ] {
             let t = GaussianTable::new(p, q).unwrap();
             let prec = 2 * PREC;
             for k in 0..=t.limit {
@@ -421,9 +504,9 @@ mod tests {
                     assert_eq!(sure, 0); // compared bit by bit
                     continue;
                 }
-                let m = if k == 0 { 1u32 } else { 2 };
-                let num = BigUint::from(t.scale) * m;
-                let a = BigUint::from(k * k) * BigUint::from(q);
+                let num = BigUint::from(t.scale) * t.multiplicity(k);
+                let start = k * t.block;
+                let a = BigUint::from(start) * BigUint::from(start) * BigUint::from(q);
                 let (lo, hi) = exp_neg(&a, &(BigUint::from(p) << 1u32), prec);
                 let den = BigUint::from(t.weights[k as usize]);
                 let (r_lo, r_hi) = (&num * lo / &den, ceil_div(&(&num * hi), &den));
@@ -437,7 +520,8 @@ mod tests {
 
     #[test]
     fn draws_match_the_pmf() {
-        // χ² against the exact pmf, cells pooled to an expected count of at least 20.
+        // χ² against the exact pmf over bins of width ⌈σ/4⌉, pooled to an expected count of at
+        // least 20: one magnitude an entry (σ² ≤ 4096) and blocks of magnitudes above.
         for &(p, q) in &[
             (13u128, 1u128),
             (1, 5),
@@ -445,37 +529,44 @@ mod tests {
             (1000, 1),
             (5, 2),
             (1, 1 << 30),
+            (50_000, 7),
+            (1_000_000, 1),
+            (3_600_000_000_000, 1),
         ] {
             let t = GaussianTable::new(p, q).unwrap();
             let sigma2 = p as f64 / q as f64;
-            let mut rng = ChaCha20Rng::seed_from_u64(p as u64 * 31 + q as u64);
-            let n = 400_000;
-            let mut counts: HashMap<i128, u64> = HashMap::new();
-            for _ in 0..n {
-                *counts.entry(t.sample(&mut rng)).or_default() += 1;
+            let sigma = sigma2.sqrt();
+            let width = (sigma / 4.0).ceil().max(1.0) as i128;
+            let reach = (9.0 * sigma).ceil() as i128 + width;
+            let bin = |y: i128| (y + reach).div_euclid(width);
+            let w = |y: i128| (-(y * y) as f64 / (2.0 * sigma2)).exp();
+            let z: f64 = (-reach..=reach).map(w).sum();
+            let mut want = vec![0.0; bin(reach) as usize + 1];
+            for y in -reach..=reach {
+                want[bin(y) as usize] += w(y) / z;
             }
-            let f = pmf(sigma2);
+            let mut rng = ChaCha20Rng::seed_from_u64(p as u64 * 31 + q as u64);
+            let n = 400_000u64;
+            let mut got = vec![0u64; want.len()];
+            for _ in 0..n {
+                let y = t.sample(&mut rng);
+                assert!(y.abs() <= reach, "σ² = {sigma2}: {y}");
+                got[bin(y) as usize] += 1;
+            }
             let (mut chi2, mut cells) = (0.0, 0);
             let (mut obs, mut exp) = (0.0, 0.0);
-            let reach = (8.0 * sigma2.sqrt()).ceil() as i128 + 2;
-            for y in -reach..=reach {
-                obs += *counts.get(&y).unwrap_or(&0) as f64;
-                exp += f(y) * n as f64;
+            for (&g, &f) in got.iter().zip(&want) {
+                obs += g as f64;
+                exp += f * n as f64;
                 if exp >= 20.0 {
                     chi2 += (obs - exp).powi(2) / exp;
                     cells += 1;
                     (obs, exp) = (0.0, 0.0);
                 }
             }
-            let outside: u64 = counts
-                .iter()
-                .filter(|(y, _)| y.abs() > reach)
-                .map(|(_, c)| c)
-                .sum();
-            assert_eq!(outside, 0, "σ² = {sigma2}");
             if cells < 2 {
                 // σ² ~ 1e-9: anything but 0 has probability below e^(−5·10^8).
-                assert_eq!(counts.get(&0), Some(&n), "σ² = {sigma2}");
+                assert_eq!(got[bin(0) as usize], n, "σ² = {sigma2}");
                 continue;
             }
             // 99.9% point of χ² with `cells − 1` degrees of freedom, by Wilson–Hilferty.
@@ -564,10 +655,10 @@ mod tests {
 
     #[test]
     fn large_or_zero_variances_have_no_table_and_the_cache_shares_one() {
-        assert!(GaussianTable::new(5000, 1).is_none());
+        assert!(GaussianTable::new(1 << 60, 1).is_none());
         assert!(GaussianTable::new(0, 1).is_none());
         let (a, b) = (shared(17, 3).unwrap(), shared(17, 3).unwrap());
         assert!(Arc::ptr_eq(&a, &b));
-        assert!(shared(1 << 40, 1).is_none());
+        assert!(shared(1 << 60, 1).is_none());
     }
 }
