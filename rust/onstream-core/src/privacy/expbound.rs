@@ -1,6 +1,6 @@
 //! Certified brackets of e^(−γ) for a rational γ ≥ 0, in big-integer fixed point.
 //!
-//! The exact table sampler ([`super::gaussian_table`]) decides almost every draw with integers
+//! The exact table sampler ([`super::envelope`]) decides almost every draw with integers
 //! computed once, and needs e^(−γ) to arbitrary precision only to build them and, about once in
 //! 2^32 draws, to finish a comparison with a uniform. Both go through [`exp_neg`], which rounds
 //! every term of e^γ's series down for the lower sum and up for the upper one and bounds the

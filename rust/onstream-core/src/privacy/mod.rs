@@ -6,11 +6,11 @@ pub mod accounting;
 pub mod batch;
 pub mod counter;
 pub mod drift;
+pub mod envelope;
 pub mod events;
 pub mod exact;
 pub mod expbound;
 pub mod factorization;
-pub mod gaussian_table;
 #[cfg(test)]
 mod ks;
 pub mod secure_rng;

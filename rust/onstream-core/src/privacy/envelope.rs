@@ -1,34 +1,37 @@
-//! Exact discrete Gaussian draws from an alias table over a rounded-up envelope.
+//! Exact discrete Gaussian and discrete Laplace draws from an alias table over a rounded-up
+//! envelope.
 //!
-//! The law is P(Y = y) ∝ e^(−γ_y), γ_y = y²/(2σ²). Canonne, Kamath & Steinke's sampler
-//! (`exact.rs`) makes a discrete Laplace candidate and accepts it with probability e^(−γ'): about
-//! 80 ns a draw at σ² = 13 (the smooth counter's node noise) and 72 ns at σ² ≈ 3.6·10^12 (the
-//! banded square root's, on its 2^-20 grid). This one is rejection sampling from an envelope with
-//! integer weights, about 15 ns a draw at small σ² and 20 ns at large:
+//! The law is P(Y = y) ∝ e^(−γ(|y|)) with γ(k) = k²/(2σ²) (Gaussian) or k/scale (Laplace).
+//! Canonne, Kamath & Steinke's Gaussian sampler (`exact.rs`) makes a discrete Laplace candidate
+//! and accepts it with probability e^(−γ'): about 80 ns a draw at σ² = 13 (the smooth counter's
+//! node noise) and 72 ns at σ² ≈ 3.6·10^12 (the banded square root's, on its 2^-20 grid); the
+//! Laplace one (an exact exponential, floored) about 55 ns. This is rejection sampling from an
+//! envelope with integer weights, 15–20 ns a draw at any parameter:
 //!
-//! * **Blocks.** Entry i stands for the magnitudes iB..(i + 1)B, with B = 1 up to σ² = 4096 and a
-//!   power of two near σ/16 above, so the table has a few hundred entries at any σ.
-//! * **Envelope.** Block i's weight is an integer V_i ≥ s_i·K·e^(−γ_{iB}) (s_i slots: 2B signed
+//! * **Blocks.** Entry i stands for the magnitudes iB..(i + 1)B, with B = 1 for a Gaussian up to
+//!   σ² = 4096 and otherwise a power of two near σ/16 (scale/16), so that e^(−γ) changes little
+//!   inside a block and the table has a few hundred to a few thousand entries.
+//! * **Envelope.** Block i's weight is an integer V_i ≥ s_i·K·e^(−γ(iB)) (s_i slots: 2B signed
 //!   values, or 1 for the block {0} when B = 1; K an integer scale), rounded up from a certified
 //!   bracket of e^(−γ) (`expbound.rs`). Past the table, at base = (L + 1)B, block t ≥ 1 of the
-//!   tail has weight 2^(−t) per slot (2B in all); it dominates because base·B ≥ σ² ln 2 makes
-//!   e^(−γ) fall at least twofold from one block to the next and K·e^(−γ_base) < 1/2 as
-//!   γ_base ≥ 100.
+//!   tail (B_T magnitudes) has weight 2^(−t) per slot (2B_T in all). It dominates because e^(−γ)
+//!   falls at least twofold from one tail block to the next (Gaussian: base·B ≥ σ² ln 2, B_T = B;
+//!   Laplace: B_T ≥ scale·ln 2) and K·e^(−γ(base)) < 1/2 as γ(base) ≥ 100.
 //! * **Proposal.** A Walker alias table over the blocks, the tail and a rejection entry that
 //!   brings the total weight to exactly N·2^64 (N, the table's length, a power of two): the top
 //!   bits of one word pick a bucket, a second word's 64 bits the bucket's side. Every proposal
 //!   probability is its weight over N·2^64, exactly. A uniform slot of the block follows (for
 //!   B > 1 from a third word; a second zero is rejected).
-//! * **Acceptance** with probability r = s·K·e^(−γ_{iB})/V ≤ 1 (for the tail K·e^(−γ)·2^t), by
+//! * **Acceptance** with probability r = s·K·e^(−γ(iB))/V ≤ 1 (for the tail K·e^(−γ)·2^t), by
 //!   comparing a uniform U with r. U's first 32 bits are compared with r's bracket computed once
 //!   per entry; for the central entries r > 1 − 2^(−40), so this accepts unless those bits are all
 //!   ones. Only then (and for the far entries and the tail, proposed about once in 2^64 draws) U's
 //!   further bits are drawn and compared with ever narrower brackets until the comparison is
-//!   certain. Inside a block, e^(−(γ_y − γ_{iB})) (below 1, at most about 3/4 in the exponent) is
-//!   von Neumann's exact Bernoulli (`vonneumann.rs`).
+//!   certain. Inside a block, e^(−(γ(y) − γ(iB))) (the exponent below about 3/4) is von
+//!   Neumann's exact Bernoulli on the rational difference (`vonneumann.rs`).
 //!
-//! A signed value y is then proposed and accepted with probability K·e^(−γ_y)/(N·2^64), so the
-//! output's law is exactly the discrete Gaussian's. Nothing is rounded that decides an outcome.
+//! A signed value y is then proposed and accepted with probability K·e^(−γ(|y|))/(N·2^64), so the
+//! output's law is exactly the one asked for. Nothing is rounded that decides an outcome.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -46,21 +49,63 @@ pub const MAX_SIGMA2: f64 = (1u64 << 58) as f64;
 /// 100 significant bits, so that each acceptance bracket is far narrower than 2^(−32).
 const PREC: u64 = 256;
 
-/// Magnitudes whose γ is below this get weights from brackets (see [`GaussianTable::new`]).
+/// Magnitudes whose γ is below this get weights from brackets (see [`EnvelopeTable::new`]).
 const BRACKETED_BELOW: u32 = 100;
 
-/// Above this σ² an entry stands for a block of magnitudes (see [`GaussianTable::new`]).
+/// Above this σ² an entry stands for a block of magnitudes (see [`EnvelopeTable::new`]).
 const BLOCKS_FROM: f64 = 4096.0;
 
-/// A discrete Gaussian's alias table and acceptance brackets (see the module documentation).
+/// The law drawn: P(y) ∝ e^(−γ(|y|)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Law {
+    /// Discrete Gaussian with σ² = p/q: γ(k) = k²·q/(2p).
+    Gaussian { p: u128, q: u128 },
+    /// Discrete Laplace with scale num/den: γ(k) = k·den/num.
+    Laplace { num: u128, den: u128 },
+}
+
+impl Law {
+    /// γ(k) as numerator and denominator.
+    fn gamma(&self, k: u64) -> (BigUint, BigUint) {
+        match *self {
+            Law::Gaussian { p, q } => (
+                BigUint::from(k) * BigUint::from(k) * BigUint::from(q),
+                BigUint::from(p) << 1u32,
+            ),
+            Law::Laplace { num, den } => {
+                (BigUint::from(k) * BigUint::from(den), BigUint::from(num))
+            }
+        }
+    }
+
+    /// γ(k) − γ(start) for start ≤ k < start + B, as numerator and denominator (which fit: k is
+    /// below 2^35 and the parameters' parts below 2^58 and 2^40).
+    fn gap(&self, k: u64, start: u64) -> (u128, u128) {
+        let (k, start) = (u128::from(k), u128::from(start));
+        match *self {
+            Law::Gaussian { p, q } => ((k * k - start * start) * q, 2 * p),
+            Law::Laplace { num, den } => ((k - start) * den, num),
+        }
+    }
+
+    /// σ² or the scale, roughly (to size blocks, with margins where it bounds anything).
+    fn spread(&self) -> f64 {
+        match *self {
+            Law::Gaussian { p, q } => p as f64 / q as f64,
+            Law::Laplace { num, den } => num as f64 / den as f64,
+        }
+    }
+}
+
+/// An exact alias table and acceptance brackets for a [`Law`] (see the module documentation).
 #[derive(Debug)]
-pub struct GaussianTable {
-    /// σ² = p/q.
-    p: u128,
-    q: u128,
+pub struct EnvelopeTable {
+    law: Law,
     /// Magnitudes per entry (B, a power of two): entry i stands for iB..(i + 1)B.
     block: u64,
-    /// 2^32/(2p), for the in-block acceptance ([`vonneumann::bernoulli_exp_scaled`]).
+    /// Magnitudes per block of the tail (a power of two).
+    tail_block: u64,
+    /// 2^32 over the in-block gap's denominator ([`vonneumann::bernoulli_exp_scaled`]).
     block_scale: f64,
     /// Entries 0..=limit are blocks of magnitudes; beyond (limit + 1)·B, the tail.
     limit: u64,
@@ -80,36 +125,55 @@ pub struct GaussianTable {
     never: Vec<u64>,
 }
 
-impl GaussianTable {
-    /// The table for σ² = p/q, or `None` when σ² is above [`MAX_SIGMA2`] (or zero).
-    pub fn new(p: u128, q: u128) -> Option<Self> {
-        if p == 0 || q == 0 {
-            return None;
-        }
-        let sigma2 = p as f64 / q as f64;
-        if sigma2 > MAX_SIGMA2 {
-            return None;
-        }
-        // One magnitude an entry while the table stays short; then blocks of about σ/16.
-        let block = if sigma2 <= BLOCKS_FROM {
-            1u64
-        } else {
-            let b = (sigma2.sqrt() / 16.0) as u64;
-            1 << (63 - b.max(1).leading_zeros())
+impl EnvelopeTable {
+    /// The table for `law`, or `None` for a zero or (Gaussian) too large parameter.
+    pub fn new(law: Law) -> Option<Self> {
+        let spread = law.spread();
+        let (zero, gap_den) = match law {
+            Law::Gaussian { p, q } => (p == 0 || q == 0 || spread > MAX_SIGMA2, 2 * p),
+            Law::Laplace { num, den } => (num == 0 || den == 0, num),
         };
-        let (pb, qb) = (BigUint::from(p) << 1u32, BigUint::from(q));
-        // γ at the block starts: (iB)²·q/(2p).
-        let qblock = &qb * BigUint::from(block) * BigUint::from(block);
-        let gamma_num = |i: u64| BigUint::from(i) * BigUint::from(i) * &qblock;
+        if zero {
+            return None;
+        }
+        // One magnitude an entry while the table stays short; then blocks of about σ/16 (or a
+        // sixteenth of the Laplace scale), so that e^(−γ) changes little inside a block.
+        let width = match law {
+            Law::Gaussian { .. } if spread <= BLOCKS_FROM => 1.0,
+            Law::Gaussian { .. } => spread.sqrt() / 16.0,
+            Law::Laplace { .. } => spread / 16.0,
+        };
+        let block = 1u64 << (63 - (width as u64).max(1).leading_zeros());
         // Blocks with γ below BRACKETED_BELOW get bracketed weights; from there on
         // e^(−γ) ≤ 2^(−⌊γ⌋) makes 2B·K·e^(−γ) < 1 (K·B < 2^98, checked), so a weight of 1 dominates.
-        let exps = brackets(&qblock, &pb, |i| {
-            &gamma_num(i) / &pb < BigUint::from(BRACKETED_BELOW)
-        });
+        let more = |i: u64| {
+            let (a, b) = law.gamma(i * block);
+            a / b < BigUint::from(BRACKETED_BELOW)
+        };
+        // From block to block γ grows by c + 2ic (Gaussian, c = B²q/(2p)) or by c (Laplace,
+        // c = B·den/num).
+        let (c, c_den, growing) = match law {
+            Law::Gaussian { p, q } => (
+                BigUint::from(q) * BigUint::from(block) * BigUint::from(block),
+                BigUint::from(p) << 1u32,
+                true,
+            ),
+            Law::Laplace { num, den } => (
+                BigUint::from(den) * BigUint::from(block),
+                BigUint::from(num),
+                false,
+            ),
+        };
+        let exps = brackets(&c, &c_den, growing, more);
         let bracketed = exps.len() as u64 - 1;
-        // The tail's envelope halves from block to block once L·B ≥ σ² ln 2 (L the first
-        // magnitude past the table); +1 covers f64's error in that product.
-        let tail_from = ((sigma2 * std::f64::consts::LN_2) / block as f64).ceil() as u64 + 1;
+        // The tail's envelope halves from one of its blocks to the next: for the Gaussian once
+        // base·B ≥ σ² ln 2 (base the first magnitude past the table), for the Laplace with tail
+        // blocks of at least scale·ln 2 magnitudes. +1 covers f64's error in those products.
+        let ln2 = std::f64::consts::LN_2;
+        let (tail_from, tail_block) = match law {
+            Law::Gaussian { .. } => ((spread * ln2 / block as f64).ceil() as u64 + 1, block),
+            Law::Laplace { .. } => (0, ((spread * ln2).ceil() as u64 + 1).next_power_of_two()),
+        };
         let limit = bracketed.max(tail_from.div_ceil(block));
         let entries = (limit + 3).next_power_of_two();
         let mult = |i: u64| multiplicity(block, i);
@@ -120,7 +184,7 @@ impl GaussianTable {
             .enumerate()
             .map(|(i, (_, hi))| hi * mult(i as u64))
             .sum();
-        let room = &total - BigUint::from(2 * limit + 2 * block + 8);
+        let room = &total - BigUint::from(2 * limit + 2 * tail_block + 8);
         let scale = u128::try_from((room << PREC) / upper).ok()?;
         if scale.checked_mul(u128::from(block))? >= 1 << 98 {
             return None;
@@ -145,19 +209,19 @@ impl GaussianTable {
                 never.push(u64::MAX);
             }
         }
-        // Masses: blocks, the tail (2B), the rejection entry, empty pads.
+        // Masses: blocks, the tail (2 per tail slot), the rejection entry, empty pads.
         let mut mass: Vec<u128> = weights.clone();
-        mass.push(2 * u128::from(block));
+        mass.push(2 * u128::from(tail_block));
         let used: u128 = mass.iter().sum();
         let total = u128::try_from(total).ok()?;
         mass.push(total.checked_sub(used)?);
         mass.resize(entries as usize, 0);
         let (threshold, alias) = walker(&mass)?;
-        Some(GaussianTable {
-            p,
-            q,
+        Some(EnvelopeTable {
+            law,
             block,
-            block_scale: vonneumann::gamma_scale(2 * p),
+            tail_block,
+            block_scale: vonneumann::gamma_scale(gap_den),
             limit,
             scale,
             weights,
@@ -225,9 +289,8 @@ impl GaussianTable {
 
     /// Bernoulli(e^(−(γ_k − γ_start))), exactly (von Neumann's run on the rational difference).
     fn in_block<R: RngCore>(&self, k: u64, start: u64, rng: &mut R) -> bool {
-        let (k, start) = (u128::from(k), u128::from(start));
-        let num = (k * k - start * start) * self.q;
-        vonneumann::bernoulli_exp_scaled(rng, num, 2 * self.p, self.block_scale)
+        let (num, den) = self.law.gap(k, start);
+        vonneumann::bernoulli_exp_scaled(rng, num, den, self.block_scale)
     }
 
     /// The tail past magnitude base = (limit + 1)·B: block t ≥ 1 with P(t) = 2^(−t), a uniform
@@ -244,9 +307,11 @@ impl GaussianTable {
         }
         let v = rng.next_u64();
         let negative = v & 1 == 1;
-        let offset = (v >> 1) & (self.block - 1);
-        let k = (self.limit + t)
+        let offset = (v >> 1) & (self.tail_block - 1);
+        // base + (t − 1)·B_T + offset, base = (limit + 1)·B.
+        let k = (self.limit + 1)
             .checked_mul(self.block)?
+            .checked_add((t - 1).checked_mul(self.tail_block)?)?
             .checked_add(offset)?;
         let num = BigUint::from(self.scale) << t;
         if !self.below(k, &num, 1, 0, 0, rng) {
@@ -267,10 +332,7 @@ impl GaussianTable {
         known: u64,
         rng: &mut R,
     ) -> bool {
-        let (a, b) = (
-            BigUint::from(k) * BigUint::from(k) * BigUint::from(self.q),
-            BigUint::from(self.p) << 1u32,
-        );
+        let (a, b) = self.law.gamma(k);
         let den = BigUint::from(den);
         let (mut u, mut bits) = (BigUint::from(prefix), known);
         // r < num/den·2^(−⌊γ⌋) < 2^(−e): a one among U's first e bits settles U > r without
@@ -323,40 +385,50 @@ fn multiplicity(block: u64, i: u64) -> u64 {
     }
 }
 
-/// Brackets of e^(−γ_k)·2^PREC, γ_k = k²·q/p2 (p2 = 2p), for k = 0, 1, … while `more(k)`.
-/// γ_{k+1} = γ_k + c + 2kc with c = q/p2, so each bracket is the one before times those of e^(−c)
-/// and e^(−2kc) (itself a running product of e^(−2c)'s): three products an entry instead of a
-/// series each (30 ms -> 1.5 ms for σ² = 4096). Products are rounded down for the lower end and up
-/// for the upper one, with 64 guard bits for the widening along the way.
-fn brackets(q: &BigUint, p2: &BigUint, more: impl Fn(u64) -> bool) -> Vec<(BigUint, BigUint)> {
+/// Brackets of e^(−γ(iB))·2^PREC for the blocks i = 0, 1, … while `more(i)`. From block to
+/// block γ grows by c + 2ic when `growing` (the Gaussian, c = B²q/(2p)) and by c otherwise (the
+/// Laplace), c = `c`/`c_den`; so each bracket is the one before times those of e^(−c) and
+/// e^(−2ic) (itself a running product of e^(−2c)'s): three products an entry instead of a
+/// series each (30 ms -> 1.5 ms at σ² = 4096). Products are rounded down for the lower end and
+/// up for the upper one, with 64 guard bits for the widening along the way.
+fn brackets(
+    c: &BigUint,
+    c_den: &BigUint,
+    growing: bool,
+    more: impl Fn(u64) -> bool,
+) -> Vec<(BigUint, BigUint)> {
     const GUARD: u64 = 64;
     let prec = PREC + GUARD;
     let unit = BigUint::from(1u32) << prec;
     if !more(1) {
-        // Only k = 0 (e^0 = 1); e^(−c) may be far too small to bracket cheaply.
+        // Only block 0 (e^0 = 1); e^(−c) may be far too small to bracket cheaply.
         return if more(0) {
             vec![(BigUint::from(1u32) << PREC, BigUint::from(1u32) << PREC)]
         } else {
             Vec::new()
         };
     }
-    let (c_lo, c_hi) = exp_neg(q, p2, prec);
-    let (c2_lo, c2_hi) = exp_neg(&(q << 1u32), p2, prec);
+    let (c_lo, c_hi) = exp_neg(c, c_den, prec);
+    let (c2_lo, c2_hi) = if growing {
+        exp_neg(&(c << 1u32), c_den, prec)
+    } else {
+        (unit.clone(), unit.clone()) // e^0: the step stays c
+    };
     let lower = |a: &BigUint, b: &BigUint| (a * b) >> prec;
     let upper = |a: &BigUint, b: &BigUint| ceil_div(&(a * b), &unit);
     let (mut e_lo, mut e_hi) = (unit.clone(), unit.clone());
     let (mut g_lo, mut g_hi) = (unit.clone(), unit.clone());
     let shrink = BigUint::from(1u32) << GUARD;
     let mut out = Vec::new();
-    let mut k = 0;
-    while more(k) {
+    let mut i = 0;
+    while more(i) {
         out.push((&e_lo >> GUARD, ceil_div(&e_hi, &shrink)));
-        // e^(−γ_{k+1}) = e^(−γ_k)·e^(−c)·e^(−2kc); then e^(−2(k+1)c) = e^(−2kc)·e^(−2c).
+        // e^(−γ_{i+1}) = e^(−γ_i)·e^(−c)·e^(−2ic); then e^(−2(i+1)c) = e^(−2ic)·e^(−2c).
         e_lo = lower(&lower(&e_lo, &c_lo), &g_lo);
         e_hi = upper(&upper(&e_hi, &c_hi), &g_hi);
         g_lo = lower(&g_lo, &c2_lo);
         g_hi = upper(&g_hi, &c2_hi);
-        k += 1;
+        i += 1;
     }
     out
 }
@@ -391,31 +463,28 @@ fn walker(mass: &[u128]) -> Option<(Vec<u64>, Vec<u32>)> {
     Some((threshold, alias))
 }
 
-/// Tables built so far in this process, by σ² = (p, q) (`None`: that σ² has none).
-type Tables = HashMap<(u128, u128), Option<Arc<GaussianTable>>>;
+/// Tables built so far in this process, by law (`None`: that law has none).
+type Tables = HashMap<Law, Option<Arc<EnvelopeTable>>>;
 
-/// The process's tables (a mechanism draws many batches at one σ²).
+/// The process's tables (a mechanism draws many batches from one law).
 static TABLES: OnceLock<Mutex<Tables>> = OnceLock::new();
 
 /// Most tables kept; beyond, the cache starts over.
 const CACHED: usize = 64;
 
-/// The table for σ² = p/q, built once per process (0.2 ms at σ² = 13, 2 ms at 4 096); `None`
-/// when σ² has none.
-pub fn shared(p: u128, q: u128) -> Option<Arc<GaussianTable>> {
-    if p == 0 || q == 0 || p as f64 / q as f64 > MAX_SIGMA2 {
-        return None;
-    }
+/// The table for `law`, built once per process (0.2 ms at σ² = 13, 2 ms at 4 096); `None` when
+/// the law has none.
+pub fn shared(law: Law) -> Option<Arc<EnvelopeTable>> {
     let cache = TABLES.get_or_init(|| Mutex::new(HashMap::new()));
     let mut tables = cache
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if tables.len() >= CACHED && !tables.contains_key(&(p, q)) {
+    if tables.len() >= CACHED && !tables.contains_key(&law) {
         tables.clear();
     }
     tables
-        .entry((p, q))
-        .or_insert_with(|| GaussianTable::new(p, q).map(Arc::new))
+        .entry(law)
+        .or_insert_with(|| EnvelopeTable::new(law).map(Arc::new))
         .clone()
 }
 
@@ -425,19 +494,39 @@ mod tests {
     use rand_chacha::rand_core::SeedableRng;
     use rand_chacha::ChaCha20Rng;
 
+    fn gauss(p: u128, q: u128) -> Law {
+        Law::Gaussian { p, q }
+    }
+
+    fn laplace(num: u128, den: u128) -> Law {
+        Law::Laplace { num, den }
+    }
+
+    /// Laws with one magnitude an entry and with blocks, tiny to large, both families.
+    fn laws() -> Vec<Law> {
+        vec![
+            gauss(13, 1),
+            gauss(1, 4),
+            gauss(1000, 1),
+            gauss(7, 3),
+            gauss(1, 1_000_000),
+            gauss(50_000, 7),
+            gauss(1 << 42, 3),
+            laplace(1, 1),
+            laplace(3, 2),
+            laplace(1, 100),
+            laplace(21, 1),
+            laplace(1000, 3),
+            laplace(1 << 36, 1),
+        ]
+    }
+
     #[test]
     fn proposals_have_their_weights_exactly() {
         // Rebuild each entry's probability from the buckets: Σ_buckets (threshold or 2^64 −
         // threshold, by side) must give back the mass.
-        for &(p, q) in &[
-            (13u128, 1u128),
-            (1, 4),
-            (900, 1),
-            (36, 10),
-            (1, 1_000_000),
-            (1 << 42, 3),
-        ] {
-            let t = GaussianTable::new(p, q).unwrap();
+        for law in laws() {
+            let t = EnvelopeTable::new(law).unwrap();
             let n = t.threshold.len();
             let mut got = vec![0u128; n];
             for b in 0..n {
@@ -450,36 +539,36 @@ mod tests {
                 got[t.alias[b] as usize] += (1u128 << 64) - keep;
             }
             for (k, &v) in t.weights.iter().enumerate() {
-                assert_eq!(got[k], v, "σ² = {p}/{q}, entry {k}");
+                assert_eq!(got[k], v, "{law:?}, entry {k}");
             }
-            assert_eq!(got[t.limit as usize + 1], 2 * u128::from(t.block));
+            assert_eq!(got[t.limit as usize + 1], 2 * u128::from(t.tail_block));
             assert_eq!(got.iter().sum::<u128>(), (n as u128) << 64);
         }
     }
 
+    /// r's bracket at `prec` bits for block `i`, from the series (not the table's running
+    /// products).
+    fn acceptance(t: &EnvelopeTable, i: u64, prec: u64) -> (BigUint, BigUint) {
+        let num = BigUint::from(t.scale) * t.multiplicity(i);
+        let (a, b) = t.law.gamma(i * t.block);
+        let (lo, hi) = exp_neg(&a, &b, prec);
+        let den = BigUint::from(t.weights[i as usize]);
+        (&num * lo / &den, ceil_div(&(&num * hi), &den))
+    }
+
     #[test]
     fn acceptance_never_exceeds_one_and_is_near_one_at_the_centre() {
-        for &(p, q) in &[
-            (13u128, 1u128),
-            (1, 4),
-            (1024, 1),
-            (7, 3),
-            (50_000, 7),
-            (1 << 42, 1),
-        ] {
-            let t = GaussianTable::new(p, q).unwrap();
-            for k in 0..=t.limit.min(40) {
-                let num = BigUint::from(t.scale) * t.multiplicity(k);
-                let start = k * t.block;
-                let a = BigUint::from(start) * BigUint::from(start) * BigUint::from(q);
-                let (_, hi) = exp_neg(&a, &(BigUint::from(p) << 1u32), 200);
-                let r_hi = ceil_div(&(num * hi), &BigUint::from(t.weights[k as usize]));
+        for law in laws() {
+            let t = EnvelopeTable::new(law).unwrap();
+            // The bracketed blocks (past them e^(−γ) is below 2^-100 and the weight is 1).
+            for i in (0..=t.limit.min(40)).filter(|&i| t.never[i as usize] != u64::MAX) {
+                let (_, r_hi) = acceptance(&t, i, 200);
                 assert!(
                     r_hi <= (BigUint::from(1u32) << 200u32) + 2u32,
-                    "{p}/{q} k={k}"
+                    "{law:?} i={i}"
                 );
             }
-            assert_eq!(t.sure[0], u32::MAX, "{p}/{q}");
+            assert_eq!(t.sure[0], u32::MAX, "{law:?}");
         }
     }
 
@@ -488,69 +577,57 @@ mod tests {
         // Against a bracket of r at twice the precision: U's first 32 bits d accept at once only
         // if (d + 1)/2^32 ≤ r, reject at once only if d/2^32 ≥ r, and leave at most two values
         // of d to the further bits.
-        for &(p, q) in &[
-            (13u128, 1u128),
-            (1, 4),
-            (1000, 1),
-            (7, 3),
-            (50_000, 7),
-            (1 << 42, 1),
-        ] {
-            let t = GaussianTable::new(p, q).unwrap();
+        for law in laws() {
+            let t = EnvelopeTable::new(law).unwrap();
             let prec = 2 * PREC;
-            for k in 0..=t.limit {
-                let (sure, never) = (u64::from(t.sure[k as usize]), t.never[k as usize]);
+            for i in 0..=t.limit {
+                let (sure, never) = (u64::from(t.sure[i as usize]), t.never[i as usize]);
                 if never == u64::MAX {
                     assert_eq!(sure, 0); // compared bit by bit
                     continue;
                 }
-                let num = BigUint::from(t.scale) * t.multiplicity(k);
-                let start = k * t.block;
-                let a = BigUint::from(start) * BigUint::from(start) * BigUint::from(q);
-                let (lo, hi) = exp_neg(&a, &(BigUint::from(p) << 1u32), prec);
-                let den = BigUint::from(t.weights[k as usize]);
-                let (r_lo, r_hi) = (&num * lo / &den, ceil_div(&(&num * hi), &den));
+                let (r_lo, r_hi) = acceptance(&t, i, prec);
                 let at = |d: u64| BigUint::from(d) << (prec - 32);
-                assert!(at(sure) <= r_lo, "{p}/{q} k={k}: sure {sure}");
-                assert!(at(never) >= r_hi, "{p}/{q} k={k}: never {never}");
-                assert!(never - sure <= 2, "{p}/{q} k={k}: {sure}..{never}");
+                assert!(at(sure) <= r_lo, "{law:?} i={i}: sure {sure}");
+                assert!(at(never) >= r_hi, "{law:?} i={i}: never {never}");
+                assert!(never - sure <= 2, "{law:?} i={i}: {sure}..{never}");
             }
         }
     }
 
     #[test]
     fn draws_match_the_pmf() {
-        // χ² against the exact pmf over bins of width ⌈σ/4⌉, pooled to an expected count of at
-        // least 20: one magnitude an entry (σ² ≤ 4096) and blocks of magnitudes above.
-        for &(p, q) in &[
-            (13u128, 1u128),
-            (1, 5),
-            (100, 1),
-            (1000, 1),
-            (5, 2),
-            (1, 1 << 30),
-            (50_000, 7),
-            (1_000_000, 1),
-            (3_600_000_000_000, 1),
-        ] {
-            let t = GaussianTable::new(p, q).unwrap();
-            let sigma2 = p as f64 / q as f64;
-            let sigma = sigma2.sqrt();
-            let width = (sigma / 4.0).ceil().max(1.0) as i128;
-            let reach = (9.0 * sigma).ceil() as i128 + width;
+        // χ² against the exact pmf over bins of width ⌈spread/4⌉ (σ or the scale), pooled to an
+        // expected count of at least 20.
+        let mut all = laws();
+        all.extend([gauss(5, 2), gauss(1, 1 << 30), gauss(3_600_000_000_000, 1)]);
+        for law in all {
+            let t = EnvelopeTable::new(law).unwrap();
+            let (spread, reach_by) = match law {
+                Law::Gaussian { .. } => (law.spread().sqrt(), 9.0),
+                Law::Laplace { .. } => (law.spread(), 25.0),
+            };
+            let width = (spread / 4.0).ceil().max(1.0) as i128;
+            let reach = (reach_by * spread).ceil() as i128 + width;
             let bin = |y: i128| (y + reach).div_euclid(width);
-            let w = |y: i128| (-(y * y) as f64 / (2.0 * sigma2)).exp();
+            let w = |y: i128| match law {
+                Law::Gaussian { .. } => (-(y * y) as f64 / (2.0 * law.spread())).exp(),
+                Law::Laplace { .. } => (-(y.abs() as f64) / law.spread()).exp(),
+            };
+            if reach > 50_000_000 {
+                continue; // the pmf sums would take too long here
+            }
             let z: f64 = (-reach..=reach).map(w).sum();
             let mut want = vec![0.0; bin(reach) as usize + 1];
             for y in -reach..=reach {
                 want[bin(y) as usize] += w(y) / z;
             }
-            let mut rng = ChaCha20Rng::seed_from_u64(p as u64 * 31 + q as u64);
+            let mut rng = ChaCha20Rng::seed_from_u64(t.scale as u64);
             let n = 400_000u64;
             let mut got = vec![0u64; want.len()];
             for _ in 0..n {
                 let y = t.sample(&mut rng);
-                assert!(y.abs() <= reach, "σ² = {sigma2}: {y}");
+                assert!(y.abs() <= reach, "{law:?}: {y}");
                 got[bin(y) as usize] += 1;
             }
             let (mut chi2, mut cells) = (0.0, 0);
@@ -565,8 +642,8 @@ mod tests {
                 }
             }
             if cells < 2 {
-                // σ² ~ 1e-9: anything but 0 has probability below e^(−5·10^8).
-                assert_eq!(got[bin(0) as usize], n, "σ² = {sigma2}");
+                // σ² ~ 1e-9 or scale 1e-2: anything but 0 has probability below e^(−100).
+                assert_eq!(got[bin(0) as usize], n, "{law:?}");
                 continue;
             }
             // 99.9% point of χ² with `cells − 1` degrees of freedom, by Wilson–Hilferty.
@@ -574,35 +651,30 @@ mod tests {
             let crit = dof * (1.0 - 2.0 / (9.0 * dof) + 3.09 * (2.0 / (9.0 * dof)).sqrt()).powi(3);
             assert!(
                 chi2 < crit,
-                "σ² = {sigma2}: χ² {chi2} over {cells} cells (crit {crit})"
+                "{law:?}: χ² {chi2} over {cells} cells (crit {crit})"
             );
         }
     }
 
     #[test]
     fn the_bit_by_bit_comparison_decides_like_the_brackets() {
-        // Entries compared on further bits: a prefix of all ones at the centre (r just below 1)
-        // and the far entries and tail, checked against a direct comparison with a wide bracket.
-        let t = GaussianTable::new(13, 1).unwrap();
         let mut rng = ChaCha20Rng::seed_from_u64(5);
-        let (mut yes, mut no) = (0, 0);
-        for _ in 0..200 {
+        for law in [gauss(13, 1), laplace(3, 2)] {
+            let t = EnvelopeTable::new(law).unwrap();
             // r_0 = K/V_0 is below 1 by less than 2^-40: U with 32 ones then anything.
             let num = BigUint::from(t.scale);
-            if t.below(0, &num, t.weights[0], u64::from(u32::MAX), 32, &mut rng) {
-                yes += 1;
-            } else {
-                no += 1;
-            }
+            let yes = (0..200)
+                .filter(|_| t.below(0, &num, t.weights[0], u64::from(u32::MAX), 32, &mut rng))
+                .count();
+            // P(U < r | first 32 bits all ones) = 1 − (1 − r)·2^32 > 1 − 2^-8.
+            assert!(yes >= 195, "{law:?}: {yes} accepted");
+            // Past the table r = 2·K·e^(−γ) is astronomically small: always rejected, and a
+            // tail proposal too (almost surely).
+            let far = (t.limit + 1) * t.block;
+            let num = BigUint::from(t.scale) * 2u32;
+            assert!((0..50).all(|_| !t.below(far, &num, 1, 0, 0, &mut rng)));
+            assert!((0..50).all(|_| t.tail(&mut rng).is_none()));
         }
-        // P(U < r | first 32 bits all ones) = 1 − (1 − r)·2^32 > 1 − 2^-8.
-        assert!(yes >= 195, "{yes} accepted, {no} rejected");
-        // A far magnitude: r = 2·K·e^(−γ)/1 is astronomically small: always rejected.
-        let far = t.limit;
-        let num = BigUint::from(t.scale) * 2u32;
-        assert!((0..50).all(|_| !t.below(far, &num, 1, 0, 0, &mut rng)));
-        // The tail's acceptance is tiny too: a tail proposal is (almost surely) rejected.
-        assert!((0..50).all(|_| t.tail(&mut rng).is_none()));
     }
 
     /// A generator whose first `zeros` words are 0 (a uniform that starts with that many zero
@@ -632,33 +704,33 @@ mod tests {
 
     #[test]
     fn a_tiny_uniform_is_compared_through_the_brackets() {
-        // At the first unbracketed magnitude r = 2K·e^(−γ) with γ ≈ 100: about 2^-76. A uniform
-        // whose first 128 bits are zero is below it, which only the brackets can tell; one whose
-        // first bits are not is above it, which the exponent test tells.
-        for &(p, q) in &[(13u128, 1u128), (1, 1_000_000)] {
-            let t = GaussianTable::new(p, q).unwrap();
-            let k = t.limit;
+        // Just past the table r = 2K·e^(−γ) with γ ≈ 100: about 2^-76. A uniform whose first
+        // 128 bits are zero is below it, which only the brackets can tell; one whose first bits
+        // are not is above it, which the exponent test tells.
+        for law in [gauss(13, 1), gauss(1, 1_000_000), laplace(3, 2)] {
+            let t = EnvelopeTable::new(law).unwrap();
+            let k = (t.limit + 1) * t.block;
             let num = BigUint::from(t.scale) * 2u32;
-            let a = BigUint::from(k * k) * BigUint::from(q);
-            let gamma = a / (BigUint::from(p) << 1u32);
+            let (a, b) = law.gamma(k);
             let mut rng = ZerosFirst {
                 zeros: 0,
                 rest: ChaCha20Rng::seed_from_u64(3),
             };
             assert!(!t.below(k, &num, 1, 0, 0, &mut rng));
-            if gamma < BigUint::from(200u32) {
+            if a / b < BigUint::from(200u32) {
                 rng.zeros = 3;
-                assert!(t.below(k, &num, 1, 0, 0, &mut rng), "{p}/{q}");
+                assert!(t.below(k, &num, 1, 0, 0, &mut rng), "{law:?}");
             }
         }
     }
 
     #[test]
-    fn large_or_zero_variances_have_no_table_and_the_cache_shares_one() {
-        assert!(GaussianTable::new(1 << 60, 1).is_none());
-        assert!(GaussianTable::new(0, 1).is_none());
-        let (a, b) = (shared(17, 3).unwrap(), shared(17, 3).unwrap());
+    fn large_or_zero_parameters_have_no_table_and_the_cache_shares_one() {
+        assert!(EnvelopeTable::new(gauss(1 << 60, 1)).is_none());
+        assert!(EnvelopeTable::new(gauss(0, 1)).is_none());
+        assert!(EnvelopeTable::new(laplace(0, 1)).is_none());
+        let (a, b) = (shared(gauss(17, 3)).unwrap(), shared(gauss(17, 3)).unwrap());
         assert!(Arc::ptr_eq(&a, &b));
-        assert!(shared(1 << 60, 1).is_none());
+        assert!(shared(gauss(1 << 60, 1)).is_none());
     }
 }
