@@ -119,7 +119,7 @@ pub struct EnvelopeTable {
     /// whose alias is itself), else goes to its alias.
     threshold: Vec<u64>,
     alias: Vec<u32>,
-    /// Per magnitude: accept when U's first 32 bits are below `sure`, reject when at or above
+    /// Per block: accept when U's first 32 bits are below `sure`, reject when at or above
     /// `never`, else compare further bits.
     sure: Vec<u32>,
     never: Vec<u64>,
