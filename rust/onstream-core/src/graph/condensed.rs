@@ -165,24 +165,22 @@ impl Condensation {
             outer_idx: Vec::new(),
             outer_p: Vec::new(),
         };
-        for c in 0..n_comp {
-            let (lo, hi) = (s.starts[c], s.starts[c + 1]);
-            for i in lo..hi {
-                let v = s.order[i] as usize;
-                let (nb, pr) = g.in_edges(v);
-                for (&u, &p) in nb.iter().zip(pr) {
-                    let at = pos[u as usize];
-                    if comp[u as usize] == comp[v] {
-                        s.inner_idx.push(at);
-                        s.inner_p.push(p);
-                    } else {
-                        s.outer_idx.push(at);
-                        s.outer_p.push(p);
-                    }
+        // Rows in order (component after component).
+        for i in 0..n {
+            let v = s.order[i] as usize;
+            let (nb, pr) = g.in_edges(v);
+            for (&u, &p) in nb.iter().zip(pr) {
+                let at = pos[u as usize];
+                if comp[u as usize] == comp[v] {
+                    s.inner_idx.push(at);
+                    s.inner_p.push(p);
+                } else {
+                    s.outer_idx.push(at);
+                    s.outer_p.push(p);
                 }
-                s.inner_ptr.push(s.inner_idx.len());
-                s.outer_ptr.push(s.outer_idx.len());
             }
+            s.inner_ptr.push(s.inner_idx.len());
+            s.outer_ptr.push(s.outer_idx.len());
         }
         s
     }

@@ -39,11 +39,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use num_bigint::BigUint;
 use rand_core::RngCore;
 
+use super::exact::MAX_VARIANCE;
 use super::expbound::{ceil_div, exp_neg};
 use super::vonneumann;
-
-/// The largest σ² given a table: the largest the exact samplers take (see `exact::MAX_VARIANCE`).
-pub const MAX_SIGMA2: f64 = (1u64 << 58) as f64;
 
 /// Bits of the brackets built with the table: e^(−γ) down to e^(−100) ≈ 2^(−144) with about
 /// 100 significant bits, so that each acceptance bracket is far narrower than 2^(−32).
@@ -126,11 +124,12 @@ pub struct EnvelopeTable {
 }
 
 impl EnvelopeTable {
-    /// The table for `law`, or `None` for a zero or (Gaussian) too large parameter.
+    /// The table for `law`, or `None` for a zero parameter or a Gaussian whose σ² numerator is
+    /// above what the exact samplers take ([`MAX_VARIANCE`]).
     pub fn new(law: Law) -> Option<Self> {
         let spread = law.spread();
         let (zero, gap_den) = match law {
-            Law::Gaussian { p, q } => (p == 0 || q == 0 || spread > MAX_SIGMA2, 2 * p),
+            Law::Gaussian { p, q } => (p == 0 || q == 0 || p > MAX_VARIANCE, 2 * p),
             Law::Laplace { num, den } => (num == 0 || den == 0, num),
         };
         if zero {
