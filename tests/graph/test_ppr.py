@@ -136,6 +136,18 @@ def test_top_k_table_and_file_inputs(tmp_path: Path) -> None:
     assert (np.diff(top["score"].to_numpy()) <= 0).all()
     np.testing.assert_allclose(frames[2]["score"].to_numpy(), top["score"].to_numpy())
     assert frames[2]["node"].to_list() == [1, 2, 4]
+    # A third column is the weight (as in the shared email-Eu-core.csv): against from_edges.
+    (tmp_path / "w.txt").write_text("10 20 1.0\n20 30 2.5\n30 10 1.0\n10 40 3.0\n")
+    g = Graph.read_edgelist(tmp_path / "w.txt")
+    want = Graph.from_edges([0, 1, 2, 0], [1, 2, 0, 3], weights=[1.0, 2.5, 1.0, 3.0])
+    np.testing.assert_allclose(ppr(g, 0, tol=1e-12), ppr(want, 0, tol=1e-12))
+    # Text that is no edge list is a clear error, not a parser's traceback.
+    (tmp_path / "bad.txt").write_text("1 2\n2 x\n")
+    with pytest.raises(InvalidParameterError, match="not an edge list"):
+        Graph.read_edgelist(tmp_path / "bad.txt")
+    (tmp_path / "one.txt").write_text("1\n2\n")
+    with pytest.raises(InvalidParameterError, match="two ids"):
+        Graph.read_edgelist(tmp_path / "one.txt")
 
 
 def test_cli_lists_the_top_nodes(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

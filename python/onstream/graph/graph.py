@@ -78,8 +78,9 @@ class Graph:
     def read_edgelist(cls, path: str | Path, directed: bool = True, relabel: bool = True) -> Graph:
         """Read an edge list: SNAP text (two ids per line, ``#`` comments, whitespace), CSV (with
         or without a ``src,dst`` header), or the LG format of Graphs.jl (``.jlg``); ``.gz`` is
-        decompressed. With ``relabel`` the ids become ``0 .. n - 1`` in sorted order and
-        ``labels`` keeps the originals; otherwise they must already be in ``[0, n)``.
+        decompressed. A third column, if there is one, is the edge weight. With ``relabel`` the
+        ids become ``0 .. n - 1`` in sorted order and ``labels`` keeps the originals; otherwise
+        they must already be in ``[0, n)``.
         """
         p = Path(path)
         raw = p.read_bytes()
@@ -98,15 +99,26 @@ class Graph:
             body = body.split("\n", 1)[1] if "\n" in body else ""  # a header row
         if not body:
             raise InvalidParameterError(f"{p} has no edges")
-        table = np.loadtxt(io.StringIO(body.replace(",", " ")), dtype=np.int64, ndmin=2)
-        if table.shape[1] < 2:
+        body = body.replace(",", " ")
+        columns = len(body.split("\n", 1)[0].split())
+        if columns < 2:
             raise InvalidParameterError(f"{p}: expected two ids per line")
-        src, dst = table[:, 0], table[:, 1]
+
+        def load(cols: int | tuple[int, int], dtype: type) -> Any:
+            return np.loadtxt(io.StringIO(body), dtype=dtype, usecols=cols, ndmin=2)
+
+        try:
+            ids = load((0, 1), np.int64)
+            weights = load(2, np.float64)[:, 0] if columns >= 3 else None
+        except ValueError as e:
+            raise InvalidParameterError(f"{p}: not an edge list ({e})") from None
+        src, dst = ids[:, 0], ids[:, 1]
         labels = None
         if relabel:
             labels, inverse = np.unique(np.concatenate([src, dst]), return_inverse=True)
             src, dst = inverse[: src.size], inverse[src.size :]
-        g = cls.from_edges(src, dst, None if labels is None else labels.size, directed)
+        n = None if labels is None else labels.size
+        g = cls.from_edges(src, dst, n, directed, weights)
         g.labels = labels
         return g
 
