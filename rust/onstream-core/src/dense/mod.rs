@@ -10,6 +10,7 @@ pub mod finite;
 pub mod logsumexp;
 pub mod real;
 pub(crate) mod simd;
+pub mod spectrum;
 
 pub use logsumexp::{logsumexp, Axis};
 pub use real::Real;

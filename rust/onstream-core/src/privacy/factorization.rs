@@ -26,7 +26,9 @@
 //! Cost: the full square root takes O(t) work and memory at step t; the banded one O(b) per step.
 //! A batch release of n steps after h steps of history is done by FFT when that is cheaper, in
 //! O((h + n) log(h + n)): R̃x and the history's part of R̃v are convolutions, and R̃⁻¹ on the
-//! batch is the convolution with f̃'s inverse series (Newton's iteration). It computes the same
+//! batch is the convolution with f̃'s inverse series (Newton's iteration). Both kernels' spectra
+//! are shared by the process (`root_kernels.rs`), so a fresh release costs four real transforms
+//! and its noise, which the pool draws while R̃x is transformed. It computes the same
 //! function of W and past v as the steps (agreeing to about 1e-9 of the count); R̃x is rounded
 //! to the integers it is, with the transform's error checked to be below 1/4. The banded
 //! counter's error grows with t/b (the inverse of a truncated series), so b is a
@@ -38,6 +40,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::events;
+use super::root_kernels::{self, Series};
 use super::secure_rng::SecureRng;
 use super::source::{release_in_pieces, NodeNoise, NoiseSource, RELEASE_PIECE};
 use crate::dense::banded::BandedToeplitz;
@@ -50,29 +53,73 @@ use crate::snapshot::Snapshot;
 /// sampler's range for every ρ ≥ 2^−15; coarser grids serve smaller ρ.
 pub const MAX_SCALE_BITS: u32 = 20;
 
+/// Terms of f̃ kept for the process on each grid: every counter (and its sensitivity) up to this
+/// band slices them instead of rerunning the recurrence, which costs more than a 16 K-step
+/// release's transforms (1 MiB a grid).
+const SHARED_TERMS: usize = 1 << 17;
+
 /// f̃(k) = round(f(k)·2^bits) for k < band, as exact integers in f64.
 pub fn coefficients(band: usize, bits: u32) -> Vec<f64> {
+    if band <= SHARED_TERMS && (1..=MAX_SCALE_BITS).contains(&bits) {
+        return shared_coefficients(bits)[..band].to_vec();
+    }
+    compute_coefficients(band, bits)
+}
+
+/// The first [`SHARED_TERMS`] of f̃ on the 2^−`bits` grid (1..=20), computed once per process.
+/// The recurrence runs term by term, so they are the first terms of any longer run.
+fn shared_coefficients(bits: u32) -> &'static [f64] {
+    static GRIDS: [OnceLock<Vec<f64>>; MAX_SCALE_BITS as usize + 1] =
+        [const { OnceLock::new() }; MAX_SCALE_BITS as usize + 1];
+    GRIDS[bits as usize].get_or_init(|| compute_coefficients(SHARED_TERMS, bits))
+}
+
+fn compute_coefficients(band: usize, bits: u32) -> Vec<f64> {
     let scale = f64::from(1u32 << bits);
-    let mut f = 1.0f64;
+    // 2k + 1 as a float (exact below 2^53): the baseline x86-64 target converts unsigned
+    // integers to floats by a long sequence.
+    let (mut f, mut odd) = (1.0f64, 1.0f64);
     (0..band)
-        .map(|k| {
-            let c = (f * scale).round();
-            f *= (2 * k + 1) as f64 / (2 * k + 2) as f64;
+        .map(|_| {
+            let c = round_half_up(f * scale);
+            f *= odd / (odd + 1.0);
+            odd += 2.0;
             c
         })
         .collect()
 }
 
+/// `y.round()` for 0 ≤ y < 2^52, without the library call the baseline x86-64 target makes for
+/// it (half the cost of building a counter): the fraction y − ⌊y⌋ is exact in that range.
+#[inline]
+fn round_half_up(y: f64) -> f64 {
+    // Signed conversions are one instruction each way.
+    let whole = (y as i64) as f64;
+    if y - whole >= 0.5 {
+        whole + 1.0
+    } else {
+        whole
+    }
+}
+
 /// Δ² = Σ_{k < min(band, horizon)} f̃(k)²: the squared L2 sensitivity of R̃x for one changed step.
 pub fn sensitivity2(band: usize, horizon: u64, bits: u32) -> u128 {
     let n = band.min(usize::try_from(horizon).unwrap_or(usize::MAX));
-    coefficients(n, bits)
-        .iter()
-        .map(|&c| {
-            let c = c as u128;
-            c * c
-        })
-        .sum()
+    let square_sum = |c: &[f64]| -> u128 {
+        // 0 ≤ c ≤ 2^20: exact as an integer (a signed conversion is one instruction), c² below
+        // 2^40, so 2^23 of them sum exactly in a u64.
+        c.chunks(1 << 23)
+            .map(|part| {
+                let s: u64 = part.iter().map(|&c| (c as i64 as u64).pow(2)).sum();
+                u128::from(s)
+            })
+            .sum()
+    };
+    if n <= SHARED_TERMS && (1..=MAX_SCALE_BITS).contains(&bits) {
+        square_sum(&shared_coefficients(bits)[..n])
+    } else {
+        square_sum(&coefficients(n, bits))
+    }
 }
 
 multiversion! {
@@ -136,7 +183,10 @@ fn noisy(rx: &[f64], noise: &[i64], tol: f64) -> Option<Vec<f64>> {
     rx.iter()
         .zip(noise)
         .map(|(&r, &z)| {
-            let exact = r.round();
+            // The nearest integer by signed conversions (`round` is a library call on the
+            // baseline target); only values within tol < 1/2 of an integer are kept, and for
+            // those any rounding of halves agrees. |r| is far below 2^62.
+            let exact = ((r + 0.5f64.copysign(r)) as i64) as f64;
             ((r - exact).abs() <= tol).then_some(exact + z as f64)
         })
         .collect()
@@ -175,9 +225,6 @@ pub struct FactorCounter {
     /// R̃'s transforms for batches much longer than the band (built on first use).
     #[serde(skip)]
     transforms: OnceLock<Box<BandedToeplitz>>,
-    /// The first terms of 1/f̃ that whole-batch releases have needed (f̃ alone decides them).
-    #[serde(skip)]
-    inverse: Vec<f64>,
 }
 
 impl FactorCounter {
@@ -224,7 +271,6 @@ impl FactorCounter {
             source: NoiseSource::new(rng),
             table: OnceLock::new(),
             transforms: OnceLock::new(),
-            inverse: Vec::new(),
         })
     }
 
@@ -376,14 +422,24 @@ impl FactorCounter {
         if self.overlap_pays(xs.len()) && 4 * self.band <= RELEASE_PIECE {
             return self.release_overlap_in_pieces(xs);
         }
-        let noise = self.source.batch(self.noise, xs.len())?;
-        if self.overlap_pays(xs.len()) {
+        let overlap = self.overlap_pays(xs.len());
+        let by_fft = !overlap && self.fft_pays(xs.len());
+        let (noise, rx) = if by_fft {
+            // R̃x does not need the noise: the pool draws it meanwhile.
+            let (law, mut source) = (self.noise, std::mem::take(&mut self.source));
+            let (noise, rx) = rayon::join(|| source.batch(law, xs.len()), || self.root_product(xs));
+            self.source = source;
+            (noise?, Some(rx))
+        } else {
+            (self.source.batch(self.noise, xs.len())?, None)
+        };
+        if overlap {
             if let Some(out) = self.release_overlap(xs, &noise) {
                 return Ok(out);
             }
         }
-        if self.fft_pays(xs.len()) {
-            if let Some(out) = self.release_fft(xs, &noise) {
+        if let Some(rx) = rx {
+            if let Some(out) = self.finish_fft(xs, &rx, &noise, ROUNDING_TOL) {
                 return Ok(out);
             }
         }
@@ -448,11 +504,16 @@ impl FactorCounter {
 
     /// The end of a batch computed whole: the running sums of its v, and the history.
     fn absorb(&mut self, xs: &[u8], v: &[f64]) -> Vec<f64> {
-        let mut out = Vec::with_capacity(v.len());
-        for &v in v {
-            self.total += v;
-            out.push(self.total);
-        }
+        // The running total in a local: through the field it made a store and a load per value.
+        let mut total = self.total;
+        let out: Vec<f64> = v
+            .iter()
+            .map(|&v| {
+                total += v;
+                total
+            })
+            .collect();
+        self.total = total;
         self.t += v.len() as u64;
         // Only the last band − 1 values are read again.
         let keep = xs.len().min(self.band);
@@ -463,37 +524,53 @@ impl FactorCounter {
         out
     }
 
-    /// A batch in three convolutions and a series inverse (O(N log N) for N = history + n)
-    /// instead of n steps of O(window) each: W = R̃x + Z over the batch, less the history's part
-    /// of R̃v, then v = R̃⁻¹ of that by the inverse series of f̃ restricted to the batch, all from
-    /// W and past v alone as the steps compute them. R̃x is rounded to the integers it is, the
-    /// transform's error checked to be below 1/4 (it is of order 1e-6 at a million steps);
-    /// `None`, and the caller steps instead, if it ever is not.
+    /// A batch by transforms (O(N log N) for N = history + n) instead of n steps of O(window)
+    /// each: W = R̃x + Z over the batch, less the history's part of R̃v, then v = R̃⁻¹ of that by
+    /// the inverse series of f̃ restricted to the batch, all from W and past v alone as the steps
+    /// compute them. R̃x is rounded to the integers it is, the transform's error checked to be
+    /// below 1/4 (it is of order 1e-6 at a million steps); `None`, and the caller steps instead,
+    /// if it ever is not. The kernels' spectra are shared by the process ([`root_kernels`]).
+    /// (`release` runs the same two halves with the noise drawn during the first.)
+    #[cfg(test)]
     fn release_fft(&mut self, xs: &[u8], noise: &[i64]) -> Option<Vec<f64>> {
         self.release_fft_within(xs, noise, ROUNDING_TOL)
     }
 
     /// [`Self::release_fft`] with the largest rounding of R̃x it accepts; `None` leaves the
     /// counter as it was.
+    #[cfg(test)]
     fn release_fft_within(&mut self, xs: &[u8], noise: &[i64], tol: f64) -> Option<Vec<f64>> {
+        let rx = self.root_product(xs);
+        self.finish_fft(xs, &rx, noise, tol)
+    }
+
+    /// R̃x over the batch `xs` after the history, by transforms (not yet rounded): the part of
+    /// [`Self::release_fft`] that does not need the noise, so the noise can be drawn meanwhile.
+    fn root_product(&self, xs: &[u8]) -> Vec<f64> {
         let (h, n) = (self.xs.len(), xs.len());
-        let f = self.forward(h + n);
-        let mut signal = self.xs.clone();
+        let root = root_kernels::spectrum(self.bits, self.band, Series::Root, 2 * (h + n));
+        let mut signal = Vec::with_capacity(h + n);
+        signal.extend_from_slice(&self.xs);
         signal.extend(xs.iter().map(|&x| f64::from(x)));
-        let mut fft = Convolver::new();
-        let mut w = noisy(&fft.convolve(&f, &signal, h + n)[h..], noise, tol)?;
+        let mut rx = root.apply(&signal, h + n);
+        rx.drain(..h);
+        rx
+    }
+
+    /// The rest of [`Self::release_fft`] given the batch's R̃x from [`Self::root_product`].
+    fn finish_fft(&mut self, xs: &[u8], rx: &[f64], noise: &[i64], tol: f64) -> Option<Vec<f64>> {
+        let (h, n) = (self.xs.len(), xs.len());
+        let mut w = noisy(rx, noise, tol)?;
         if h > 0 {
-            signal.clear();
-            signal.extend_from_slice(&self.vs);
+            let root = root_kernels::spectrum(self.bits, self.band, Series::Root, 2 * (h + n));
+            let mut signal = self.vs.clone();
             signal.resize(h + n, 0.0);
-            for (w, r) in w.iter_mut().zip(&fft.convolve(&f, &signal, h + n)[h..]) {
+            for (w, r) in w.iter_mut().zip(&root.apply(&signal, h + n)[h..]) {
                 *w -= r;
             }
         }
-        if self.inverse.len() < n {
-            self.inverse = fft.series_inverse(&f[..f.len().min(n)], n);
-        }
-        let v = fft.convolve(&self.inverse[..n], &w, n);
+        let inverse = root_kernels::spectrum(self.bits, self.band, Series::Inverse, 2 * n);
+        let v = inverse.apply(&w, n);
         Some(self.absorb(xs, &v))
     }
 
@@ -612,6 +689,35 @@ mod tests {
         // The exact integer grid loses at most half a unit per coefficient.
         for (k, (&q, &x)) in coefficients(50, 20).iter().zip(&c).enumerate() {
             assert!((q - x * 2f64.powi(20)).abs() <= 0.5, "k={k}");
+        }
+        // The process's shared terms are the recurrence's own.
+        for bits in [3, 20] {
+            let long = compute_coefficients(SHARED_TERMS + 5, bits);
+            assert_eq!(coefficients(1000, bits), long[..1000]);
+            assert_eq!(coefficients(SHARED_TERMS + 5, bits), long);
+        }
+        // The grid's rounding is the library's round() (halves away from zero), ties included.
+        let below_half = 0.5 - f64::EPSILON / 4.0;
+        for y in [
+            0.0,
+            0.5,
+            1.5,
+            2.5,
+            below_half,
+            7.0 + below_half,
+            1e15 + 0.5,
+            3.7,
+            2.0f64.powi(51),
+        ] {
+            assert_eq!(round_half_up(y), y.round(), "{y}");
+        }
+        let mut f = 1.0f64;
+        for k in 0..(1 << 16) {
+            for bits in [1, 7, 20] {
+                let y = f * f64::from(1u32 << bits);
+                assert_eq!(round_half_up(y), y.round(), "k={k} bits={bits}");
+            }
+            f *= (2 * k + 1) as f64 / (2 * k + 2) as f64;
         }
     }
 

@@ -13,6 +13,7 @@ pub mod expbound;
 pub mod factorization;
 #[cfg(test)]
 mod ks;
+pub mod root_kernels;
 pub mod secure_rng;
 pub mod smooth;
 pub mod source;
