@@ -19,9 +19,11 @@
 //!   Laplace: B_T ≥ scale·ln 2) and K·e^(−γ(base)) < 1/2 as γ(base) ≥ 100.
 //! * **Proposal.** A Walker alias table over the blocks, the tail and a rejection entry that
 //!   brings the total weight to exactly N·2^64 (N, the table's length, a power of two): the top
-//!   bits of one word pick a bucket, a second word's 64 bits the bucket's side. Every proposal
-//!   probability is its weight over N·2^64, exactly. A uniform slot of the block follows (for
-//!   B > 1 from a third word; a second zero is rejected).
+//!   bits of one word pick a bucket, a second uniform 64-bit word the bucket's side (drawn 32
+//!   bits at a time: its high half decides but once in 2^32). Every proposal probability is its
+//!   weight over N·2^64, exactly. A uniform slot of the block follows, its sign and offset from
+//!   the first word's bits between the bucket's and U's (a word of their own for blocks too wide
+//!   for them; a second zero is rejected).
 //! * **Acceptance** with probability r = s·K·e^(−γ(iB))/V ≤ 1 (for the tail K·e^(−γ)·2^t), by
 //!   comparing a uniform U with r. U's first 32 bits are compared with r's bracket computed once
 //!   per entry; for the central entries r > 1 − 2^(−40), so this accepts unless those bits are all
@@ -40,8 +42,7 @@ use num_bigint::BigUint;
 use rand_core::RngCore;
 
 use super::exact::MAX_VARIANCE;
-use super::expbound::{ceil_div, exp_neg};
-use super::vonneumann;
+use super::expbound::{ceil_div, exp_neg, exp_neg_estimate, ESTIMATE_ERROR, ESTIMATE_UP_TO};
 
 /// Bits of the brackets built with the table: e^(−γ) down to e^(−100) ≈ 2^(−144) with about
 /// 100 significant bits, so that each acceptance bracket is far narrower than 2^(−32).
@@ -49,6 +50,10 @@ const PREC: u64 = 256;
 
 /// Magnitudes whose γ is below this get weights from brackets (see [`EnvelopeTable::new`]).
 const BRACKETED_BELOW: u32 = 100;
+
+/// The in-block estimate's margin: 8 times its error bound, which leaves far more room than the
+/// three roundings (2^−53 each) of the products it is compared through.
+const IN_BLOCK_MARGIN: f64 = 8.0 * ESTIMATE_ERROR;
 
 /// Above this σ² an entry stands for a block of magnitudes (see [`EnvelopeTable::new`]).
 const BLOCKS_FROM: f64 = 4096.0;
@@ -76,16 +81,6 @@ impl Law {
         }
     }
 
-    /// γ(k) − γ(start) for start ≤ k < start + B, as numerator and denominator (which fit: k is
-    /// below 2^35 and the parameters' parts below 2^58 and 2^40).
-    fn gap(&self, k: u64, start: u64) -> (u128, u128) {
-        let (k, start) = (u128::from(k), u128::from(start));
-        match *self {
-            Law::Gaussian { p, q } => ((k * k - start * start) * q, 2 * p),
-            Law::Laplace { num, den } => ((k - start) * den, num),
-        }
-    }
-
     /// σ² or the scale, roughly (to size blocks, with margins where it bounds anything).
     fn spread(&self) -> f64 {
         match *self {
@@ -103,8 +98,9 @@ pub struct EnvelopeTable {
     block: u64,
     /// Magnitudes per block of the tail (a power of two).
     tail_block: u64,
-    /// 2^32 over the in-block gap's denominator ([`vonneumann::bernoulli_exp_scaled`]).
-    block_scale: f64,
+    /// q/(2p) (Gaussian) or den/num (Laplace) in floating point: γ's coefficient, for the
+    /// in-block estimate.
+    gap_ratio: f64,
     /// Entries 0..=limit are blocks of magnitudes; beyond (limit + 1)·B, the tail.
     limit: u64,
     /// The scale K.
@@ -113,6 +109,9 @@ pub struct EnvelopeTable {
     weights: Vec<u128>,
     /// 64 − log2 N: a word shifted right by this is a bucket.
     shift: u32,
+    /// Whether a sign and an offset in the block (1 + log2 B bits) fit between bit 32 and the
+    /// bucket's bits of the proposal's word.
+    spare_bits_suffice: bool,
     /// A bucket keeps its own entry when the second word is below this (0 for a full bucket,
     /// whose alias is itself), else goes to its alias.
     threshold: Vec<u64>,
@@ -128,9 +127,13 @@ impl EnvelopeTable {
     /// above what the exact samplers take ([`MAX_VARIANCE`]).
     pub fn new(law: Law) -> Option<Self> {
         let spread = law.spread();
-        let (zero, gap_den) = match law {
-            Law::Gaussian { p, q } => (p == 0 || q == 0 || p > MAX_VARIANCE, 2 * p),
-            Law::Laplace { num, den } => (num == 0 || den == 0, num),
+        // The ratio: three roundings of 2^−53 at most (two conversions, the division).
+        let (zero, gap_ratio) = match law {
+            Law::Gaussian { p, q } => (
+                p == 0 || q == 0 || p > MAX_VARIANCE,
+                q as f64 / (2 * p) as f64,
+            ),
+            Law::Laplace { num, den } => (num == 0 || den == 0, den as f64 / num as f64),
         };
         if zero {
             return None;
@@ -220,11 +223,12 @@ impl EnvelopeTable {
             law,
             block,
             tail_block,
-            block_scale: vonneumann::gamma_scale(gap_den),
+            gap_ratio,
             limit,
             scale,
             weights,
             shift: 64 - entries.trailing_zeros(),
+            spare_bits_suffice: 32 + 1 + block.trailing_zeros() <= 64 - entries.trailing_zeros(),
             threshold,
             alias,
             sure,
@@ -235,40 +239,30 @@ impl EnvelopeTable {
     /// One draw.
     pub fn sample<R: RngCore>(&self, rng: &mut R) -> i128 {
         loop {
-            let (w, u) = (rng.next_u64(), rng.next_u64());
+            let w = rng.next_u64();
             let bucket = (w >> self.shift) as usize;
-            let entry = if u < self.threshold[bucket] {
+            let entry = if below_lazily(rng, self.threshold[bucket]) {
                 bucket
             } else {
                 self.alias[bucket] as usize
             };
             let i = entry as u64;
             if i <= self.limit {
-                // A value of the block, uniformly: one magnitude with a sign from w (whose top
-                // bits chose the bucket and whose low 32 are U's first), or for B > 1 an offset
-                // and sign from a word of their own, 0 counted once.
+                // A value of the block, uniformly: a sign and (for B > 1) an offset, 0 counted
+                // once. Their bits come from w between the bucket's (top) and U's first 32
+                // (bottom) when they fit there, else from a word of their own.
                 let start = i * self.block;
-                let (k, negative) = if self.block == 1 {
-                    (i, w >> 32 & 1 == 1)
+                let v = if self.spare_bits_suffice {
+                    w >> 32
                 } else {
-                    let v = rng.next_u64();
-                    let k = start + ((v >> 1) & (self.block - 1));
-                    if k == 0 && v & 1 == 1 {
-                        continue;
-                    }
-                    (k, v & 1 == 1)
+                    rng.next_u64()
                 };
-                let d = w as u32;
-                let accept = if d < self.sure[entry] {
-                    true
-                } else if u64::from(d) >= self.never[entry] {
-                    false
-                } else {
-                    let num = BigUint::from(self.scale) * self.multiplicity(i);
-                    self.below(start, &num, self.weights[entry], u64::from(d), 32, rng)
-                };
-                // Within the block, e^(−(γ_k − γ_start)) (exactly 1 when B = 1).
-                if accept && (k == start || self.in_block(k, start, rng)) {
+                let k = start + ((v >> 1) & (self.block - 1));
+                if k == 0 && v & 1 == 1 && self.block > 1 {
+                    continue;
+                }
+                let negative = v & 1 == 1;
+                if self.accepts(entry, k, start, w as u32, rng) {
                     let y = i128::from(k);
                     return if negative { -y } else { y };
                 }
@@ -286,10 +280,58 @@ impl EnvelopeTable {
         multiplicity(self.block, i)
     }
 
-    /// Bernoulli(e^(−(γ_k − γ_start))), exactly (von Neumann's run on the rational difference).
-    fn in_block<R: RngCore>(&self, k: u64, start: u64, rng: &mut R) -> bool {
-        let (num, den) = self.law.gap(k, start);
-        vonneumann::bernoulli_exp_scaled(rng, num, den, self.block_scale)
+    /// Whether the candidate k of block `entry` (starting at magnitude `start`) is accepted: U <
+    /// r·e^(−(γ(k) − γ(start))) = s·K·e^(−γ(k))/V for a uniform U whose first 32 bits are `d`.
+    /// [`Self::settle`] decides almost always; otherwise U's further bits are drawn for
+    /// [`Self::below`]'s exact comparison.
+    #[inline]
+    fn accepts<R: RngCore>(&self, entry: usize, k: u64, start: u64, d: u32, rng: &mut R) -> bool {
+        self.settle(entry, k, start, d).unwrap_or_else(|| {
+            let num = BigUint::from(self.scale) * self.multiplicity(entry as u64);
+            self.below(k, &num, self.weights[entry], u64::from(d), 32, rng)
+        })
+    }
+
+    /// [`Self::accepts`] from U's first 32 bits alone where they make it certain: r's bracket
+    /// [sure, never]·2^−32 and a floating-point estimate of the in-block factor (within
+    /// [`ESTIMATE_ERROR`], widened to [`IN_BLOCK_MARGIN`] so that the products' own roundings are
+    /// covered) leave a few values of d in 2^32 undecided, and the far entries without a bracket.
+    #[inline]
+    fn settle(&self, entry: usize, k: u64, start: u64, d: u32) -> Option<bool> {
+        let (sure, never) = (self.sure[entry], self.never[entry]);
+        if u64::from(d) >= never {
+            // U ≥ r ≥ r·e^(−gap).
+            return Some(false);
+        }
+        if k == start {
+            return (d < sure).then_some(true);
+        }
+        let e = self.in_block_estimate(k, start)?;
+        // U < (d + 1)·2^−32 ≤ sure·e_lo·2^−32 ≤ r·e^(−gap), or U ≥ d·2^−32 ≥ never·e_hi·2^−32.
+        let d = f64::from(d);
+        if d + 1.0 <= f64::from(sure) * (e * (1.0 - IN_BLOCK_MARGIN)) {
+            Some(true)
+        } else if d >= never as f64 * (e * (1.0 + IN_BLOCK_MARGIN)) {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    /// e^(−(γ(k) − γ(start))) within [`ESTIMATE_ERROR`], or `None` when the gap is too wide for
+    /// the estimate (beyond the blocks ever proposed but about once in 2^64 draws). The gap is
+    /// (k − start)(k + start)·q/(2p) or (k − start)·den/num, formed in f64 from exact integers
+    /// (below 2^53) and the law's ratio: a relative error under 2^−50, which moves e^(−gap) by
+    /// less than 2^−48.
+    #[inline]
+    fn in_block_estimate(&self, k: u64, start: u64) -> Option<f64> {
+        // Signed conversions (one instruction each); magnitudes are far below 2^62.
+        let offset = (k - start) as i64 as f64;
+        let gap = match self.law {
+            Law::Gaussian { .. } => offset * ((k + start) as i64 as f64) * self.gap_ratio,
+            Law::Laplace { .. } => offset * self.gap_ratio,
+        };
+        (gap <= ESTIMATE_UP_TO).then(|| exp_neg_estimate(gap))
     }
 
     /// The tail past magnitude base = (limit + 1)·B: block t ≥ 1 with P(t) = 2^(−t), a uniform
@@ -487,6 +529,16 @@ pub fn shared(law: Law) -> Option<Arc<EnvelopeTable>> {
         .clone()
 }
 
+/// Whether a uniform 64-bit word is below `threshold`, drawing its 32-bit halves as needed: the
+/// high half decides unless it equals the threshold's (once in 2^32), so a proposal takes 32
+/// bits here instead of 64.
+#[inline]
+fn below_lazily<R: RngCore>(rng: &mut R, threshold: u64) -> bool {
+    let hi = rng.next_u32();
+    let t_hi = (threshold >> 32) as u32;
+    hi < t_hi || (hi == t_hi && rng.next_u32() < threshold as u32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -591,6 +643,67 @@ mod tests {
                 assert!(at(never) >= r_hi, "{law:?} i={i}: never {never}");
                 assert!(never - sure <= 2, "{law:?} i={i}: {sure}..{never}");
             }
+        }
+    }
+
+    #[test]
+    fn in_block_candidates_are_settled_only_where_certain() {
+        // Against a bracket of the exact acceptance s·K·e^(−γ(k))/V at 256 bits: a candidate
+        // inside a block is accepted on U's first 32 bits d only if (d + 1)/2^32 is below it,
+        // rejected only if d/2^32 is above it; values of d next to it are left to the further
+        // bits (a band of about 2^32·2·IN_BLOCK_MARGIN = 256 values), and no random ones.
+        let prec = 2 * PREC;
+        let mut rng = ChaCha20Rng::seed_from_u64(11);
+        for law in [
+            gauss(1 << 30, 1),
+            gauss(3_600_000_000_000, 1),
+            laplace(5_000, 3),
+        ] {
+            let t = EnvelopeTable::new(law).unwrap();
+            assert!(t.block > 1, "{law:?}");
+            let mut open_at_random = 0;
+            for i in (0..=t.limit).filter(|&i| t.never[i as usize] != u64::MAX) {
+                let start = i * t.block;
+                for k in [start + 1, start + t.block / 2, start + t.block - 1] {
+                    let num = BigUint::from(t.scale) * t.multiplicity(i);
+                    let (a, b) = law.gamma(k);
+                    let (lo, hi) = exp_neg(&a, &b, prec);
+                    let den = BigUint::from(t.weights[i as usize]);
+                    let (r_lo, r_hi) = (&num * lo / &den, ceil_div(&(&num * hi), &den));
+                    let edge = u64::try_from(&r_lo >> (prec - 32)).unwrap();
+                    let near: Vec<u64> = (edge.saturating_sub(300)..=edge + 300)
+                        .step_by(20)
+                        .filter(|&d| d <= u64::from(u32::MAX))
+                        .collect();
+                    let random: Vec<u64> = (0..40).map(|_| u64::from(rng.next_u32())).collect();
+                    for (d, at_random) in near
+                        .iter()
+                        .map(|&d| (d, false))
+                        .chain(random.iter().map(|&d| (d, true)))
+                    {
+                        let at = |d: u64| BigUint::from(d) << (prec - 32);
+                        match t.settle(i as usize, k, start, d as u32) {
+                            Some(true) => assert!(at(d + 1) <= r_lo, "{law:?} k={k} d={d}"),
+                            Some(false) => assert!(at(d) >= r_hi, "{law:?} k={k} d={d}"),
+                            None => open_at_random += usize::from(at_random),
+                        }
+                    }
+                    // Just outside the band the first bits decide.
+                    if edge > 200 {
+                        assert_eq!(
+                            t.settle(i as usize, k, start, (edge - 200) as u32),
+                            Some(true)
+                        );
+                    }
+                    if edge + 200 <= u64::from(u32::MAX) {
+                        assert_eq!(
+                            t.settle(i as usize, k, start, (edge + 200) as u32),
+                            Some(false)
+                        );
+                    }
+                }
+            }
+            assert_eq!(open_at_random, 0, "{law:?}");
         }
     }
 
