@@ -39,6 +39,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check python tests benches
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 
 rust-test:
 	cargo test --workspace --quiet

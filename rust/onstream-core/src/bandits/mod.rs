@@ -2,7 +2,7 @@
 //!
 //! One concept per file: the shared arm statistics ([`arms`]), the value-stable draws
 //! ([`draw`]), each family of rules, the [`policy::Bandit`] that dispatches to them, the reward
-//! environments ([`env`]) and the replicate simulator ([`simulate`]).
+//! environments ([`mod@env`]) and the replicate simulator ([`simulate`]).
 
 pub mod arms;
 pub mod draw;

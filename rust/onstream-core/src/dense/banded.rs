@@ -101,7 +101,7 @@ const SIZE_PER_BAND: usize = 8;
 const MIN_SIZE: usize = 1024;
 
 impl BandedToeplitz {
-    /// T(f) for `f` of length b ≥ 2 with f[0] ≠ 0.
+    /// T(f) for `f` of length b ≥ 2 with f\[0\] ≠ 0.
     pub fn new(f: &[f64]) -> Self {
         let reach = f.len().saturating_sub(1).max(1);
         // One convolver for the plans (the process's up to its size) and for 1/f.
@@ -172,7 +172,7 @@ impl BandedToeplitz {
         out
     }
 
-    /// v with Σ_k f[k]·v[t − k] = w[t] at each position of `w`, given the v before it in
+    /// v with Σ_k f\[k\]·v\[t − k\] = w\[t\] at each position of `w`, given the v before it in
     /// `history` (its last b − 1 values count; missing ones are zero).
     pub fn solve(&self, history: &[f64], w: &[f64]) -> Vec<f64> {
         let (r, bl) = (self.reach, self.block);

@@ -11,7 +11,7 @@ use rustfft::num_complex::Complex64;
 use rustfft::{Fft, FftPlanner};
 
 /// Convolutions that share their transforms' plans (twiddle tables cost as much as a transform
-/// to build): one for a batch of related products. Plans up to [`SHARED_UP_TO`] points are also
+/// to build): one for a batch of related products. Plans up to `SHARED_UP_TO` points are also
 /// kept for the whole process, so repeated small batches do not rebuild them; larger ones live
 /// as long as the `Convolver` (a 2^21-point plan holds tens of MB).
 pub struct Convolver {

@@ -12,7 +12,7 @@
 //! ```
 //!
 //! With `LruPools` the choice within a set is least recently requested (deterministic); with
-//! `RandomPools` it is uniform (randomized). Claimed bounds, E[misses] ≤ α·OPT + β·η₀ + γ·η₁
+//! `RandomPools` it is uniform (randomized). Claimed bounds, E\[misses\] ≤ α·OPT + β·η₀ + γ·η₁
 //! (η₀ wrong 0s, η₁ wrong 1s): deterministic (1, k−1, 1), randomized (1, 2H_k, 1).
 //!
 //! Source of the details: the paper's PDF could not be consulted when this was written; the rule

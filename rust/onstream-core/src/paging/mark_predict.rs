@@ -8,7 +8,7 @@
 //! evict a uniformly random unmarked page predicted not needed, else a uniformly random unmarked
 //! page.
 //!
-//! Claimed: (2, H_k, 1): E[misses] ≤ 2·OPT + H_k·(wrong "needed" bits) + (wrong "not needed"
+//! Claimed: (2, H_k, 1): E\[misses\] ≤ 2·OPT + H_k·(wrong "needed" bits) + (wrong "not needed"
 //! bits), and O(log k)-robust. Even perfect bits only bring the cost down to the number of clean
 //! pages per phase, which is at most 2·OPT. Details follow `shared/notes/paging.md` §1.3 (the
 //! paper's PDF could not be consulted here); the tests check the bound.

@@ -4,8 +4,8 @@
 //!
 //! The paper's text could not be read here; this follows the shared notes' reconstruction, which
 //! matches the stated rate. The released pair (r, j*) changes only in *rounds*:
-//! * drift g_t = max_j c_t[j] − min(r, c_t[j*]) (L1 sensitivity 2 for rows in {0,1}^d: the max
-//!   and c[j*] each move by at most one);
+//! * drift g_t = max_j c_t\[j\] − min(r, c_t\[j*\]) (L1 sensitivity 2 for rows in {0,1}^d: the max
+//!   and c\[j*\] each move by at most one);
 //! * AboveThreshold (Dwork & Roth, Alg. 1) on g_t with threshold Δ: threshold noise of scale
 //!   2·2/ε₀, query noise of scale 4·2/ε₀, discrete Laplace (the shift argument of the proof
 //!   moves by integers, so it holds for the discrete law);

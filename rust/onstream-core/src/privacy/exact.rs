@@ -142,7 +142,7 @@ pub fn discrete_laplace<R: RngCore>(rng: &mut R, s: u128, t: u128) -> Option<i12
     discrete_laplace_bits(&mut Bits::new(rng), s, t)
 }
 
-/// |Y| = ⌊E·t/s⌋ for an exact Exp(1) variate E (von Neumann's method, [`vonneumann`]) is
+/// |Y| = ⌊E·t/s⌋ for an exact Exp(1) variate E (von Neumann's method, [`super::vonneumann`]) is
 /// geometric with P(|Y| ≥ g) = e^(−g·s/t); a fair sign, rejecting −0, makes it discrete Laplace.
 /// This replaces CKS Algorithm 2's rejection loop of Bernoulli(exp(−γ)) draws (same law, exact
 /// either way) with about four comparisons of 64-bit uniforms: three times faster.
