@@ -55,7 +55,7 @@ pub fn sample_streams(
         ),
         Noise::Laplace { .. } => None,
     };
-    // Full chunks draw from the law's table (`envelope.rs`: 15-20 ns a draw instead of 55-160;
+    // Full chunks draw from the law's table (`envelope.rs`: 17-20 ns a draw instead of 60-100;
     // built once per law in the process, 0.2-2 ms), a batch's short last chunk by CKS.
     // The choice depends on the chunk alone, so a seeded batch is the same whatever ran before
     // it, and a stream drawn in pieces of whole chunks gets the draws of one batch.

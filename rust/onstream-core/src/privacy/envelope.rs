@@ -6,7 +6,8 @@
 //! and accepts it with probability e^(−γ'): about 80 ns a draw at σ² = 13 (the smooth counter's
 //! node noise) and 72 ns at σ² ≈ 3.6·10^12 (the banded square root's, on its 2^-20 grid); the
 //! Laplace one (an exact exponential, floored) about 55 ns. This is rejection sampling from an
-//! envelope with integer weights, 15–20 ns a draw at any parameter:
+//! envelope with integer weights, 17–20 ns a draw at any parameter (on one thread of the 2-core
+//! VM; the generator's 12 bytes a draw are a third of it):
 //!
 //! * **Blocks.** Entry i stands for the magnitudes iB..(i + 1)B, with B = 1 for a Gaussian up to
 //!   σ² = 4096 and otherwise a power of two near σ/16 (scale/16), so that e^(−γ) changes little
@@ -24,13 +25,15 @@
 //!   weight over N·2^64, exactly. A uniform slot of the block follows, its sign and offset from
 //!   the first word's bits between the bucket's and U's (a word of their own for blocks too wide
 //!   for them; a second zero is rejected).
-//! * **Acceptance** with probability r = s·K·e^(−γ(iB))/V ≤ 1 (for the tail K·e^(−γ)·2^t), by
-//!   comparing a uniform U with r. U's first 32 bits are compared with r's bracket computed once
-//!   per entry; for the central entries r > 1 − 2^(−40), so this accepts unless those bits are all
-//!   ones. Only then (and for the far entries and the tail, proposed about once in 2^64 draws) U's
-//!   further bits are drawn and compared with ever narrower brackets until the comparison is
-//!   certain. Inside a block, e^(−(γ(y) − γ(iB))) (the exponent below about 3/4) is von
-//!   Neumann's exact Bernoulli on the rational difference (`vonneumann.rs`).
+//! * **Acceptance** of |y| = k in block i with probability r·e^(−(γ(k) − γ(iB))) =
+//!   s·K·e^(−γ(k))/V ≤ 1, r = s·K·e^(−γ(iB))/V (for the tail K·e^(−γ)·2^t), by comparing a
+//!   uniform U with it. U's first 32 bits are compared with r's bracket computed once per entry,
+//!   times a floating-point e^(−(γ(k) − γ(iB))) (`expbound::exp_neg_estimate`, a proven relative
+//!   error below 2^(−28), with a margin of eight times that) when k is inside the block. For the
+//!   central entries r > 1 − 2^(−40), so at k = iB this accepts unless those bits are all ones;
+//!   inside a block about 256 values of the 2^32 are left undecided. Only for those (and for the
+//!   far entries and the tail, proposed about once in 2^64 draws) U's further bits are drawn and
+//!   compared with ever narrower brackets of e^(−γ(k)) until the comparison is certain.
 //!
 //! A signed value y is then proposed and accepted with probability K·e^(−γ(|y|))/(N·2^64), so the
 //! output's law is exactly the one asked for. Nothing is rounded that decides an outcome.
