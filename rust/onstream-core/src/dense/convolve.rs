@@ -7,8 +7,9 @@
 
 use std::sync::{Arc, Mutex, OnceLock};
 
-use rustfft::num_complex::Complex64;
 use rustfft::{Fft, FftPlanner};
+
+use super::spectrum::real_plans;
 
 /// Convolutions that share their transforms' plans (twiddle tables cost as much as a transform
 /// to build): one for a batch of related products. Plans up to `SHARED_UP_TO` points are also
@@ -56,45 +57,41 @@ impl Convolver {
         make(&mut self.planner)
     }
 
-    /// The first `len` terms of the linear convolution of `a` and `b`.
+    /// The first `len` terms of the linear convolution of `a` and `b`: two real forward
+    /// transforms and one real inverse, each about half a complex transform of the size.
     pub fn convolve(&mut self, a: &[f64], b: &[f64], len: usize) -> Vec<f64> {
         let (a, b) = (&a[..a.len().min(len)], &b[..b.len().min(len)]);
         if a.is_empty() || b.is_empty() {
             return vec![0.0; len];
         }
         // Without wrap-around: the transform holds the whole product.
-        let size = (a.len() + b.len() - 1).next_power_of_two();
-        // a and b as the real and imaginary parts of one signal: one forward transform for both.
-        // The transform's rounding is relative to the larger part, so b is first brought to a's
-        // magnitude (by a power of two: exact) and the product scaled back.
-        let peak = |v: &[f64]| v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-        let (pa, pb) = (peak(a), peak(b));
-        if pa == 0.0 || pb == 0.0 {
-            return vec![0.0; len];
+        let size = (a.len() + b.len() - 1).next_power_of_two().max(2);
+        let (forward, inverse) = real_plans(size);
+        let mut buf = vec![0.0; size];
+        let mut transform = |v: &[f64]| {
+            buf.fill(0.0);
+            buf[..v.len()].copy_from_slice(v);
+            let mut spectrum = forward.make_output_vec();
+            // Buffer lengths come from the plan itself, so the transform cannot refuse them.
+            let _ = forward.process(&mut buf, &mut spectrum);
+            spectrum
+        };
+        let mut product = transform(a);
+        let scale = 1.0 / size as f64;
+        for (p, q) in product.iter_mut().zip(&transform(b)) {
+            *p *= q * scale;
         }
-        let shift = (pa / pb).log2().round().clamp(-512.0, 512.0);
-        let (up, down) = (2f64.powf(shift), 2f64.powf(-shift));
-        let mut c = vec![Complex64::new(0.0, 0.0); size];
-        for (slot, &v) in c.iter_mut().zip(a) {
-            slot.re = v;
+        // Real at 0 and at the Nyquist frequency up to rounding; the inverse wants them exactly.
+        if let Some(first) = product.first_mut() {
+            first.im = 0.0;
         }
-        for (slot, &v) in c.iter_mut().zip(b) {
-            slot.im = v * up;
+        if let Some(last) = product.last_mut() {
+            last.im = 0.0;
         }
-        self.plan(size, true).process(&mut c);
-        // A_k = (C_k + conj C_{−k})/2, B_k = (C_k − conj C_{−k})/(2i), so
-        // A_k·B_k = (C_k² − conj(C_{−k})²)/(4i).
-        let mut p: Vec<Complex64> = (0..size)
-            .map(|k| {
-                let (ck, cm) = (c[k], c[(size - k) % size].conj());
-                (ck * ck - cm * cm) * Complex64::new(0.0, -0.25)
-            })
-            .collect();
-        self.plan(size, false).process(&mut p);
-        let scale = down / size as f64;
-        let mut out: Vec<f64> = p.iter().take(len).map(|v| v.re * scale).collect();
-        out.resize(len, 0.0);
-        out
+        let _ = inverse.process(&mut product, &mut buf);
+        buf.truncate(len);
+        buf.resize(len, 0.0);
+        buf
     }
 
     /// The first `n` coefficients of 1/f(z), for f(0) ≠ 0: g ← g + g·(1 − f·g), each step

@@ -15,6 +15,20 @@ fn planner() -> &'static Mutex<RealFftPlanner<f64>> {
     PLANS.get_or_init(|| Mutex::new(RealFftPlanner::new()))
 }
 
+/// Forward and inverse real transforms of `size` points, planned once for the process.
+pub(crate) fn real_plans(
+    size: usize,
+) -> (Arc<dyn RealToComplex<f64>>, Arc<dyn ComplexToReal<f64>>) {
+    // A poisoned lock (a panic elsewhere while planning) only costs the sharing.
+    let mut fresh = RealFftPlanner::new();
+    let mut guard = planner().lock();
+    let plans = match guard.as_mut() {
+        Ok(p) => &mut **p,
+        Err(_) => &mut fresh,
+    };
+    (plans.plan_fft_forward(size), plans.plan_fft_inverse(size))
+}
+
 /// A kernel's first `size / 2` terms, transformed at `size` points (a power of two): products
 /// with inputs and outputs of up to `size / 2` terms are free of wrap-around.
 pub struct KernelSpectrum {
@@ -37,16 +51,7 @@ impl KernelSpectrum {
     /// `size` is rounded up to a power of two of at least 2.
     pub fn new(kernel: &[f64], size: usize) -> Self {
         let size = size.next_power_of_two().max(2);
-        let (forward, inverse) = {
-            // A poisoned lock (a panic elsewhere while planning) only costs the sharing.
-            let mut fresh = RealFftPlanner::new();
-            let mut guard = planner().lock();
-            let plans = match guard.as_mut() {
-                Ok(p) => &mut **p,
-                Err(_) => &mut fresh,
-            };
-            (plans.plan_fft_forward(size), plans.plan_fft_inverse(size))
-        };
+        let (forward, inverse) = real_plans(size);
         let mut buf = vec![0.0; size];
         let scale = 1.0 / size as f64;
         for (slot, &v) in buf.iter_mut().zip(&kernel[..kernel.len().min(size / 2)]) {
