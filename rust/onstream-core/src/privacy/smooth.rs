@@ -3,10 +3,11 @@
 //! whose used leaves all have the same number of ones, so that every release sums the same number
 //! of noisy nodes and the noise is identically distributed at every step.
 //!
-//! Construction (the paper's text could not be read here; this is our reconstruction from its
-//! abstract and the shared notes, and it has the properties the paper states: identical noise at
-//! every step, O(log T) memory, O(1) amortized noise draws per step, variance
-//! (1 + o(1))·log₂²T/(8ρ) for ρ-zCDP):
+//! Construction (the paper's text could not be read here; this was reconstructed from its
+//! abstract and the shared notes, then checked against the authors' own implementation,
+//! `mechanism_noise_generation.py` in github.com/jodander/smooth-binary-mechanism; it has the
+//! properties the paper states: identical noise at every step, O(log T) memory, O(1) amortized
+//! noise draws per step, variance (1 + o(1))·log₂²T/(8ρ) for ρ-zCDP):
 //! * leaves are h-bit integers; the stream's t-th value goes to u_{t−1}, where u_0 < u_1 < … are
 //!   the integers with exactly k ones (Gosper's next-combination step);
 //! * the release after t steps is the sum over [0, u_t), whose dyadic decomposition takes one
@@ -17,6 +18,16 @@
 //!   Var_t = k·Var(node) for every t;
 //! * (h, k) is the pair with C(h, k) ≥ T + 1 minimizing k(h − k) (Gaussian) or k(h − k)²
 //!   (Laplace), the release variance for a fixed budget.
+//!
+//! Against the authors' code: the same leaves (the integers with k ones, in increasing order),
+//! the same nodes (one per one-bit of a leaf, identified by the leaf's bits down to it; a node
+//! left and re-entered with another prefix gets fresh noise), and the same calibration (node
+//! variance (h − k)/(2ρ), their depth/(4ρ) at k = h/2). Their release at step t uses leaf
+//! u_{t−1} where ours uses u_t: the same noise process one leaf on, with the same number of leaves
+//! (more than T). They fix the shape to the smallest even depth d with C(d, d/2) > T and k = d/2;
+//! the search here includes that shape, so its variance is never larger (T = 2^20: (23, 10) and
+//! 130/(2ρ), where theirs is (24, 12) and 144/(2ρ)). Their code is for ρ-zCDP only; the Laplace
+//! variant (ε-DP, node scale (h − k)/ε) is ours.
 //!
 //! Each node's noise is drawn the first time a release uses it and kept while later releases use
 //! it, so the tree releases one noisy value per node.
