@@ -72,17 +72,55 @@ impl Ucb1 {
     /// scores are not kept.
     #[inline]
     pub fn best_arm(&self, arms: &Arms) -> usize {
-        let root_c = self.root_c_at(arms.t);
-        let mut best = 0;
-        let mut best_index = f64::NEG_INFINITY;
-        for (i, (&m, &s)) in arms.means.iter().zip(&arms.sqrt_inv).enumerate() {
-            let index = m + root_c * s;
-            if index > best_index {
-                best = i;
-                best_index = index;
+        best_index_arm(&arms.means, &arms.sqrt_inv, self.root_c_at(arms.t))
+    }
+}
+
+multiversion! {
+    /// The first `i` of largest `means[i] + root_c · sqrt_inv[i]` (NaN never largest; 0 when
+    /// nothing is above −∞), as a running strict-greater scan finds it, in two vectorized passes:
+    /// the largest value in eight lanes, then the first index whose value equals it (the same
+    /// products and sums, so the same bits).
+    fn best_index_arm(means: &[f64], sqrt_inv: &[f64], root_c: f64) -> usize {
+        let n = means.len().min(sqrt_inv.len());
+        let (means, sqrt_inv) = (&means[..n], &sqrt_inv[..n]);
+        let mut lanes = [f64::NEG_INFINITY; 8];
+        let mut chunks_m = means.chunks_exact(8);
+        let mut chunks_s = sqrt_inv.chunks_exact(8);
+        for (m, s) in (&mut chunks_m).zip(&mut chunks_s) {
+            for l in 0..8 {
+                let x = m[l] + root_c * s[l];
+                lanes[l] = if x > lanes[l] { x } else { lanes[l] };
             }
         }
-        best
+        for (&m, &s) in chunks_m.remainder().iter().zip(chunks_s.remainder()) {
+            let x = m + root_c * s;
+            lanes[0] = if x > lanes[0] { x } else { lanes[0] };
+        }
+        let best = lanes.iter().fold(f64::NEG_INFINITY, |a, &x| if x > a { x } else { a });
+        if best == f64::NEG_INFINITY {
+            return 0;
+        }
+        // Eight at a time: one vector compare per block, the lane found only in the block that
+        // holds it.
+        let mut base = 0;
+        for (m, s) in means.chunks_exact(8).zip(sqrt_inv.chunks_exact(8)) {
+            let mut hit = false;
+            for l in 0..8 {
+                hit |= m[l] + root_c * s[l] == best;
+            }
+            if hit {
+                if let Some(l) = (0..8).position(|l| m[l] + root_c * s[l] == best) {
+                    return base + l;
+                }
+            }
+            base += 8;
+        }
+        means[base..]
+            .iter()
+            .zip(&sqrt_inv[base..])
+            .position(|(&m, &s)| m + root_c * s == best)
+            .map_or(0, |l| base + l)
     }
 }
 
@@ -181,6 +219,47 @@ impl Moss {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The running scan `best_index_arm` must agree with.
+    fn first_largest(means: &[f64], sqrt_inv: &[f64], root_c: f64) -> usize {
+        let (mut best, mut best_index) = (0, f64::NEG_INFINITY);
+        for (i, (&m, &s)) in means.iter().zip(sqrt_inv).enumerate() {
+            let index = m + root_c * s;
+            if index > best_index {
+                best = i;
+                best_index = index;
+            }
+        }
+        best
+    }
+
+    fn value() -> impl Strategy<Value = f64> {
+        // Few distinct values (ties), signed zeros, infinities and NaN among ordinary ones.
+        prop_oneof![
+            (0u8..4).prop_map(|v| f64::from(v) / 4.0),
+            Just(0.0),
+            Just(-0.0),
+            Just(f64::INFINITY),
+            Just(f64::NEG_INFINITY),
+            Just(f64::NAN),
+            -10.0..10.0f64,
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn vectorized_argmax_is_the_first_largest(
+            pairs in prop::collection::vec((value(), value()), 0..40),
+            root_c in prop_oneof![Just(0.0), Just(1.0), 0.0..5.0f64, Just(f64::INFINITY)],
+        ) {
+            let (means, sqrt_inv): (Vec<f64>, Vec<f64>) = pairs.into_iter().unzip();
+            prop_assert_eq!(
+                best_index_arm(&means, &sqrt_inv, root_c),
+                first_largest(&means, &sqrt_inv, root_c)
+            );
+        }
+    }
 
     #[test]
     fn kl_upper_solves_the_level_equation() {
