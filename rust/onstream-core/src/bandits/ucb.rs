@@ -67,9 +67,9 @@ impl Ucb1 {
         Decision::Argmax
     }
 
-    /// The first arm of largest index when every arm is live: `fill` and the argmax in one pass
-    /// over the arms (the same products and sums, so the same arm), for simulations, where the
-    /// scores are not kept.
+    /// The first arm of largest index when every arm is live: `fill` and the argmax without
+    /// storing the scores (`best_index_arm`: the same products and sums, so the same arm), for
+    /// simulations, where the scores are not kept.
     #[inline]
     pub fn best_arm(&self, arms: &Arms) -> usize {
         best_index_arm(&arms.means, &arms.sqrt_inv, self.root_c_at(arms.t))
