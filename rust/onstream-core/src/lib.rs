@@ -10,6 +10,7 @@ pub mod bandits;
 pub mod dense;
 pub mod error;
 pub mod graph;
+pub mod memo;
 pub mod ot;
 pub mod paging;
 pub mod pool;

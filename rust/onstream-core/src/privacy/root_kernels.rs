@@ -7,11 +7,12 @@
 //! cached or fresh kernels give the same bits, so a restored counter continues exactly as the
 //! original would whatever this process computed before.
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 use super::factorization::coefficients;
 use crate::dense::convolve::Convolver;
 use crate::dense::spectrum::KernelSpectrum;
+use crate::memo::Memo;
 
 /// Which of the two kernels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,30 +32,9 @@ struct Key {
     size: usize,
 }
 
-struct Entry {
-    key: Key,
-    spectrum: Arc<KernelSpectrum>,
-    used: u64,
-}
-
-#[derive(Default)]
-struct Cache {
-    entries: Vec<Entry>,
-    clock: u64,
-}
-
-/// Bytes of spectra kept for the process (a half spectrum takes about 8 bytes per point: a
-/// million-step release's pair is 32 MiB); the least recently used go first.
-const BUDGET: usize = 64 << 20;
-
-fn cache() -> &'static Mutex<Cache> {
-    static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
-    CACHE.get_or_init(|| Mutex::new(Cache::default()))
-}
-
-fn bytes(size: usize) -> usize {
-    (size / 2 + 1) * std::mem::size_of::<rustfft::num_complex::Complex64>()
-}
+/// The spectra kept for the process: 64 MiB (a half spectrum takes about 8 bytes per point, so a
+/// million-step release's pair is 32 MiB).
+static KERNELS: Memo<Key, KernelSpectrum> = Memo::new(64 << 20);
 
 /// The kernel of the band-`band` factor on the 2^−`bits` grid, transformed at `size` points (a
 /// power of two): products of up to `size / 2` terms.
@@ -66,42 +46,10 @@ pub fn spectrum(bits: u32, band: usize, series: Series, size: usize) -> Arc<Kern
         series,
         size,
     };
-    if let Ok(mut c) = cache().lock() {
-        c.clock += 1;
-        let now = c.clock;
-        if let Some(e) = c.entries.iter_mut().find(|e| e.key == key) {
-            e.used = now;
-            return Arc::clone(&e.spectrum);
-        }
-    }
-    // Built outside the lock: another thread may build the same kernel meanwhile, with the same
-    // result.
-    let spectrum = Arc::new(build(key));
-    if bytes(size) <= BUDGET {
-        if let Ok(mut c) = cache().lock() {
-            let now = c.clock;
-            if !c.entries.iter().any(|e| e.key == key) {
-                c.entries.push(Entry {
-                    key,
-                    spectrum: Arc::clone(&spectrum),
-                    used: now,
-                });
-            }
-            while c.entries.iter().map(|e| bytes(e.key.size)).sum::<usize>() > BUDGET {
-                let oldest = c
-                    .entries
-                    .iter()
-                    .enumerate()
-                    .min_by_key(|(_, e)| e.used)
-                    .map(|(i, _)| i);
-                match oldest {
-                    Some(i) => drop(c.entries.swap_remove(i)),
-                    None => break,
-                }
-            }
-        }
-    }
-    spectrum
+    KERNELS.get_or_build(&key, || {
+        let bytes = (size / 2 + 1) * std::mem::size_of::<rustfft::num_complex::Complex64>();
+        (build(key), bytes)
+    })
 }
 
 fn build(key: Key) -> KernelSpectrum {
