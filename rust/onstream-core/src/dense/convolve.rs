@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use rustfft::{Fft, FftPlanner};
 
-use super::spectrum::real_plans;
+use super::spectrum::RealTransform;
 
 /// Convolutions that share their transforms' plans (twiddle tables cost as much as a transform
 /// to build): one for a batch of related products. Plans up to `SHARED_UP_TO` points are also
@@ -66,32 +66,16 @@ impl Convolver {
         }
         // Without wrap-around: the transform holds the whole product.
         let size = (a.len() + b.len() - 1).next_power_of_two().max(2);
-        let (forward, inverse) = real_plans(size);
-        let mut buf = vec![0.0; size];
-        let mut transform = |v: &[f64]| {
-            buf.fill(0.0);
-            buf[..v.len()].copy_from_slice(v);
-            let mut spectrum = forward.make_output_vec();
-            // Buffer lengths come from the plan itself, so the transform cannot refuse them.
-            let _ = forward.process(&mut buf, &mut spectrum);
-            spectrum
-        };
-        let mut product = transform(a);
+        let transform = RealTransform::new(size);
+        let mut product = transform.forward(a);
         let scale = 1.0 / size as f64;
-        for (p, q) in product.iter_mut().zip(&transform(b)) {
+        for (p, q) in product.iter_mut().zip(&transform.forward(b)) {
             *p *= q * scale;
         }
-        // Real at 0 and at the Nyquist frequency up to rounding; the inverse wants them exactly.
-        if let Some(first) = product.first_mut() {
-            first.im = 0.0;
-        }
-        if let Some(last) = product.last_mut() {
-            last.im = 0.0;
-        }
-        let _ = inverse.process(&mut product, &mut buf);
-        buf.truncate(len);
-        buf.resize(len, 0.0);
-        buf
+        let mut out = transform.inverse(product);
+        out.truncate(len);
+        out.resize(len, 0.0);
+        out
     }
 
     /// The first `n` coefficients of 1/f(z), for f(0) ≠ 0: g ← g + g·(1 − f·g), each step

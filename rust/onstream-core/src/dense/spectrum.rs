@@ -15,34 +15,69 @@ fn planner() -> &'static Mutex<RealFftPlanner<f64>> {
     PLANS.get_or_init(|| Mutex::new(RealFftPlanner::new()))
 }
 
-/// Forward and inverse real transforms of `size` points, planned once for the process.
-pub(crate) fn real_plans(
+/// Real transforms of one size (planned once for the process): a zero-padded real signal to its
+/// half spectrum and back.
+pub(crate) struct RealTransform {
     size: usize,
-) -> (Arc<dyn RealToComplex<f64>>, Arc<dyn ComplexToReal<f64>>) {
-    // A poisoned lock (a panic elsewhere while planning) only costs the sharing.
-    let mut fresh = RealFftPlanner::new();
-    let mut guard = planner().lock();
-    let plans = match guard.as_mut() {
-        Ok(p) => &mut **p,
-        Err(_) => &mut fresh,
-    };
-    (plans.plan_fft_forward(size), plans.plan_fft_inverse(size))
+    forward: Arc<dyn RealToComplex<f64>>,
+    inverse: Arc<dyn ComplexToReal<f64>>,
+}
+
+impl RealTransform {
+    /// `size`: a power of two of at least 2.
+    pub(crate) fn new(size: usize) -> Self {
+        // A poisoned lock (a panic elsewhere while planning) only costs the sharing.
+        let mut fresh = RealFftPlanner::new();
+        let mut guard = planner().lock();
+        let plans = match guard.as_mut() {
+            Ok(p) => &mut **p,
+            Err(_) => &mut fresh,
+        };
+        RealTransform {
+            size,
+            forward: plans.plan_fft_forward(size),
+            inverse: plans.plan_fft_inverse(size),
+        }
+    }
+
+    /// The half spectrum of `v` (at most `size` values) zero-padded to the size.
+    pub(crate) fn forward(&self, v: &[f64]) -> Vec<Complex64> {
+        let mut buf = vec![0.0; self.size];
+        buf[..v.len()].copy_from_slice(v);
+        let mut spectrum = self.forward.make_output_vec();
+        // Buffer lengths come from the plan itself, so the transform cannot refuse them.
+        let _ = self.forward.process(&mut buf, &mut spectrum);
+        spectrum
+    }
+
+    /// The `size` values whose half spectrum is `spectrum` (unscaled: `size` times the signal).
+    pub(crate) fn inverse(&self, mut spectrum: Vec<Complex64>) -> Vec<f64> {
+        // A product of real signals' spectra is real at 0 and at the Nyquist frequency up to
+        // rounding; the inverse transform wants those exactly real.
+        if let Some(first) = spectrum.first_mut() {
+            first.im = 0.0;
+        }
+        if let Some(last) = spectrum.last_mut() {
+            last.im = 0.0;
+        }
+        let mut out = vec![0.0; self.size];
+        let _ = self.inverse.process(&mut spectrum, &mut out);
+        out
+    }
 }
 
 /// A kernel's first `size / 2` terms, transformed at `size` points (a power of two): products
 /// with inputs and outputs of up to `size / 2` terms are free of wrap-around.
 pub struct KernelSpectrum {
-    size: usize,
+    transform: RealTransform,
     /// The half spectrum divided by the size, so the inverse transform needs no scaling.
     half: Vec<Complex64>,
-    forward: Arc<dyn RealToComplex<f64>>,
-    inverse: Arc<dyn ComplexToReal<f64>>,
 }
 
 impl std::fmt::Debug for KernelSpectrum {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KernelSpectrum")
-            .field("size", &self.size)
+            .field("size", &self.size())
             .finish_non_exhaustive()
     }
 }
@@ -50,57 +85,37 @@ impl std::fmt::Debug for KernelSpectrum {
 impl KernelSpectrum {
     /// `size` is rounded up to a power of two of at least 2.
     pub fn new(kernel: &[f64], size: usize) -> Self {
-        let size = size.next_power_of_two().max(2);
-        let (forward, inverse) = real_plans(size);
-        let mut buf = vec![0.0; size];
-        let scale = 1.0 / size as f64;
-        for (slot, &v) in buf.iter_mut().zip(&kernel[..kernel.len().min(size / 2)]) {
-            *slot = v * scale;
-        }
-        let mut half = forward.make_output_vec();
-        // Buffer lengths come from the plan itself, so the transform cannot refuse them.
-        let _ = forward.process(&mut buf, &mut half);
-        KernelSpectrum {
-            size,
-            half,
-            forward,
-            inverse,
-        }
+        let transform = RealTransform::new(size.next_power_of_two().max(2));
+        let scale = 1.0 / transform.size as f64;
+        let scaled: Vec<f64> = kernel[..kernel.len().min(transform.size / 2)]
+            .iter()
+            .map(|&v| v * scale)
+            .collect();
+        let half = transform.forward(&scaled);
+        KernelSpectrum { transform, half }
     }
 
     /// The largest input and output length a product takes.
     pub fn capacity(&self) -> usize {
-        self.size / 2
+        self.transform.size / 2
     }
 
     /// The transform size.
     pub fn size(&self) -> usize {
-        self.size
+        self.transform.size
     }
 
     /// The first `len` terms of kernel ∗ x, for `x.len()` and `len` at most [`Self::capacity`]
     /// (longer ones are cut to it).
     pub fn apply(&self, x: &[f64], len: usize) -> Vec<f64> {
         let cap = self.capacity();
-        let mut buf = vec![0.0; self.size];
-        let x = &x[..x.len().min(cap)];
-        buf[..x.len()].copy_from_slice(x);
-        let mut spec = self.forward.make_output_vec();
-        let _ = self.forward.process(&mut buf, &mut spec);
-        for (s, k) in spec.iter_mut().zip(&self.half) {
+        let mut spectrum = self.transform.forward(&x[..x.len().min(cap)]);
+        for (s, k) in spectrum.iter_mut().zip(&self.half) {
             *s *= k;
         }
-        // The product of two real signals' spectra is real at 0 and at the Nyquist frequency up
-        // to rounding; the inverse transform wants those exactly real.
-        if let Some(first) = spec.first_mut() {
-            first.im = 0.0;
-        }
-        if let Some(last) = spec.last_mut() {
-            last.im = 0.0;
-        }
-        let _ = self.inverse.process(&mut spec, &mut buf);
-        buf.truncate(len.min(cap));
-        buf
+        let mut out = self.transform.inverse(spectrum);
+        out.truncate(len.min(cap));
+        out
     }
 }
 
