@@ -47,14 +47,6 @@ pub fn sample_streams(
     first_stream: u64,
 ) -> Result<Vec<i64>> {
     noise.validate()?;
-    // The Gaussian's square root and products are computed once, not per draw.
-    let gaussian = match noise {
-        Noise::Gaussian { num, den } => Some(
-            exact::DiscreteGaussian::new(num, den)
-                .ok_or_else(|| Error::Internal("discrete Gaussian parameters overflow".into()))?,
-        ),
-        Noise::Laplace { .. } => None,
-    };
     // Full chunks draw from the law's table (`envelope.rs`: 17-20 ns a draw instead of 60-100;
     // built once per law in the process, 0.2-2 ms), a batch's short last chunk by CKS.
     // The choice depends on the chunk alone, so a seeded batch is the same whatever ran before
@@ -63,6 +55,15 @@ pub fn sample_streams(
         _ if n < CHUNK => None,
         Noise::Gaussian { num, den } => envelope::shared(Law::Gaussian { p: num, q: den }),
         Noise::Laplace { num, den } => envelope::shared(Law::Laplace { num, den }),
+    };
+    // CKS's Gaussian (its square root and products computed once, not per draw), only when some
+    // chunk draws by CKS.
+    let gaussian = match noise {
+        Noise::Gaussian { num, den } if table.is_none() || n % CHUNK != 0 => Some(
+            exact::DiscreteGaussian::new(num, den)
+                .ok_or_else(|| Error::Internal("discrete Gaussian parameters overflow".into()))?,
+        ),
+        _ => None,
     };
     let mut out = vec![0i64; n];
     out.par_chunks_mut(CHUNK)

@@ -34,6 +34,7 @@
 //! counter's error grows with t/b (the inverse of a truncated series), so b is a
 //! memory/accuracy trade-off.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use rayon::prelude::*;
@@ -60,10 +61,16 @@ const SHARED_TERMS: usize = 1 << 17;
 
 /// f̃(k) = round(f(k)·2^bits) for k < band, as exact integers in f64.
 pub fn coefficients(band: usize, bits: u32) -> Vec<f64> {
+    coefficient_terms(band, bits).into_owned()
+}
+
+/// [`coefficients`] without a copy where the process's shared terms cover them.
+fn coefficient_terms(band: usize, bits: u32) -> Cow<'static, [f64]> {
     if band <= SHARED_TERMS && (1..=MAX_SCALE_BITS).contains(&bits) {
-        return shared_coefficients(bits)[..band].to_vec();
+        Cow::Borrowed(&shared_coefficients(bits)[..band])
+    } else {
+        Cow::Owned(compute_coefficients(band, bits))
     }
-    compute_coefficients(band, bits)
 }
 
 /// The first [`SHARED_TERMS`] of f̃ on the 2^−`bits` grid (1..=20), computed once per process.
@@ -105,21 +112,15 @@ fn round_half_up(y: f64) -> f64 {
 /// Δ² = Σ_{k < min(band, horizon)} f̃(k)²: the squared L2 sensitivity of R̃x for one changed step.
 pub fn sensitivity2(band: usize, horizon: u64, bits: u32) -> u128 {
     let n = band.min(usize::try_from(horizon).unwrap_or(usize::MAX));
-    let square_sum = |c: &[f64]| -> u128 {
-        // 0 ≤ c ≤ 2^20: exact as an integer (a signed conversion is one instruction), c² below
-        // 2^40, so 2^23 of them sum exactly in a u64.
-        c.chunks(1 << 23)
-            .map(|part| {
-                let s: u64 = part.iter().map(|&c| (c as i64 as u64).pow(2)).sum();
-                u128::from(s)
-            })
-            .sum()
-    };
-    if n <= SHARED_TERMS && (1..=MAX_SCALE_BITS).contains(&bits) {
-        square_sum(&shared_coefficients(bits)[..n])
-    } else {
-        square_sum(&coefficients(n, bits))
-    }
+    // 0 ≤ c ≤ 2^20: exact as an integer (a signed conversion is one instruction), c² below
+    // 2^40, so 2^23 of them sum exactly in a u64.
+    coefficient_terms(n, bits)
+        .chunks(1 << 23)
+        .map(|part| {
+            let s: u64 = part.iter().map(|&c| (c as i64 as u64).pow(2)).sum();
+            u128::from(s)
+        })
+        .sum()
 }
 
 multiversion! {
