@@ -103,16 +103,16 @@ class Graph:
         columns = len(body.split("\n", 1)[0].split())
         if columns < 2:
             raise InvalidParameterError(f"{p}: expected two ids per line")
-
-        def load(cols: int | tuple[int, int], dtype: type) -> Any:
-            return np.loadtxt(io.StringIO(body), dtype=dtype, usecols=cols, ndmin=2)
-
+        # One pass over the text: integer ids (exact beyond 2**53) and, if present, float weights.
+        fields: list[tuple[str, type]] = [("src", np.int64), ("dst", np.int64)]
+        if columns >= 3:
+            fields.append(("weight", np.float64))
         try:
-            ids = load((0, 1), np.int64)
-            weights = load(2, np.float64)[:, 0] if columns >= 3 else None
+            table = np.loadtxt(io.StringIO(body), dtype=fields, usecols=range(len(fields)), ndmin=1)
         except ValueError as e:
             raise InvalidParameterError(f"{p}: not an edge list ({e})") from None
-        src, dst = ids[:, 0], ids[:, 1]
+        src, dst = table["src"], table["dst"]
+        weights = table["weight"] if columns >= 3 else None
         labels = None
         if relabel:
             labels, inverse = np.unique(np.concatenate([src, dst]), return_inverse=True)
