@@ -21,7 +21,7 @@ use super::predict::{self, Noise};
 use super::predictive_marker::{MarkerRule, PredictiveMarker};
 use super::robust::Robust;
 use super::sieve::Sieve;
-use super::trace::{densify, next_use, DenseTrace, Densifier};
+use super::trace::{densify, narrow, next_use, small_ids, DenseTrace, Densifier};
 use crate::error::{Error, Result};
 use crate::rng;
 
@@ -428,11 +428,20 @@ pub fn simulate(
         .collect();
     let renumber = Densifier::for_trace(ids)?;
     let plain = policies.iter().all(|p| p.needs() == Needs::Nothing);
+    // No result depends on how keys are numbered, only on which requests share a key.
+    let kept = renumber.keeps_ids();
+    if plain && kept {
+        return Ok(stepped(ids, renumber.bound(), &cells, seed, want_mask));
+    }
     if plain && overlaps(&renumber) {
         let bound = renumber.bound();
         return Ok(pipelined(ids, renumber, bound, &cells, seed, want_mask));
     }
-    let trace = renumber.whole(ids);
+    let trace = if kept {
+        small_ids(ids)?
+    } else {
+        renumber.whole(ids)
+    };
     let next = if plain { Vec::new() } else { next_use(&trace) };
     let predicted: Option<Vec<u64>> = if policies.iter().any(|p| p.needs() == Needs::NextArrival) {
         let times = match &predictions.next_arrival {
@@ -471,12 +480,50 @@ const PIECE: usize = 1 << 14;
 /// The largest universe bound the pipelined simulation sizes its maps by.
 const PIPELINED_MAP_MAX: usize = 1 << 22;
 
-/// Whether a grid of key-only policies runs [`pipelined`] with this renumbering: renumbering
-/// through a direct table that fits in cache is too cheap to overlap, and pipelined cells' maps
-/// span the bound instead of the universe, so only up to 16 MiB each.
+/// Whether a grid of key-only policies runs [`pipelined`] with this renumbering (when it does not
+/// keep the ids): pipelined cells' maps span the bound instead of the universe, so only up to
+/// 16 MiB each.
 fn overlaps(renumber: &Densifier) -> bool {
-    let bound = renumber.bound();
-    !(renumber.direct() && bound <= 1 << 16) && bound <= PIPELINED_MAP_MAX
+    renumber.bound() <= PIPELINED_MAP_MAX
+}
+
+/// The grid of cells whose policies need nothing but the keys, over ids that stand for their own
+/// dense ids ([`Densifier::keeps_ids`]): each cell narrows the trace to `u32` one piece at a time
+/// into its own buffer, so nothing the size of the trace is allocated or renumbered.
+fn stepped(
+    ids: &[u64],
+    bound: usize,
+    grid: &[(PolicyName, usize)],
+    seed: u64,
+    want_mask: bool,
+) -> Vec<CellResult> {
+    let n = ids.len();
+    grid.par_iter()
+        .map(|&(policy, size)| {
+            let mut c = build_cell(policy, size, bound, seed, want_mask, n);
+            let mut piece = Vec::with_capacity(PIECE.min(n));
+            for (i, chunk) in ids.chunks(PIECE).enumerate() {
+                piece.clear();
+                narrow(chunk, &mut piece);
+                c.step(&piece, i * PIECE, &Inputs::default());
+            }
+            plain_result(c, policy, size, n)
+        })
+        .collect()
+}
+
+/// The result of a key-only cell that served all `n` requests.
+fn plain_result(c: Box<dyn Cell>, policy: PolicyName, size: usize, n: usize) -> CellResult {
+    let (hits, mask) = c.finish();
+    CellResult {
+        policy,
+        size,
+        hits,
+        misses: n as u64 - hits,
+        bit_errors: None,
+        l1_error: None,
+        mask,
+    }
 }
 
 /// The grid of cells whose policies need nothing but the keys, while the trace is renumbered: the
@@ -520,18 +567,7 @@ fn pipelined(
     cells
         .into_iter()
         .zip(grid)
-        .map(|(c, &(policy, size))| {
-            let (hits, mask) = c.finish();
-            CellResult {
-                policy,
-                size,
-                hits,
-                misses: n as u64 - hits,
-                bit_errors: None,
-                l1_error: None,
-                mask,
-            }
-        })
+        .map(|(c, &(policy, size))| plain_result(c, policy, size, n))
         .collect()
 }
 
@@ -540,9 +576,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pipelined_cells_match_cells_run_on_the_whole_trace() {
-        // 50,000 requests with locality over 3,000 keys, spread over ids up to 90,000: several
-        // pieces, and a direct table too large to count as cheap (so the pipelined path runs).
+    fn stepped_and_pipelined_cells_match_cells_run_on_the_renumbered_trace() {
+        // 50,000 requests with locality over 3,000 keys, spread over ids up to 90,000: small
+        // enough to keep as they are (the stepped path), over several pieces.
         let ids: Vec<u64> = crate::paging::tests_support::locality_trace(50_000, 3_000, 3)
             .into_iter()
             .map(|i| i * 30)
@@ -552,10 +588,12 @@ mod tests {
             .filter(|p| p.needs() == Needs::Nothing)
             .collect();
         let sizes = [1, 17, 250];
-        // The same ids spread far apart take the hash table instead of the direct one.
+        // The same ids spread far apart take the hash table instead (the pipelined path).
         let sparse: Vec<u64> = ids.iter().map(|&i| (i << 40) ^ 0x5bd1_e995).collect();
-        for ids in [ids, sparse] {
-            assert!(overlaps(&Densifier::for_trace(&ids).unwrap()));
+        for (ids, kept) in [(ids, true), (sparse, false)] {
+            let renumber = Densifier::for_trace(&ids).unwrap();
+            assert_eq!(renumber.keeps_ids(), kept);
+            assert!(overlaps(&renumber));
             let got = simulate(&ids, &plain, &sizes, 11, true, &Predictions::default()).unwrap();
             let trace = densify(&ids).unwrap();
             let none = Predictions::default();
