@@ -5,23 +5,22 @@
 //! Ties happen only among keys never requested again (`NEVER`); the one in the highest slot is
 //! evicted, a fixed rule so that labels derived from LFD's choices are reproducible.
 //!
-//! The victim comes from a max-heap of (next use, slot) with lazy deletion: a hit pushes the new
-//! entry and leaves the old one, which is recognised as stale when it surfaces. The heap is rebuilt
-//! from the resident keys when stale entries outnumber them, so it stays O(k). Every request
-//! pushes, so with true next-use times (below 2^32, or `NEVER`) an entry is one `u64` ([`Packed`]):
-//! half the memory and one comparison where a (time, slot) pair takes two.
-
-use std::collections::BinaryHeap;
+//! The victim comes from a [`Tournament`] over the slots of their (next use, slot) entries: a
+//! request rewrites its slot's entry and climbs as far as the winners change; the root is the
+//! victim. With true next-use times (below 2^32, or `NEVER`) an entry is one `u64`
+//! ([`Packed`]), one comparison where a (time, slot) pair takes two.
 
 use serde::{Deserialize, Serialize};
 
 use super::keymap::KeyMap;
 use super::policy::{slot_map_queries, Policy, Request, NEVER};
 use super::slab::NIL;
+use super::tournament::Tournament;
 
-/// An eviction-heap entry, ordered as its (time, slot) pair, and which time of a request it
-/// orders by.
+/// An eviction entry, ordered as its (time, slot) pair, and which time of a request it orders by.
 pub trait Entry: Ord + Copy {
+    /// No larger than any entry: what slots hold before they are filled.
+    const LEAST: Self;
     fn pack(time: u64, slot: u32) -> Self;
     fn unpack(self) -> (u64, u32);
     fn time_of(req: &Request) -> u64;
@@ -29,6 +28,7 @@ pub trait Entry: Ord + Copy {
 
 /// BlindOracle's entries: predicted next-arrival times are any order-preserving `u64`.
 impl Entry for (u64, u32) {
+    const LEAST: Self = (0, 0);
     #[inline]
     fn time_of(req: &Request) -> u64 {
         req.predicted_next
@@ -52,6 +52,7 @@ const SLOT_BITS: u32 = 31;
 const NEVER_PACKED: u64 = 1 << 32;
 
 impl Entry for Packed {
+    const LEAST: Self = Packed(0);
     #[inline]
     fn time_of(req: &Request) -> u64 {
         req.next_use
@@ -70,12 +71,11 @@ impl Entry for Packed {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Lfd<M, E: Ord = Packed> {
+pub struct Lfd<M, E = Packed> {
     k: usize,
     map: M,
     keys: Vec<u64>,
-    next: Vec<u64>,
-    heap: BinaryHeap<E>,
+    order: Tournament<E>,
 }
 
 impl<M: KeyMap> Lfd<M> {
@@ -100,30 +100,8 @@ impl<M: KeyMap, E: Entry> Lfd<M, E> {
             k,
             map,
             keys: Vec::with_capacity(k),
-            next: Vec::with_capacity(k),
-            heap: BinaryHeap::with_capacity(4 * k + 16),
+            order: Tournament::new(k, E::LEAST),
         }
-    }
-
-    fn victim(&mut self) -> u32 {
-        while let Some((n, slot)) = self.heap.pop().map(E::unpack) {
-            if self.next[slot as usize] == n {
-                return slot;
-            }
-        }
-        // Unreachable while the heap holds every resident slot; rebuilding keeps that true.
-        self.rebuild();
-        self.heap.pop().map_or(0, |e| e.unpack().1)
-    }
-
-    fn rebuild(&mut self) {
-        self.heap.clear();
-        self.heap.extend(
-            self.next
-                .iter()
-                .enumerate()
-                .map(|(s, &n)| E::pack(n, s as u32)),
-        );
     }
 
     /// Serves a request; returns whether it hit and the key evicted to make room, if any.
@@ -136,10 +114,9 @@ impl<M: KeyMap, E: Entry> Lfd<M, E> {
             slot
         } else if self.keys.len() < self.k {
             self.keys.push(req.key);
-            self.next.push(0);
             (self.keys.len() - 1) as u32
         } else {
-            let v = self.victim();
+            let v = self.order.max().unpack().1;
             let old = self.keys[v as usize];
             self.map.remove(old);
             evicted = Some(old);
@@ -149,12 +126,8 @@ impl<M: KeyMap, E: Entry> Lfd<M, E> {
         if !hit {
             self.map.insert(req.key, slot);
         }
-        let when = E::time_of(&req);
-        self.next[slot as usize] = when;
-        self.heap.push(E::pack(when, slot));
-        if self.heap.len() > 4 * self.k + 16 {
-            self.rebuild();
-        }
+        self.order
+            .set(slot as usize, E::pack(E::time_of(&req), slot));
         (hit, evicted)
     }
 }

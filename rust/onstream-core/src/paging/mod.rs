@@ -27,6 +27,7 @@ pub mod robust;
 pub mod sieve;
 pub mod simulate;
 pub mod slab;
+pub mod tournament;
 pub mod trace;
 pub mod unmarked;
 
