@@ -186,7 +186,11 @@ pub fn paging_next_use<'py>(
     ids: PyReadonlyArray1<'py, u64>,
 ) -> PyResult<Bound<'py, PyArray1<u64>>> {
     let ids = ids.as_slice()?;
-    let next = detached(py, || Ok(trace::next_use(&trace::densify(ids)?)))?;
+    let next = detached(py, || {
+        let dense = trace::small_ids(ids)?;
+        let next = trace::next_use(&dense.ids, dense.universe);
+        Ok(next.into_iter().map(trace::widen).collect::<Vec<u64>>())
+    })?;
     Ok(next.into_pyarray(py))
 }
 

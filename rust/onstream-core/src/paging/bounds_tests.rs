@@ -244,16 +244,16 @@ fn predictive_marker_and_lmarker_within_their_bounds() {
 fn marking_policies_survive_adversarial_predictions() {
     let trace: Vec<u64> = crate::paging::tests_support::locality_trace(20_000, 150, 29);
     let dense = densify(&trace).unwrap();
-    let next = crate::paging::trace::next_use(&dense);
+    let next = crate::paging::trace::next_use(&dense.ids, dense.universe);
     let n = trace.len() as f64;
     let backwards: Vec<f64> = next
         .iter()
         .enumerate()
         .map(|(t, &u)| {
-            if u == crate::paging::NEVER {
+            if u == crate::paging::trace::NOT_AGAIN {
                 t as f64 + 1.0
             } else {
-                2.0 * n - u as f64
+                2.0 * n - f64::from(u)
             }
         })
         .collect();

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::keymap::DenseMap;
 use super::lfd::Lfd;
 use super::policy::{Request, NEVER};
-use super::trace::DenseTrace;
+use super::trace::{widen, DenseTrace, NOT_AGAIN};
 use crate::error::{Error, Result};
 use crate::rng::{self, Rng};
 
@@ -67,14 +67,14 @@ pub fn time_key(t: f64) -> u64 {
 }
 
 /// LFD's discard labels for cache size `k` (see the module documentation).
-pub fn discard_labels(trace: &DenseTrace, next: &[u64], k: usize) -> Vec<bool> {
+pub fn discard_labels(trace: &DenseTrace, next: &[u32], k: usize) -> Vec<bool> {
     let mut labels = vec![false; trace.ids.len()];
     let mut last = vec![u32::MAX; trace.universe];
     let mut lfd = Lfd::new(k, DenseMap::new(trace.universe));
     for (t, &id) in trace.ids.iter().enumerate() {
         let (_, evicted) = lfd.access_evicting(Request {
             key: u64::from(id),
-            next_use: next[t],
+            next_use: widen(next[t]),
             bit: false,
             predicted_next: NEVER,
         });
@@ -145,15 +145,15 @@ pub fn flip(bits: &mut [bool], noise: &Noise, rng: &mut Rng) {
 }
 
 /// Next-arrival predictions: the true next time plus lognormal(0, σ) noise (σ = 0: exact).
-pub fn noisy_next_arrival(next: &[u64], sigma: f64, rng: &mut Rng) -> Vec<f64> {
+pub fn noisy_next_arrival(next: &[u32], sigma: f64, rng: &mut Rng) -> Vec<f64> {
     next.iter()
         .map(|&n| {
-            if n == NEVER {
+            if n == NOT_AGAIN {
                 f64::INFINITY
             } else if sigma == 0.0 {
-                n as f64
+                f64::from(n)
             } else {
-                n as f64 + (sigma * rng::normal(rng)).exp()
+                f64::from(n) + (sigma * rng::normal(rng)).exp()
             }
         })
         .collect()

@@ -21,7 +21,7 @@ use super::predict::{self, Noise};
 use super::predictive_marker::{MarkerRule, PredictiveMarker};
 use super::robust::Robust;
 use super::sieve::Sieve;
-use super::trace::{densify, narrow, next_use, small_ids, DenseTrace, Densifier};
+use super::trace::{densify, narrow, next_use, widen, DenseTrace, Densifier, NOT_AGAIN};
 use crate::error::{Error, Result};
 use crate::rng;
 
@@ -68,7 +68,7 @@ fn cell_rng_n(seed: u64, policy: PolicyName, size: usize, n: u64) -> rng::Rng {
 /// or `None` for policies that need nothing more).
 #[derive(Default)]
 struct Inputs<'a> {
-    next: &'a [u64],
+    next: &'a [u32],
     bits: Option<&'a [bool]>,
     predicted: Option<&'a [u64]>,
 }
@@ -116,7 +116,7 @@ impl<P: Policy + Send> Cell for Tally<P> {
                 let t = start + i;
                 Request {
                     key,
-                    next_use: inp.next.get(t).copied().unwrap_or(NEVER),
+                    next_use: inp.next.get(t).map_or(NEVER, |&n| widen(n)),
                     bit: inp.bits.is_some_and(|b| b[t]),
                     predicted_next: inp.predicted.map_or(NEVER, |p| p[t]),
                 }
@@ -167,7 +167,7 @@ fn noisy(truth: &[bool], k: usize, noise: &Noise, seed: u64) -> Vec<bool> {
     b
 }
 
-fn truth_bits(trace: &DenseTrace, next: &[u64], needs: Needs, k: usize) -> Vec<bool> {
+fn truth_bits(trace: &DenseTrace, next: &[u32], needs: Needs, k: usize) -> Vec<bool> {
     match needs {
         Needs::PhaseBits => predict::phase_labels(trace, k),
         _ => predict::discard_labels(trace, next, k),
@@ -185,7 +185,7 @@ pub fn generate_bits(
     check_capacity(k)?;
     noise.validate()?;
     let trace = densify(ids)?;
-    let next = next_use(&trace);
+    let next = next_use(&trace.ids, trace.universe);
     Ok(noisy(&truth_bits(&trace, &next, needs, k), k, noise, seed))
 }
 
@@ -197,7 +197,7 @@ pub fn generate_next_arrival(ids: &[u64], sigma: f64, seed: u64) -> Result<Vec<f
     }
     .validate()?;
     let trace = densify(ids)?;
-    let next = next_use(&trace);
+    let next = next_use(&trace.ids, trace.universe);
     Ok(predict::noisy_next_arrival(
         &next,
         sigma,
@@ -232,7 +232,7 @@ fn run_cell(
     policy: PolicyName,
     k: usize,
     trace: &DenseTrace,
-    next: &[u64],
+    next: &[u32],
     predicted: Option<&[u64]>,
     predictions: &Predictions,
     seed: u64,
@@ -280,8 +280,8 @@ fn run_cell(
         (Needs::NextArrival, Some(p)) => Some(
             next.iter()
                 .zip(p)
-                .filter(|(&n, _)| n != NEVER)
-                .map(|(&n, &q)| (f64::from_bits(q) - n as f64).abs())
+                .filter(|(&n, _)| n != NOT_AGAIN)
+                .map(|(&n, &q)| (f64::from_bits(q) - f64::from(n)).abs())
                 .sum(),
         ),
         _ => None,
@@ -428,21 +428,35 @@ pub fn simulate(
         .collect();
     let renumber = Densifier::for_trace(ids)?;
     let plain = policies.iter().all(|p| p.needs() == Needs::Nothing);
-    // No result depends on how keys are numbered, only on which requests share a key.
+    // No result depends on how keys are numbered, only on which requests share a key; and
+    // key-only and offline policies need nothing but the keys and the next-use times.
     let kept = renumber.keeps_ids();
-    if plain && kept {
-        return Ok(stepped(ids, renumber.bound(), &cells, seed, want_mask));
+    let from_keys = policies
+        .iter()
+        .all(|p| matches!(p.needs(), Needs::Nothing | Needs::Future));
+    if kept && from_keys {
+        let bound = renumber.bound();
+        let next = if plain {
+            Vec::new()
+        } else {
+            next_use(ids, bound)
+        };
+        let inp = Inputs {
+            next: &next,
+            ..Inputs::default()
+        };
+        return Ok(stepped(ids, bound, &cells, &inp, seed, want_mask));
     }
     if plain && overlaps(&renumber) {
         let bound = renumber.bound();
         return Ok(pipelined(ids, renumber, bound, &cells, seed, want_mask));
     }
-    let trace = if kept {
-        small_ids(ids)?
+    let trace = renumber.small(ids);
+    let next = if plain {
+        Vec::new()
     } else {
-        renumber.whole(ids)
+        next_use(&trace.ids, trace.universe)
     };
-    let next = if plain { Vec::new() } else { next_use(&trace) };
     let predicted: Option<Vec<u64>> = if policies.iter().any(|p| p.needs() == Needs::NextArrival) {
         let times = match &predictions.next_arrival {
             Some(p) => p.clone(),
@@ -487,13 +501,14 @@ fn overlaps(renumber: &Densifier) -> bool {
     renumber.bound() <= PIPELINED_MAP_MAX
 }
 
-/// The grid of cells whose policies need nothing but the keys, over ids that stand for their own
-/// dense ids ([`Densifier::keeps_ids`]): each cell narrows the trace to `u32` one piece at a time
-/// into its own buffer, so nothing the size of the trace is allocated or renumbered.
+/// The grid of cells whose policies need nothing but the keys and `inp.next`, over ids that
+/// stand for their own dense ids ([`Densifier::keeps_ids`]): each cell narrows the trace to `u32`
+/// one piece at a time into its own buffer, so no copy of the trace is made.
 fn stepped(
     ids: &[u64],
     bound: usize,
     grid: &[(PolicyName, usize)],
+    inp: &Inputs<'_>,
     seed: u64,
     want_mask: bool,
 ) -> Vec<CellResult> {
@@ -505,7 +520,7 @@ fn stepped(
             for (i, chunk) in ids.chunks(PIECE).enumerate() {
                 piece.clear();
                 narrow(chunk, &mut piece);
-                c.step(&piece, i * PIECE, &Inputs::default());
+                c.step(&piece, i * PIECE, inp);
             }
             plain_result(c, policy, size, n)
         })
@@ -578,7 +593,8 @@ mod tests {
     #[test]
     fn stepped_and_pipelined_cells_match_cells_run_on_the_renumbered_trace() {
         // 50,000 requests with locality over 3,000 keys, spread over ids up to 90,000: small
-        // enough to keep as they are (the stepped path), over several pieces.
+        // enough to keep as they are (the stepped path), over several pieces. The reference runs
+        // each cell alone over the trace renumbered by first appearance.
         let ids: Vec<u64> = crate::paging::tests_support::locality_trace(50_000, 3_000, 3)
             .into_iter()
             .map(|i| i * 30)
@@ -604,6 +620,17 @@ mod tests {
                 .collect();
             assert_eq!(got, want);
             assert!(got.iter().all(|c| c.hits > 0 && c.misses > 0));
+            // With LFD in the grid, kept ids step with next-use times computed from the ids as
+            // they are; renumbered ones take the whole-trace path.
+            let offline = [PolicyName::Lru, PolicyName::Lfd];
+            let got = simulate(&ids, &offline, &sizes, 11, true, &none).unwrap();
+            let next = next_use(&trace.ids, trace.universe);
+            let want: Vec<CellResult> = offline
+                .iter()
+                .flat_map(|&p| sizes.map(|k| (p, k)))
+                .map(|(p, k)| run_cell(p, k, &trace, &next, None, &none, 11, true).unwrap())
+                .collect();
+            assert_eq!(got, want);
         }
     }
 }

@@ -32,16 +32,7 @@ pub fn densify(ids: &[u64]) -> Result<DenseTrace> {
 /// requests share a key: the ids as they are when [`Densifier::keeps_ids`] (`universe` is then
 /// their bound, not their count), else renumbered by first appearance.
 pub fn small_ids(ids: &[u64]) -> Result<DenseTrace> {
-    let renumber = Densifier::for_trace(ids)?;
-    if !renumber.keeps_ids() {
-        return Ok(renumber.whole(ids));
-    }
-    let mut narrowed = Vec::with_capacity(ids.len());
-    narrow(ids, &mut narrowed);
-    Ok(DenseTrace {
-        ids: narrowed,
-        universe: renumber.bound(),
-    })
+    Ok(Densifier::for_trace(ids)?.small(ids))
 }
 
 /// Renumbering by first appearance, one piece of a trace after another, so that a simulation can
@@ -137,6 +128,19 @@ impl Densifier {
         }
     }
 
+    /// All of `ids` (the trace it was made for) as [`small_ids`] gives them.
+    pub fn small(self, ids: &[u64]) -> DenseTrace {
+        if !self.keeps_ids() {
+            return self.whole(ids);
+        }
+        let mut narrowed = Vec::with_capacity(ids.len());
+        narrow(ids, &mut narrowed);
+        DenseTrace {
+            ids: narrowed,
+            universe: self.bound(),
+        }
+    }
+
     /// Appends the dense ids of the next piece of the trace to `out`.
     pub fn extend(&mut self, ids: &[u64], out: &mut Vec<u32>) {
         out.reserve(ids.len());
@@ -178,17 +182,35 @@ pub fn narrow(ids: &[u64], out: &mut Vec<u32>) {
     out.extend(ids.iter().map(|&id| id as u32));
 }
 
-/// `next[t]`: the time of the next request for `ids[t]`, or [`NEVER`].
-pub fn next_use(trace: &DenseTrace) -> Vec<u64> {
-    let mut last = vec![NEVER; trace.universe];
-    let mut next = vec![NEVER; trace.ids.len()];
-    let ids = &trace.ids;
+/// What [`next_use`] stores for a request whose key is not requested again.
+pub const NOT_AGAIN: u32 = u32::MAX;
+
+/// A time from [`next_use`] as a [`Request`](super::Request) carries it ([`NEVER`] for
+/// [`NOT_AGAIN`]).
+#[inline]
+pub fn widen(next: u32) -> u64 {
+    if next == NOT_AGAIN {
+        NEVER
+    } else {
+        u64::from(next)
+    }
+}
+
+/// `next[t]`: the time of the next request for `ids[t]` (all below `universe`), or
+/// [`NOT_AGAIN`]. Times fit `u32` because traces are shorter than `u32::MAX` (checked by
+/// [`Densifier::for_trace`]), which halves the largest array a simulation writes: on this VM,
+/// first writes into fresh pages cost more than the pass itself.
+pub fn next_use<T: Copy + Into<u64>>(ids: &[T], universe: usize) -> Vec<u32> {
+    debug_assert!(ids.len() < NOT_AGAIN as usize);
+    let mut last = vec![NOT_AGAIN; universe];
+    let mut next = vec![NOT_AGAIN; ids.len()];
     for (t, &id) in ids.iter().enumerate().rev() {
         if let Some(&ahead) = t.checked_sub(PREFETCH_AHEAD).and_then(|a| ids.get(a)) {
-            prefetch::read(&last, ahead as usize);
+            prefetch::read(&last, ahead.into() as usize);
         }
-        next[t] = last[id as usize];
-        last[id as usize] = t as u64;
+        let slot = &mut last[id.into() as usize];
+        next[t] = *slot;
+        *slot = t as u32;
     }
     next
 }
@@ -202,7 +224,12 @@ mod tests {
         let t = densify(&[10, 20, 10, 30, 20, 10]).unwrap();
         assert_eq!(t.ids, vec![0, 1, 0, 2, 1, 0]);
         assert_eq!(t.universe, 3);
-        assert_eq!(next_use(&t), vec![2, 4, 5, NEVER, NEVER, NEVER]);
+        assert_eq!(
+            next_use(&t.ids, t.universe),
+            vec![2, 4, 5, NOT_AGAIN, NOT_AGAIN, NOT_AGAIN]
+        );
+        assert_eq!(widen(NOT_AGAIN), NEVER);
+        assert_eq!(widen(5), 5);
         assert_eq!(densify(&[]), Err(Error::Empty { name: "trace" }));
         // Large ids take the hash path and must number the same way.
         let big = densify(&[u64::MAX, 7, u64::MAX, 1 << 40]).unwrap();
