@@ -70,7 +70,7 @@ impl Densifier {
                 format!("fewer than {}", u32::MAX),
             ));
         }
-        let max = ids.iter().copied().max().unwrap_or(0);
+        let max = largest(ids);
         let table_limit = (4 * ids.len()).max(1 << 20) as u64;
         let table = if max < table_limit {
             Table::Direct {
@@ -176,6 +176,21 @@ impl Densifier {
     }
 }
 
+/// The largest id (0 for none). Eight running maxima instead of one: `Iterator::max` compiles to
+/// one chain of compare-and-select, a dependency per id, and took 1 ns an id (0.12 ms of a
+/// 134 K-request simulation of 0.6 ms; 11 ms of a 10 M one), eight chains 0.2-0.25 ns.
+pub fn largest(ids: &[u64]) -> u64 {
+    let mut lanes = [0u64; 8];
+    let mut chunks = ids.chunks_exact(8);
+    for c in &mut chunks {
+        for (lane, &id) in lanes.iter_mut().zip(c) {
+            *lane = (*lane).max(id);
+        }
+    }
+    let rest = chunks.remainder().iter().copied();
+    lanes.into_iter().chain(rest).max().unwrap_or(0)
+}
+
 /// Appends `ids` as `u32`, for ids already below `u32::MAX` ([`Densifier::keeps_ids`]).
 pub fn narrow(ids: &[u64], out: &mut Vec<u32>) {
     debug_assert!(ids.iter().all(|&id| id < u64::from(NIL)));
@@ -235,6 +250,18 @@ mod tests {
         let big = densify(&[u64::MAX, 7, u64::MAX, 1 << 40]).unwrap();
         assert_eq!(big.ids, vec![0, 1, 0, 2]);
         assert_eq!(big.universe, 3);
+    }
+
+    #[test]
+    fn largest_is_the_maximum() {
+        assert_eq!(largest(&[]), 0);
+        for n in [1usize, 7, 8, 9, 64, 67] {
+            for at in [0, n / 2, n - 1] {
+                let mut ids: Vec<u64> = (0..n as u64).map(|i| i * 7 % 5).collect();
+                ids[at] = u64::MAX - 1;
+                assert_eq!(largest(&ids), *ids.iter().max().unwrap(), "n {n} at {at}");
+            }
+        }
     }
 
     #[test]
