@@ -15,6 +15,7 @@ pub mod lfd;
 pub mod lfu;
 pub mod lnonmarker;
 pub mod lru;
+pub mod lru_times;
 pub mod mark_predict;
 pub mod marker;
 pub mod mrc;

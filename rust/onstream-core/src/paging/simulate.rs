@@ -14,6 +14,7 @@ use super::lfd::Lfd;
 use super::lfu::Lfu;
 use super::lnonmarker::LNonMarker;
 use super::lru::Lru;
+use super::lru_times::lru_hits;
 use super::mark_predict::MarkPredict;
 use super::marker::Marker;
 use super::policy::{check_capacity, Needs, Policy, PolicyName, Request, NEVER};
@@ -519,6 +520,10 @@ fn stepped(
     let n = ids.len();
     grid.par_iter()
         .map(|&(policy, size)| {
+            if policy == PolicyName::Lru {
+                // The whole trace is at hand, which the routine by last-request times needs.
+                return plain_result(lru_hits(ids, bound, size, want_mask), policy, size, n);
+            }
             let mut c = build_cell(policy, size, bound, seed, want_mask, n);
             let mut piece = Vec::with_capacity(PIECE.min(n));
             for (i, chunk) in ids.chunks(PIECE).enumerate() {
@@ -526,14 +531,18 @@ fn stepped(
                 narrow(chunk, &mut piece);
                 c.step(&piece, i * PIECE, inp);
             }
-            plain_result(c, policy, size, n)
+            plain_result(c.finish(), policy, size, n)
         })
         .collect()
 }
 
-/// The result of a key-only cell that served all `n` requests.
-fn plain_result(c: Box<dyn Cell>, policy: PolicyName, size: usize, n: usize) -> CellResult {
-    let (hits, mask) = c.finish();
+/// The result of a cell without predictions, from its hits and hit flags over `n` requests.
+fn plain_result(
+    (hits, mask): (u64, Option<Vec<bool>>),
+    policy: PolicyName,
+    size: usize,
+    n: usize,
+) -> CellResult {
     CellResult {
         policy,
         size,
@@ -601,7 +610,7 @@ fn pipelined(
     cells
         .into_iter()
         .zip(grid)
-        .map(|(c, &(policy, size))| plain_result(c, policy, size, n))
+        .map(|(c, &(policy, size))| plain_result(c.finish(), policy, size, n))
         .collect()
 }
 
