@@ -5,6 +5,7 @@
 //! (dense ids, arrays) and online caches (arbitrary keys, hash maps) share one implementation.
 
 pub mod arc;
+pub mod arc_times;
 pub mod clock;
 pub mod discard;
 pub mod fifo;

@@ -6,6 +6,7 @@ use std::sync::mpsc;
 use rayon::prelude::*;
 
 use super::arc::Arc;
+use super::arc_times;
 use super::clock::Clock;
 use super::discard::DiscardBits;
 use super::fifo::Fifo;
@@ -520,9 +521,16 @@ fn stepped(
     let n = ids.len();
     grid.par_iter()
         .map(|&(policy, size)| {
-            if policy == PolicyName::Lru {
-                // The whole trace is at hand, which the routine by last-request times needs.
-                return plain_result(lru_hits(ids, bound, size, want_mask), policy, size, n);
+            // The whole trace is at hand, which the routines by last-request times need.
+            match policy {
+                PolicyName::Lru => {
+                    return plain_result(lru_hits(ids, bound, size, want_mask), policy, size, n)
+                }
+                PolicyName::Arc if n <= arc_times::MAX_REQUESTS => {
+                    let counted = arc_times::arc_hits(ids, bound, size, want_mask);
+                    return plain_result(counted, policy, size, n);
+                }
+                _ => {}
             }
             let mut c = build_cell(policy, size, bound, seed, want_mask, n);
             let mut piece = Vec::with_capacity(PIECE.min(n));
