@@ -79,6 +79,13 @@ fn shared_pool() -> Result<&'static ThreadPool> {
         .map_err(|e| Error::Internal(format!("cannot start the thread pool: {e}")))
 }
 
+/// Whether the caller runs on a pool thread (inside [`run`]). Code that may also be called
+/// outside (see `paging::simulate::Grid::runs_alone`) parallelizes only then, so that it never
+/// starts rayon's global pool.
+pub fn on_pool() -> bool {
+    rayon::current_thread_index().is_some()
+}
+
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_string()

@@ -6,10 +6,10 @@ use numpy::PyUntypedArrayMethods;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
 use onstream_core::paging::h2o::{H2o, H2oVariant};
 use onstream_core::paging::{
-    generate_bits, generate_next_arrival, mrc, simulate, trace, Needs, Noise, OnlineCache,
-    PolicyName, Predictions,
+    generate_bits, generate_next_arrival, mrc, trace, Grid, Needs, Noise, OnlineCache, PolicyName,
+    Predictions,
 };
-use onstream_core::{snapshot, Error};
+use onstream_core::{pool, snapshot, Error};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyTuple};
 
@@ -70,9 +70,19 @@ pub fn paging_simulate<'py>(
         }),
     };
     let ids = ids.as_slice()?;
-    let cells = detached(py, || {
-        simulate(ids, &policies, &sizes, seed, want_mask, &predictions)
-    })?;
+    let cells = py
+        .detach(|| {
+            pool::catch(|| {
+                let grid = Grid::new(ids, &policies, &sizes, &predictions)?;
+                // One thread's work stays on this thread (see `Grid::runs_alone`).
+                if grid.runs_alone() {
+                    grid.run(seed, want_mask, &predictions)
+                } else {
+                    pool::run(|| grid.run(seed, want_mask, &predictions))
+                }
+            })
+        })
+        .py()?;
     let out = PyDict::new(py);
     out.set_item(
         "policy",

@@ -41,4 +41,4 @@ mod tests_support;
 pub use online::OnlineCache;
 pub use policy::{Needs, Policy, PolicyName, Request, NEVER};
 pub use predict::Noise;
-pub use simulate::{generate_bits, generate_next_arrival, simulate, CellResult, Predictions};
+pub use simulate::{generate_bits, generate_next_arrival, simulate, CellResult, Grid, Predictions};
