@@ -7,6 +7,7 @@
 //! is a module of its own (`dense`, `stream`, ...), one concept per file.
 
 pub mod bandits;
+pub mod bigbuf;
 pub mod dense;
 pub mod error;
 pub mod graph;

@@ -15,7 +15,7 @@
 //! simulate() with k = 1000: 10 M Zipf requests 131-145 -> 97 ms, sprite 0.92 -> 0.65 ms.
 
 use super::slab::NIL;
-use crate::prefetch;
+use crate::{bigbuf, prefetch};
 
 /// How many requests ahead the loop prefetches a key's state.
 const PREFETCH_AHEAD: usize = 16;
@@ -171,10 +171,10 @@ pub fn arc_hits(ids: &[u64], bound: usize, c: usize, want_mask: bool) -> (u64, O
         ids,
         c,
         p: 0.0,
-        state: vec![NIL; bound],
+        state: bigbuf::filled(bound, NIL),
         lists: [Marks::new(n), Marks::new(n), Marks::new(n), Marks::new(n)],
     };
-    let mut mask = want_mask.then(|| Vec::with_capacity(n));
+    let mut mask = want_mask.then(|| bigbuf::with_capacity(n));
     let mut hits = 0u64;
     for t in 0..n {
         if let Some(&ahead) = ids.get(t + PREFETCH_AHEAD) {

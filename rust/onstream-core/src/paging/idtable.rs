@@ -11,7 +11,7 @@ use std::hash::Hasher;
 
 use super::keymap::Mix64;
 use super::slab::NIL;
-use crate::prefetch;
+use crate::{bigbuf, prefetch};
 
 #[derive(Debug, Clone, Copy)]
 struct Slot {
@@ -32,7 +32,7 @@ impl IdTable {
     /// A table for about `n` distinct ids before it first grows.
     pub fn with_capacity(n: usize) -> Self {
         IdTable {
-            slots: vec![EMPTY; (2 * n).next_power_of_two().max(1024)],
+            slots: bigbuf::filled((2 * n).next_power_of_two().max(1024), EMPTY),
             len: 0,
         }
     }
@@ -75,7 +75,7 @@ impl IdTable {
     }
 
     fn grow(&mut self) {
-        let doubled = vec![EMPTY; 2 * self.slots.len()];
+        let doubled = bigbuf::filled(2 * self.slots.len(), EMPTY);
         let old = std::mem::replace(&mut self.slots, doubled);
         let mask = self.slots.len() - 1;
         for s in old.into_iter().filter(|s| s.val != NIL) {

@@ -26,7 +26,7 @@ pub struct DenseMap(Vec<u32>);
 
 impl DenseMap {
     pub fn new(universe: usize) -> Self {
-        DenseMap(vec![NIL; universe])
+        DenseMap(crate::bigbuf::filled(universe, NIL))
     }
 }
 

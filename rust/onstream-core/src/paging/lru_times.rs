@@ -17,7 +17,7 @@
 //! [`Policy`]: super::Policy
 
 use super::slab::NIL;
-use crate::prefetch;
+use crate::{bigbuf, prefetch};
 
 /// How many requests ahead the loop prefetches a key's last time.
 const PREFETCH_AHEAD: usize = 16;
@@ -31,7 +31,7 @@ pub fn lru_hits(ids: &[u64], bound: usize, k: usize, want_mask: bool) -> (u64, O
     if !want_mask {
         return (count(ids, bound, k, |_| {}), None);
     }
-    let mut mask = Vec::with_capacity(ids.len());
+    let mut mask = bigbuf::with_capacity(ids.len());
     let hits = count(ids, bound, k, |hit| mask.push(hit));
     (hits, Some(mask))
 }
@@ -41,7 +41,7 @@ pub fn lru_hits(ids: &[u64], bound: usize, k: usize, want_mask: bool) -> (u64, O
 #[inline(always)]
 fn count(ids: &[u64], bound: usize, k: usize, mut seen: impl FnMut(bool)) -> u64 {
     debug_assert!(ids.len() < NIL as usize && k > 0);
-    let mut last = vec![NIL; bound];
+    let mut last = bigbuf::filled(bound, NIL);
     let mut live = vec![0u64; ids.len() / 64 + 1];
     // Word of `live` before which no mark is left.
     let mut front = 0usize;

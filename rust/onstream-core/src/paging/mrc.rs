@@ -8,7 +8,7 @@
 //! with the two random reads of each request (its key's last time, that time's word) prefetched.
 
 use super::trace::DenseTrace;
-use crate::prefetch;
+use crate::{bigbuf, prefetch};
 
 /// Fenwick (binary indexed) tree of counts over positions `0..n`.
 struct Fenwick {
@@ -90,7 +90,7 @@ fn hits_split_from(trace: &DenseTrace, split_at: usize) -> Vec<u64> {
 /// The second part's histogram: distances within it from its own stack; a key's first request
 /// in it from the keys' last times in `head`.
 fn second_part(head: &[u32], tail: &[u32], universe: usize) -> Vec<u64> {
-    let mut last_head = vec![u32::MAX; universe];
+    let mut last_head = bigbuf::filled(universe, u32::MAX);
     for (t, &id) in head.iter().enumerate() {
         if let Some(&ahead) = head.get(t + AHEAD) {
             prefetch::read(&last_head, ahead as usize);
@@ -139,11 +139,11 @@ fn stack_distances(
     mut first: impl FnMut(u32) -> Option<i64>,
 ) -> Vec<u64> {
     let n = ids.len();
-    let mut last = vec![u32::MAX; universe];
+    let mut last = bigbuf::filled(universe, u32::MAX);
     let n_words = (n >> 6) + 1;
     let mut words = vec![0u64; n_words];
     let mut counts = Fenwick::new(n_words);
-    let mut histogram = vec![0u64; universe];
+    let mut histogram = bigbuf::filled(universe, 0u64);
     let mut marked = 0i64;
     let mut pending = 0i32;
     let mut current = 0usize;

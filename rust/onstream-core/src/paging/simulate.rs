@@ -97,7 +97,7 @@ fn cell<P: Policy + Send + 'static>(policy: P, want_mask: bool, n: usize) -> Box
     Box::new(Tally {
         policy,
         hits: 0,
-        mask: want_mask.then(|| Vec::with_capacity(n)),
+        mask: want_mask.then(|| crate::bigbuf::with_capacity(n)),
     })
 }
 

@@ -5,7 +5,7 @@ use super::idtable::IdTable;
 use super::policy::NEVER;
 use super::slab::NIL;
 use crate::error::{Error, Result};
-use crate::prefetch;
+use crate::{bigbuf, prefetch};
 
 /// How many requests ahead the passes over a trace prefetch their table entry.
 const PREFETCH_AHEAD: usize = 16;
@@ -120,7 +120,7 @@ impl Densifier {
 
     /// Renumbers all of `ids` (the trace it was made for) at once.
     pub fn whole(mut self, ids: &[u64]) -> DenseTrace {
-        let mut out = Vec::with_capacity(ids.len());
+        let mut out = bigbuf::with_capacity(ids.len());
         self.extend(ids, &mut out);
         DenseTrace {
             ids: out,
@@ -133,7 +133,7 @@ impl Densifier {
         if !self.keeps_ids() {
             return self.whole(ids);
         }
-        let mut narrowed = Vec::with_capacity(ids.len());
+        let mut narrowed = bigbuf::with_capacity(ids.len());
         narrow(ids, &mut narrowed);
         DenseTrace {
             ids: narrowed,
@@ -148,7 +148,7 @@ impl Densifier {
         match &mut self.table {
             Table::Direct { span, table } => {
                 if table.is_empty() {
-                    *table = vec![NIL; *span];
+                    *table = bigbuf::filled(*span, NIL);
                 }
                 out.extend(ids.iter().enumerate().map(|(t, &id)| {
                     if let Some(&ahead) = ids.get(t + PREFETCH_AHEAD) {
@@ -217,8 +217,8 @@ pub fn widen(next: u32) -> u64 {
 /// first writes into fresh pages cost more than the pass itself.
 pub fn next_use<T: Copy + Into<u64>>(ids: &[T], universe: usize) -> Vec<u32> {
     debug_assert!(ids.len() < NOT_AGAIN as usize);
-    let mut last = vec![NOT_AGAIN; universe];
-    let mut next = vec![NOT_AGAIN; ids.len()];
+    let mut last = bigbuf::filled(universe, NOT_AGAIN);
+    let mut next = bigbuf::filled(ids.len(), NOT_AGAIN);
     for (t, &id) in ids.iter().enumerate().rev() {
         if let Some(&ahead) = t.checked_sub(PREFETCH_AHEAD).and_then(|a| ids.get(a)) {
             prefetch::read(&last, ahead.into() as usize);
