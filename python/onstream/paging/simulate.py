@@ -92,11 +92,12 @@ def simulate(
 ) -> pl.DataFrame | tuple[pl.DataFrame, npt.NDArray[np.bool_]]:
     """Simulate unit-size caches: every policy at every size over ``trace``, in Rust.
 
-    The (policy, size) cells run in parallel on onstream's thread pool with the GIL released; ids
-    are renumbered once and next-use times computed once for all cells. When every policy needs
-    only the keys (no predictions, no future), the cells step through the trace piece by piece
-    while the next piece is renumbered on another thread, so even a single cell uses two cores
-    (the results are the same either way). Randomized policies
+    The (policy, size) cells run in parallel on onstream's thread pool with the GIL released
+    (a single cell that needs no second thread runs on the calling thread); next-use times are
+    computed once for all cells. Ids no larger than a few times the trace's length (at most 4 M)
+    are used as they are; other ids are renumbered once, and when every policy needs only the
+    keys the cells step through the renumbered trace piece by piece while the rest is renumbered
+    on another thread. The results are the same on every path. Randomized policies
     (``marker``) draw from their own ChaCha stream per cell, derived from ``seed``, so a cell's
     result does not depend on the rest of the grid.
 

@@ -15,6 +15,7 @@
 //! simulate() with k = 1000: 10 M Zipf requests 131-145 -> 97 ms, sprite 0.92 -> 0.65 ms.
 
 use super::slab::NIL;
+use super::trace::Id;
 use crate::{bigbuf, prefetch};
 
 /// How many requests ahead the loop prefetches a key's state.
@@ -75,8 +76,8 @@ impl Marks {
     }
 }
 
-struct State<'a> {
-    ids: &'a [u64],
+struct State<'a, T> {
+    ids: &'a [T],
     c: usize,
     p: f64,
     /// Key → list << 30 | last request time, or [`NIL`] when in no list.
@@ -84,10 +85,10 @@ struct State<'a> {
     lists: [Marks; 4],
 }
 
-impl State<'_> {
+impl<T: Id> State<'_, T> {
     #[inline]
     fn key_at(&self, t: usize) -> usize {
-        self.ids[t] as usize
+        self.ids[t].index()
     }
 
     /// Forgets the least recent key of list `l` (not empty).
@@ -164,7 +165,12 @@ impl State<'_> {
 
 /// Hits of an ARC cache of `c` keys over `ids` (all below `bound`; at most [`MAX_REQUESTS`]),
 /// and the per-request hit flags when `want_mask`.
-pub fn arc_hits(ids: &[u64], bound: usize, c: usize, want_mask: bool) -> (u64, Option<Vec<bool>>) {
+pub fn arc_hits<T: Id>(
+    ids: &[T],
+    bound: usize,
+    c: usize,
+    want_mask: bool,
+) -> (u64, Option<Vec<bool>>) {
     debug_assert!(ids.len() <= MAX_REQUESTS && c > 0);
     let n = ids.len();
     let mut s = State {
@@ -178,7 +184,7 @@ pub fn arc_hits(ids: &[u64], bound: usize, c: usize, want_mask: bool) -> (u64, O
     let mut hits = 0u64;
     for t in 0..n {
         if let Some(&ahead) = ids.get(t + PREFETCH_AHEAD) {
-            prefetch::read(&s.state, ahead as usize);
+            prefetch::read(&s.state, ahead.index());
         }
         let hit = s.access(t);
         hits += u64::from(hit);

@@ -17,6 +17,7 @@
 //! [`Policy`]: super::Policy
 
 use super::slab::NIL;
+use super::trace::Id;
 use crate::{bigbuf, prefetch};
 
 /// How many requests ahead the loop prefetches a key's last time.
@@ -27,7 +28,12 @@ const PREFETCH_ABOVE: usize = 1 << 18;
 
 /// Hits of an LRU cache of `k` keys over `ids` (all below `bound`; fewer than `u32::MAX`
 /// requests), and the per-request hit flags when `want_mask`.
-pub fn lru_hits(ids: &[u64], bound: usize, k: usize, want_mask: bool) -> (u64, Option<Vec<bool>>) {
+pub fn lru_hits<T: Id>(
+    ids: &[T],
+    bound: usize,
+    k: usize,
+    want_mask: bool,
+) -> (u64, Option<Vec<bool>>) {
     if !want_mask {
         return (count(ids, bound, k, |_| {}), None);
     }
@@ -39,7 +45,7 @@ pub fn lru_hits(ids: &[u64], bound: usize, k: usize, want_mask: bool) -> (u64, O
 /// The hits, each request's flag given to `seen` (a loop of its own for each kind of `seen`:
 /// testing for a mask at every request cost 10% on the sprite trace).
 #[inline(always)]
-fn count(ids: &[u64], bound: usize, k: usize, mut seen: impl FnMut(bool)) -> u64 {
+fn count<T: Id>(ids: &[T], bound: usize, k: usize, mut seen: impl FnMut(bool)) -> u64 {
     debug_assert!(ids.len() < NIL as usize && k > 0);
     let mut last = bigbuf::filled(bound, NIL);
     let mut live = vec![0u64; ids.len() / 64 + 1];
@@ -52,10 +58,10 @@ fn count(ids: &[u64], bound: usize, k: usize, mut seen: impl FnMut(bool)) -> u64
     for (t, &key) in ids.iter().enumerate() {
         if far {
             if let Some(&ahead) = ids.get(t + PREFETCH_AHEAD) {
-                prefetch::read(&last, ahead as usize);
+                prefetch::read(&last, ahead.index());
             }
         }
-        let previous = std::mem::replace(&mut last[key as usize], t as u32);
+        let previous = std::mem::replace(&mut last[key.index()], t as u32);
         live[t >> 6] |= 1 << (t & 63);
         let hit = previous != NIL;
         if hit {
@@ -71,7 +77,7 @@ fn count(ids: &[u64], bound: usize, k: usize, mut seen: impl FnMut(bool)) -> u64
             let word = &mut live[front];
             let oldest = front * 64 + word.trailing_zeros() as usize;
             *word &= *word - 1;
-            last[ids[oldest] as usize] = NIL;
+            last[ids[oldest].index()] = NIL;
         }
         seen(hit);
     }

@@ -24,7 +24,7 @@ use super::predict::{self, Noise};
 use super::predictive_marker::{MarkerRule, PredictiveMarker};
 use super::robust::Robust;
 use super::sieve::Sieve;
-use super::trace::{densify, narrow, next_use, widen, DenseTrace, Densifier, NOT_AGAIN};
+use super::trace::{densify, narrow, next_use, widen, DenseTrace, Densifier, Id, NOT_AGAIN};
 use crate::error::{Error, Result};
 use crate::{pool, rng};
 
@@ -274,9 +274,14 @@ fn run_cell(
         bits: bits.as_deref(),
         predicted,
     };
-    let mut c = build_cell(policy, k, trace.universe, seed, want_mask, trace.ids.len());
-    c.step(&trace.ids, 0, &inp);
-    let (hits, mask) = c.finish();
+    let (hits, mask) = match by_times(policy, &trace.ids, trace.universe, k, want_mask) {
+        Some(counted) => counted,
+        None => {
+            let mut c = build_cell(policy, k, trace.universe, seed, want_mask, trace.ids.len());
+            c.step(&trace.ids, 0, &inp);
+            c.finish()
+        }
+    };
 
     let l1_error = match (policy.needs(), predicted) {
         // Keys are order-preserving encodings of the predicted float times (`predict::time_key`).
@@ -478,9 +483,12 @@ impl<'a> Grid<'a> {
             .policies
             .iter()
             .all(|p| matches!(p.needs(), Needs::Nothing | Needs::Future));
+        // The routines by last-request times need the whole trace and outrun the pipeline's
+        // list-based cells even after renumbering the trace first.
+        let all_timed = self.policies.iter().all(|&p| has_times_routine(p));
         if self.renumber.keeps_ids() && from_keys {
             Path::Stepped
-        } else if self.plain() && overlaps(&self.renumber) {
+        } else if self.plain() && !all_timed && overlaps(&self.renumber) {
             Path::Pipelined
         } else {
             Path::Whole
@@ -606,16 +614,8 @@ fn stepped(
 ) -> Vec<CellResult> {
     let n = ids.len();
     map_cells(grid, |&(policy, size)| {
-        // The whole trace is at hand, which the routines by last-request times need.
-        match policy {
-            PolicyName::Lru => {
-                return plain_result(lru_hits(ids, bound, size, want_mask), policy, size, n)
-            }
-            PolicyName::Arc if n <= arc_times::MAX_REQUESTS => {
-                let counted = arc_times::arc_hits(ids, bound, size, want_mask);
-                return plain_result(counted, policy, size, n);
-            }
-            _ => {}
+        if let Some(counted) = by_times(policy, ids, bound, size, want_mask) {
+            return plain_result(counted, policy, size, n);
         }
         let mut c = build_cell(policy, size, bound, seed, want_mask, n);
         let mut piece = Vec::with_capacity(PIECE.min(n));
@@ -626,6 +626,29 @@ fn stepped(
         }
         plain_result(c.finish(), policy, size, n)
     })
+}
+
+/// Whether `policy` has a routine by last-request times (`lru_times`, `arc_times`).
+fn has_times_routine(policy: PolicyName) -> bool {
+    matches!(policy, PolicyName::Lru | PolicyName::Arc)
+}
+
+/// A cell's hits and hit flags by its policy's routine by last-request times, over the whole
+/// trace `ids` (below `bound`), when it has one.
+fn by_times<T: Id>(
+    policy: PolicyName,
+    ids: &[T],
+    bound: usize,
+    size: usize,
+    want_mask: bool,
+) -> Option<(u64, Option<Vec<bool>>)> {
+    match policy {
+        PolicyName::Lru => Some(lru_hits(ids, bound, size, want_mask)),
+        PolicyName::Arc if ids.len() <= arc_times::MAX_REQUESTS => {
+            Some(arc_times::arc_hits(ids, bound, size, want_mask))
+        }
+        _ => None,
+    }
 }
 
 /// The result of a cell without predictions, from its hits and hit flags over `n` requests.
@@ -754,6 +777,20 @@ mod tests {
             assert!(got.iter().all(|c| c.hits > 0 && c.misses > 0));
             // With LFD in the grid, kept ids step with next-use times computed from the ids as
             // they are; renumbered ones take the whole-trace path.
+            // A grid of LRU and ARC alone runs their routines by last-request times on either
+            // kind of ids (kept, or renumbered whole first): the list-based cells are the
+            // reference.
+            let timed = [PolicyName::Lru, PolicyName::Arc];
+            let got = crate::pool::run(|| simulate(&ids, &timed, &sizes, 11, true, &none)).unwrap();
+            for (cell, (p, k)) in got
+                .iter()
+                .zip(timed.iter().flat_map(|&p| sizes.map(|k| (p, k))))
+            {
+                let mut list = build_cell(p, k, trace.universe, 11, true, trace.ids.len());
+                list.step(&trace.ids, 0, &Inputs::default());
+                let (hits, mask) = list.finish();
+                assert_eq!((cell.hits, &cell.mask), (hits, &mask), "{p:?} size {k}");
+            }
             let offline = [PolicyName::Lru, PolicyName::Lfd];
             let got = simulate(&ids, &offline, &sizes, 11, true, &none).unwrap();
             let next = next_use(&trace.ids, trace.universe);

@@ -197,6 +197,26 @@ pub fn narrow(ids: &[u64], out: &mut Vec<u32>) {
     out.extend(ids.iter().map(|&id| id as u32));
 }
 
+/// A request's id as the simulations index arrays by: a kept raw id (`u64`, below the trace's
+/// bound) or a renumbered one (`u32`).
+pub trait Id: Copy + Send + Sync {
+    fn index(self) -> usize;
+}
+
+impl Id for u32 {
+    #[inline]
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl Id for u64 {
+    #[inline]
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
 /// What [`next_use`] stores for a request whose key is not requested again.
 pub const NOT_AGAIN: u32 = u32::MAX;
 
@@ -215,15 +235,15 @@ pub fn widen(next: u32) -> u64 {
 /// [`NOT_AGAIN`]. Times fit `u32` because traces are shorter than `u32::MAX` (checked by
 /// [`Densifier::for_trace`]), which halves the largest array a simulation writes: on this VM,
 /// first writes into fresh pages cost more than the pass itself.
-pub fn next_use<T: Copy + Into<u64>>(ids: &[T], universe: usize) -> Vec<u32> {
+pub fn next_use<T: Id>(ids: &[T], universe: usize) -> Vec<u32> {
     debug_assert!(ids.len() < NOT_AGAIN as usize);
     let mut last = bigbuf::filled(universe, NOT_AGAIN);
     let mut next = bigbuf::filled(ids.len(), NOT_AGAIN);
     for (t, &id) in ids.iter().enumerate().rev() {
         if let Some(&ahead) = t.checked_sub(PREFETCH_AHEAD).and_then(|a| ids.get(a)) {
-            prefetch::read(&last, ahead.into() as usize);
+            prefetch::read(&last, ahead.index());
         }
-        let slot = &mut last[id.into() as usize];
+        let slot = &mut last[id.index()];
         next[t] = *slot;
         *slot = t as u32;
     }
