@@ -53,6 +53,14 @@ impl IdTable {
     /// The value of `key`; when absent, `key` gets `fresh` (which must not be [`NIL`]).
     #[inline]
     pub fn get_or_insert(&mut self, key: u64, fresh: u32) -> u32 {
+        let (slot, _) = self.slot_of(key, fresh);
+        self.slots[slot].val
+    }
+
+    /// The slot holding `key`, and whether it was absent and has just been given `fresh` (which
+    /// must not be [`NIL`]). The slot stays `key`'s until the next insertion.
+    #[inline]
+    pub fn slot_of(&mut self, key: u64, fresh: u32) -> (usize, bool) {
         let mask = self.slots.len() - 1;
         let mut i = self.home(key);
         loop {
@@ -61,17 +69,30 @@ impl IdTable {
                 break;
             }
             if s.key == key {
-                return s.val;
+                return (i, false);
             }
             i = (i + 1) & mask;
         }
         if 2 * (self.len + 1) > self.slots.len() {
             self.grow();
-            return self.get_or_insert(key, fresh);
+            return self.slot_of(key, fresh);
         }
         self.slots[i] = Slot { key, val: fresh };
         self.len += 1;
-        fresh
+        (i, true)
+    }
+
+    /// The value in a slot from [`Self::slot_of`].
+    #[inline]
+    pub fn value(&self, slot: usize) -> u32 {
+        self.slots[slot].val
+    }
+
+    /// Replaces the value in a slot from [`Self::slot_of`] (not with [`NIL`]).
+    #[inline]
+    pub fn set_value(&mut self, slot: usize, val: u32) {
+        debug_assert!(val != NIL);
+        self.slots[slot].val = val;
     }
 
     fn grow(&mut self) {

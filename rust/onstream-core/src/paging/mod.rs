@@ -10,6 +10,7 @@ pub mod clock;
 pub mod discard;
 pub mod fifo;
 pub mod h2o;
+pub mod hashed_times;
 pub mod idtable;
 pub mod keymap;
 pub mod lfd;

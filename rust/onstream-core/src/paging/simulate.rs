@@ -10,6 +10,7 @@ use super::arc_times;
 use super::clock::Clock;
 use super::discard::DiscardBits;
 use super::fifo::Fifo;
+use super::hashed_times::{hashed_hits, Rule};
 use super::keymap::DenseMap;
 use super::lfd::Lfd;
 use super::lfu::Lfu;
@@ -437,6 +438,9 @@ enum Path {
     Stepped,
     /// Key-only policies over ids renumbered while the cells run: [`pipelined`].
     Pipelined,
+    /// One LRU or FIFO cell over sparse ids, by times kept in the hash table itself
+    /// (`hashed_times`): one lookup a request, no renumbering pass.
+    Hashed,
     /// The trace renumbered (or kept) whole first, then the cells.
     Whole,
 }
@@ -488,6 +492,8 @@ impl<'a> Grid<'a> {
         let all_timed = self.policies.iter().all(|&p| has_times_routine(p));
         if self.renumber.keeps_ids() && from_keys {
             Path::Stepped
+        } else if self.cells.len() == 1 && hashed_rule(self.cells[0].0).is_some() {
+            Path::Hashed
         } else if self.plain() && !all_timed && overlaps(&self.renumber) {
             Path::Pipelined
         } else {
@@ -529,6 +535,12 @@ impl<'a> Grid<'a> {
                 ..Inputs::default()
             };
             return Ok(stepped(ids, bound, cells, &inp, seed, want_mask));
+        }
+        if path == Path::Hashed {
+            let (policy, size) = cells[0];
+            let rule = hashed_rule(policy).unwrap_or(Rule::Renew);
+            let counted = hashed_hits(ids, rule, size, want_mask);
+            return Ok(vec![plain_result(counted, policy, size, ids.len())]);
         }
         if path == Path::Pipelined {
             let bound = self.renumber.bound();
@@ -626,6 +638,15 @@ fn stepped(
         }
         plain_result(c.finish(), policy, size, n)
     })
+}
+
+/// The rule of `policy`'s routine over sparse ids with times in the hash table, if it has one.
+fn hashed_rule(policy: PolicyName) -> Option<Rule> {
+    match policy {
+        PolicyName::Lru => Some(Rule::Renew),
+        PolicyName::Fifo => Some(Rule::Admit),
+        _ => None,
+    }
 }
 
 /// Whether `policy` has a routine by last-request times (`lru_times`, `arc_times`).

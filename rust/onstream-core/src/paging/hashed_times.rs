@@ -1,0 +1,181 @@
+//! LRU and FIFO by times over sparse ids, without renumbering them first.
+//!
+//! Ids too sparse for a direct table (block addresses, object hashes) are otherwise renumbered
+//! through a hash table, one lookup a request, before the policy's own pass. Here that same
+//! lookup is the policy's: the table holds each key's time (of its last request for LRU, of its
+//! admission for FIFO), and a bitset over times marks the resident keys' times. A key is
+//! resident exactly when the mark at its time is set, since only the key requested at a time can
+//! have a mark there, so an eviction only clears the oldest mark: it neither finds the evicted
+//! key nor touches its entry, which keeps a stale time until the key returns.
+//!
+//! One cell over the cloudPhysics trace (114 K requests, 49 K block numbers up to 65 M), in
+//! Rust: LRU 1.0 ms renumbered first, see the commit for this routine.
+
+use super::idtable::IdTable;
+use crate::bigbuf;
+
+/// How many requests ahead the loop prefetches a key's table slot.
+const PREFETCH_AHEAD: usize = 16;
+
+/// Marks over request times, oldest first out.
+struct Marks {
+    words: Vec<u64>,
+    /// The word before which no mark is left.
+    front: usize,
+}
+
+impl Marks {
+    fn new(n: usize) -> Self {
+        Marks {
+            words: bigbuf::filled(n / 64 + 1, 0),
+            front: 0,
+        }
+    }
+
+    #[inline]
+    fn is_set(&self, t: u32) -> bool {
+        self.words[(t >> 6) as usize] & (1 << (t & 63)) != 0
+    }
+
+    #[inline]
+    fn set(&mut self, t: usize) {
+        self.words[t >> 6] |= 1 << (t & 63);
+    }
+
+    #[inline]
+    fn clear(&mut self, t: u32) {
+        self.words[(t >> 6) as usize] &= !(1u64 << (t & 63));
+    }
+
+    /// Clears the oldest mark; one must be set.
+    #[inline]
+    fn pop_oldest(&mut self) {
+        while self.words[self.front] == 0 {
+            self.front += 1;
+        }
+        let word = &mut self.words[self.front];
+        *word &= *word - 1;
+    }
+}
+
+/// Which policy a pass runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// A request renews its key's time (LRU).
+    Renew,
+    /// Only admission sets a key's time (FIFO).
+    Admit,
+}
+
+/// Hits of an LRU (`Renew`) or FIFO (`Admit`) cache of `k` keys over `ids` (fewer than
+/// `u32::MAX` requests), and the per-request hit flags when `want_mask`.
+pub fn hashed_hits(ids: &[u64], rule: Rule, k: usize, want_mask: bool) -> (u64, Option<Vec<bool>>) {
+    if !want_mask {
+        return (count(ids, rule, k, |_| {}), None);
+    }
+    let mut mask = bigbuf::with_capacity(ids.len());
+    let hits = count(ids, rule, k, |hit| mask.push(hit));
+    (hits, Some(mask))
+}
+
+#[inline(always)]
+fn count(ids: &[u64], rule: Rule, k: usize, mut seen: impl FnMut(bool)) -> u64 {
+    debug_assert!(ids.len() < u32::MAX as usize && k > 0);
+    // Room for every request to be a new id up to 1 M requests, as the renumbering has.
+    let mut table = IdTable::with_capacity(ids.len().min(1 << 20));
+    let mut marks = Marks::new(ids.len());
+    let mut resident = 0usize;
+    let mut hits = 0u64;
+    for (t, &key) in ids.iter().enumerate() {
+        if let Some(&ahead) = ids.get(t + PREFETCH_AHEAD) {
+            table.prefetch(ahead);
+        }
+        let (slot, fresh) = table.slot_of(key, t as u32);
+        let time = table.value(slot);
+        let hit = !fresh && marks.is_set(time);
+        if hit {
+            hits += 1;
+            if rule == Rule::Renew {
+                marks.clear(time);
+                marks.set(t);
+                table.set_value(slot, t as u32);
+            }
+        } else {
+            if resident < k {
+                resident += 1;
+            } else {
+                marks.pop_oldest();
+            }
+            marks.set(t);
+            table.set_value(slot, t as u32);
+        }
+        seen(hit);
+    }
+    hits
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::super::fifo::Fifo;
+    use super::super::keymap::HashKeyMap;
+    use super::super::lru::Lru;
+    use super::super::{Policy, Request};
+    use super::*;
+
+    fn flags(mut p: impl Policy, trace: &[u64]) -> Vec<bool> {
+        trace
+            .iter()
+            .map(|&key| p.access(Request::online(key)))
+            .collect()
+    }
+
+    fn agree(trace: &[u64], k: usize) -> Result<(), TestCaseError> {
+        for (rule, want) in [
+            (
+                Rule::Renew,
+                flags(Lru::new(k, HashKeyMap::default()), trace),
+            ),
+            (
+                Rule::Admit,
+                flags(Fifo::new(k, HashKeyMap::default()), trace),
+            ),
+        ] {
+            let (hits, mask) = hashed_hits(trace, rule, k, true);
+            prop_assert_eq!(hits, want.iter().filter(|&&h| h).count() as u64);
+            prop_assert_eq!(mask, Some(want), "{:?}", rule);
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn hits_as_the_list_and_the_ring_do(
+            keys in prop::collection::vec(0u64..30, 1..500),
+            k in 1usize..12,
+        ) {
+            // Sparse ids, and the extremes of u64.
+            let trace: Vec<u64> = keys
+                .iter()
+                .map(|&x| match x { 0 => 0, 1 => u64::MAX, _ => x.wrapping_mul(0x9E37_79B9_7F4A_7C15) })
+                .collect();
+            agree(&trace, k)?;
+        }
+    }
+
+    #[test]
+    fn grows_its_table_and_finds_marks_far_behind() {
+        // A key kept resident through a long run of hits on two others (its mark 1,500 words
+        // behind), then over 2 M distinct keys: more than the table's first size holds.
+        let mut trace: Vec<u64> = vec![1 << 40];
+        trace.extend((0..100_000u64).map(|i| 3 + i % 2));
+        trace.push(1 << 40);
+        trace.extend((0..1_200_000u64).map(|i| (i * 7919) << 20));
+        trace.extend((0..900_000u64).map(|i| (i << 33) + 5));
+        trace.push(3);
+        for k in [1, 3, 1000] {
+            agree(&trace, k).unwrap();
+        }
+    }
+}
