@@ -106,3 +106,17 @@ def test_bad_input() -> None:
         Cache("lru", 2).access(-1)
     with pytest.raises(SnapshotError, match=r"not a paging\.Cache"):
         Cache.from_bytes(_core.Reservoir(2, 1).to_bytes())
+
+
+def test_sizes_far_beyond_the_universe_cost_no_memory() -> None:
+    """A size near the largest allowed once made policies reserve per-slot arrays for it (tens
+    of GB: the process aborted). A cache that never fills only takes cold misses."""
+    from onstream.paging import POLICIES
+
+    trace = np.arange(1000, dtype=np.uint64) % 37
+    huge = 2**31 - 2
+    frame = simulate(trace, list(POLICIES), [huge, 37])
+    assert frame["misses"].to_list() == [37] * (2 * len(POLICIES))
+    for policy in ("lru", "fifo", "clock", "lfu", "arc", "sieve", "marker"):
+        cache = Cache(policy, huge)
+        assert [cache.access(k) for k in (5, 5, 6)] == [False, True, False]

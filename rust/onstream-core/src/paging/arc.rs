@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::keymap::KeyMap;
 use super::policy::{Policy, Request};
-use super::slab::{Links, List, NIL};
+use super::slab::{reserve, Links, List, NIL};
 
 const T1: u8 = 0;
 const T2: u8 = 1;
@@ -34,8 +34,8 @@ impl<M: KeyMap> Arc<M> {
             c,
             p: 0.0,
             map,
-            keys: Vec::with_capacity(2 * c),
-            loc: Vec::with_capacity(2 * c),
+            keys: Vec::with_capacity(reserve(2 * c)),
+            loc: Vec::with_capacity(reserve(2 * c)),
             links: Links::with_slots(2 * c),
             lists: [List::default(); 4],
             free: Vec::new(),

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::keymap::KeyMap;
 use super::policy::{slot_map_queries, Policy, Request};
-use super::slab::NIL;
+use super::slab::{reserve, NIL};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Clock<M> {
@@ -22,8 +22,8 @@ impl<M: KeyMap> Clock<M> {
         Clock {
             k,
             map,
-            keys: Vec::with_capacity(k),
-            referenced: Vec::with_capacity(k),
+            keys: Vec::with_capacity(reserve(k)),
+            referenced: Vec::with_capacity(reserve(k)),
             hand: 0,
         }
     }

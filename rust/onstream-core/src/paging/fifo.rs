@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::keymap::KeyMap;
 use super::policy::{slot_map_queries, Policy, Request};
-use super::slab::NIL;
+use super::slab::{reserve, NIL};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fifo<M> {
@@ -20,7 +20,7 @@ impl<M: KeyMap> Fifo<M> {
         Fifo {
             k,
             map,
-            keys: Vec::with_capacity(k),
+            keys: Vec::with_capacity(reserve(k)),
             hand: 0,
         }
     }

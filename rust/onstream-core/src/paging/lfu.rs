@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::keymap::KeyMap;
 use super::policy::{slot_map_queries, Policy, Request};
-use super::slab::NIL;
+use super::slab::{reserve, NIL};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Lfu<M> {
@@ -28,9 +28,9 @@ impl<M: KeyMap> Lfu<M> {
         Lfu {
             k,
             map,
-            keys: Vec::with_capacity(k),
-            count: Vec::with_capacity(k),
-            last: Vec::with_capacity(k),
+            keys: Vec::with_capacity(reserve(k)),
+            count: Vec::with_capacity(reserve(k)),
+            last: Vec::with_capacity(reserve(k)),
             order: BTreeSet::new(),
             tick: 0,
         }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::keymap::KeyMap;
 use super::policy::{slot_map_queries, Policy, Request};
-use super::slab::{Links, List, NIL};
+use super::slab::{reserve, Links, List, NIL};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Lru<M> {
@@ -21,7 +21,7 @@ impl<M: KeyMap> Lru<M> {
         Lru {
             k,
             map,
-            keys: Vec::with_capacity(k),
+            keys: Vec::with_capacity(reserve(k)),
             links: Links::with_slots(k),
             order: List::default(),
         }

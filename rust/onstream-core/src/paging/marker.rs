@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::keymap::KeyMap;
 use super::policy::{slot_map_queries, Policy, Request};
-use super::slab::NIL;
+use super::slab::{reserve, NIL};
 use crate::rng::{self, Rng};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,9 +31,9 @@ impl<M: KeyMap> Marker<M> {
         Marker {
             k,
             map,
-            keys: Vec::with_capacity(k),
-            unmarked: Vec::with_capacity(k),
-            pos: Vec::with_capacity(k),
+            keys: Vec::with_capacity(reserve(k)),
+            unmarked: Vec::with_capacity(reserve(k)),
+            pos: Vec::with_capacity(reserve(k)),
             rng,
         }
     }

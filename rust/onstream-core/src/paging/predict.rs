@@ -70,7 +70,8 @@ pub fn time_key(t: f64) -> u64 {
 pub fn discard_labels(trace: &DenseTrace, next: &[u32], k: usize) -> Vec<bool> {
     let mut labels = vec![false; trace.ids.len()];
     let mut last = vec![u32::MAX; trace.universe];
-    let mut lfd = Lfd::new(k, DenseMap::new(trace.universe));
+    // LFD never evicts from a cache as large as the universe, so it is built no larger.
+    let mut lfd = Lfd::new(k.min(trace.universe.max(1)), DenseMap::new(trace.universe));
     for (t, &id) in trace.ids.iter().enumerate() {
         let (_, evicted) = lfd.access_evicting(Request {
             key: u64::from(id),

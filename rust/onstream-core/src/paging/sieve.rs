@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::keymap::KeyMap;
 use super::policy::{slot_map_queries, Policy, Request};
-use super::slab::{Links, List, NIL};
+use super::slab::{reserve, Links, List, NIL};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sieve<M> {
@@ -26,8 +26,8 @@ impl<M: KeyMap> Sieve<M> {
         Sieve {
             k,
             map,
-            keys: Vec::with_capacity(k),
-            visited: Vec::with_capacity(k),
+            keys: Vec::with_capacity(reserve(k)),
+            visited: Vec::with_capacity(reserve(k)),
             links: Links::with_slots(k),
             queue: List::default(),
             hand: NIL,

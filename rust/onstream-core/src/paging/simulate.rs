@@ -306,7 +306,7 @@ fn run_cell(
     })
 }
 
-/// The policy of one cell, over dense ids below `universe`, with its tally.
+/// The policy of one cell of size `k`, over dense ids below `universe`, with its tally.
 fn build_cell(
     policy: PolicyName,
     k: usize,
@@ -316,7 +316,12 @@ fn build_cell(
     n: usize,
 ) -> Box<dyn Cell> {
     let map = || DenseMap::new(universe);
-    let rng = || cell_rng(seed, policy, k);
+    let size = k;
+    let rng = || cell_rng(seed, policy, size);
+    // A cache at least as large as the universe never evicts, whatever its size, so the policy is
+    // built no larger: per-slot arrays of a size near 2^31 would not fit in memory. The size still
+    // names the cell's random streams.
+    let k = k.min(universe.max(1));
     match policy {
         PolicyName::Lru => cell(Lru::new(k, map()), want_mask, n),
         PolicyName::Fifo => cell(Fifo::new(k, map()), want_mask, n),
@@ -347,7 +352,7 @@ fn build_cell(
                 k,
                 map(),
                 DiscardBits::new(k, map(), RandomPools::new(k, rng())),
-                Marker::new(k, map(), cell_rng_n(seed, policy, k, 1)),
+                Marker::new(k, map(), cell_rng_n(seed, policy, size, 1)),
             ),
             want_mask,
             n,
@@ -440,7 +445,7 @@ enum Path {
     Pipelined,
     /// One LRU or FIFO cell over sparse ids, by times kept in the hash table itself
     /// (`hashed_times`): one lookup a request, no renumbering pass.
-    Hashed,
+    Hashed(Rule),
     /// The trace renumbered (or kept) whole first, then the cells.
     Whole,
 }
@@ -492,8 +497,8 @@ impl<'a> Grid<'a> {
         let all_timed = self.policies.iter().all(|&p| has_times_routine(p));
         if self.renumber.keeps_ids() && from_keys {
             Path::Stepped
-        } else if self.cells.len() == 1 && hashed_rule(self.cells[0].0).is_some() {
-            Path::Hashed
+        } else if let (1, Some(rule)) = (self.cells.len(), hashed_rule(self.cells[0].0)) {
+            Path::Hashed(rule)
         } else if self.plain() && !all_timed && overlaps(&self.renumber) {
             Path::Pipelined
         } else {
@@ -536,9 +541,8 @@ impl<'a> Grid<'a> {
             };
             return Ok(stepped(ids, bound, cells, &inp, seed, want_mask));
         }
-        if path == Path::Hashed {
+        if let Path::Hashed(rule) = path {
             let (policy, size) = cells[0];
-            let rule = hashed_rule(policy).unwrap_or(Rule::Renew);
             let counted = hashed_hits(ids, rule, size, want_mask);
             return Ok(vec![plain_result(counted, policy, size, ids.len())]);
         }
@@ -796,22 +800,28 @@ mod tests {
                 .collect();
             assert_eq!(got, want);
             assert!(got.iter().all(|c| c.hits > 0 && c.misses > 0));
-            // With LFD in the grid, kept ids step with next-use times computed from the ids as
-            // they are; renumbered ones take the whole-trace path.
-            // A grid of LRU and ARC alone runs their routines by last-request times on either
-            // kind of ids (kept, or renumbered whole first): the list-based cells are the
-            // reference.
+            // The routines by times against the list-based cells: a grid of LRU and ARC alone
+            // (kept ids, or renumbered whole first), and single LRU and FIFO cells (kept ids, or
+            // times in the hash table).
+            let list = |p: PolicyName, k: usize| {
+                let mut c = build_cell(p, k, trace.universe, 11, true, trace.ids.len());
+                c.step(&trace.ids, 0, &Inputs::default());
+                c.finish()
+            };
             let timed = [PolicyName::Lru, PolicyName::Arc];
             let got = crate::pool::run(|| simulate(&ids, &timed, &sizes, 11, true, &none)).unwrap();
-            for (cell, (p, k)) in got
-                .iter()
-                .zip(timed.iter().flat_map(|&p| sizes.map(|k| (p, k))))
-            {
-                let mut list = build_cell(p, k, trace.universe, 11, true, trace.ids.len());
-                list.step(&trace.ids, 0, &Inputs::default());
-                let (hits, mask) = list.finish();
-                assert_eq!((cell.hits, &cell.mask), (hits, &mask), "{p:?} size {k}");
+            let grid = timed.iter().flat_map(|&p| sizes.map(|k| (p, k)));
+            for (cell, (p, k)) in got.iter().zip(grid) {
+                assert_eq!((cell.hits, cell.mask.clone()), list(p, k), "{p:?} size {k}");
             }
+            for p in [PolicyName::Lru, PolicyName::Fifo] {
+                for k in sizes {
+                    let got = simulate(&ids, &[p], &[k], 11, true, &none).unwrap();
+                    assert_eq!((got[0].hits, got[0].mask.clone()), list(p, k), "{p:?} {k}");
+                }
+            }
+            // With LFD in the grid, kept ids step with next-use times computed from the ids as
+            // they are; renumbered ones take the whole-trace path.
             let offline = [PolicyName::Lru, PolicyName::Lfd];
             let got = simulate(&ids, &offline, &sizes, 11, true, &none).unwrap();
             let next = next_use(&trace.ids, trace.universe);

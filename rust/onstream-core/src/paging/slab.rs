@@ -9,6 +9,13 @@ use serde::{Deserialize, Serialize};
 /// "No slot".
 pub const NIL: u32 = u32::MAX;
 
+/// Room to reserve up front for a per-slot array of a cache of capacity `k`: all of it for
+/// usual capacities, a start for huge ones, which grow as keys arrive (reserving 2^31 slots
+/// asked the allocator for tens of GB and aborted the process).
+pub fn reserve(k: usize) -> usize {
+    k.min(1 << 16)
+}
+
 /// One list's ends and length: `head` is the most recent end, `tail` the oldest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct List {
@@ -35,15 +42,13 @@ pub struct Links {
 }
 
 impl Links {
+    /// Links for slots `0..n`, allocated as slots are first linked (a cache's capacity may be
+    /// far beyond the keys it will ever hold).
     pub fn with_slots(n: usize) -> Self {
         Links {
-            prev: vec![NIL; n],
-            next: vec![NIL; n],
+            prev: Vec::with_capacity(reserve(n)),
+            next: Vec::with_capacity(reserve(n)),
         }
-    }
-
-    pub fn slots(&self) -> usize {
-        self.prev.len()
     }
 
     /// The slot after `i` towards the tail (older), or NIL.
@@ -60,6 +65,10 @@ impl Links {
 
     #[inline]
     pub fn push_front(&mut self, list: &mut List, i: u32) {
+        if i as usize >= self.prev.len() {
+            self.prev.resize(i as usize + 1, NIL);
+            self.next.resize(i as usize + 1, NIL);
+        }
         self.prev[i as usize] = NIL;
         self.next[i as usize] = list.head;
         if list.head != NIL {
