@@ -21,6 +21,9 @@ use super::tournament::Tournament;
 pub trait Entry: Ord + Copy {
     /// No larger than any entry: what slots hold before they are filled.
     const LEAST: Self;
+    /// Whether a hit never lowers its slot's entry. True next-use times only move forward: the
+    /// entry of a key requested now held the time now, below every other.
+    const HITS_RAISE: bool;
     fn pack(time: u64, slot: u32) -> Self;
     fn unpack(self) -> (u64, u32);
     fn time_of(req: &Request) -> u64;
@@ -29,6 +32,7 @@ pub trait Entry: Ord + Copy {
 /// BlindOracle's entries: predicted next-arrival times are any order-preserving `u64`.
 impl Entry for (u64, u32) {
     const LEAST: Self = (0, 0);
+    const HITS_RAISE: bool = false;
     #[inline]
     fn time_of(req: &Request) -> u64 {
         req.predicted_next
@@ -53,6 +57,7 @@ const NEVER_PACKED: u64 = 1 << 32;
 
 impl Entry for Packed {
     const LEAST: Self = Packed(0);
+    const HITS_RAISE: bool = true;
     #[inline]
     fn time_of(req: &Request) -> u64 {
         req.next_use
@@ -126,8 +131,12 @@ impl<M: KeyMap, E: Entry> Lfd<M, E> {
         if !hit {
             self.map.insert(req.key, slot);
         }
-        self.order
-            .set(slot as usize, E::pack(E::time_of(&req), slot));
+        let entry = E::pack(E::time_of(&req), slot);
+        if hit && E::HITS_RAISE {
+            self.order.raise(slot as usize, entry);
+        } else {
+            self.order.set(slot as usize, entry);
+        }
         (hit, evicted)
     }
 }

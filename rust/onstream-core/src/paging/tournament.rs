@@ -33,6 +33,23 @@ impl<E: Ord + Copy> Tournament<E> {
         self.tree[1]
     }
 
+    /// Raises slot `slot`'s value to `value`, no smaller than the one it holds: an ancestor
+    /// becomes `value` exactly when it held less, so the climb reads one node a level and ends
+    /// at the first that holds more.
+    #[inline]
+    pub fn raise(&mut self, slot: usize, value: E) {
+        let mut i = self.leaves + slot;
+        debug_assert!(self.tree[i] <= value);
+        self.tree[i] = value;
+        while i > 1 {
+            i >>= 1;
+            if self.tree[i] >= value {
+                break;
+            }
+            self.tree[i] = value;
+        }
+    }
+
     /// Sets slot `slot`'s value. The climb ends at the first node whose value comes out
     /// unchanged, as nothing above it changes.
     #[inline]
@@ -66,9 +83,15 @@ mod tests {
             let mut values = vec![(0u64, 0usize); slots];
             for (s, v) in writes {
                 let s = s % slots;
-                // Values carry their slot, as LFD's do, so no two slots hold equal values.
-                values[s] = (v + 1, s);
-                t.set(s, values[s]);
+                // Values carry their slot, as LFD's do, so no two slots hold equal values. Odd
+                // writes raise a slot by `v` (LFD's hits), even ones set it to anything.
+                if v % 2 == 1 {
+                    values[s] = (values[s].0 + v, s);
+                    t.raise(s, values[s]);
+                } else {
+                    values[s] = (v + 1, s);
+                    t.set(s, values[s]);
+                }
                 prop_assert_eq!(t.max(), *values.iter().max().unwrap());
             }
         }
