@@ -104,11 +104,6 @@ impl Densifier {
         }
     }
 
-    /// Whether ids are looked up in a direct table (not hashed).
-    pub fn direct(&self) -> bool {
-        matches!(self.table, Table::Direct { .. })
-    }
-
     /// Whether the ids can stand for their own dense ids: they all lie below [`Self::bound`],
     /// itself at most a few times the trace's length, so arrays indexed by them stay as small as
     /// the renumbering's own table, and a simulation whose results do not depend on how keys are
