@@ -17,6 +17,9 @@ use crate::bigbuf;
 /// How many requests ahead the loop prefetches a key's table slot.
 const PREFETCH_AHEAD: usize = 16;
 
+/// Hashes kept between a slot's prefetch and its lookup (a power of two above the distance).
+const HASHES: usize = 32;
+
 /// Marks over request times, oldest first out.
 struct Marks {
     words: Vec<u64>,
@@ -86,11 +89,18 @@ fn count(ids: &[u64], rule: Rule, k: usize, mut seen: impl FnMut(bool)) -> u64 {
     let mut marks = Marks::new(ids.len());
     let mut resident = 0usize;
     let mut hits = 0u64;
+    // Each id's hash, computed when its slot is prefetched and used when it is looked up.
+    let mut hashes = [0u64; HASHES];
+    for (t, &key) in ids.iter().enumerate().take(PREFETCH_AHEAD) {
+        hashes[t % HASHES] = IdTable::hash(key);
+    }
     for (t, &key) in ids.iter().enumerate() {
         if let Some(&ahead) = ids.get(t + PREFETCH_AHEAD) {
-            table.prefetch(ahead);
+            let h = IdTable::hash(ahead);
+            hashes[(t + PREFETCH_AHEAD) % HASHES] = h;
+            table.prefetch_hashed(h);
         }
-        let (slot, fresh) = table.slot_of(key, t as u32);
+        let (slot, fresh) = table.slot_of_hashed(key, hashes[t % HASHES], t as u32);
         let time = table.value(slot);
         let hit = !fresh && marks.is_set(time);
         if hit {

@@ -37,17 +37,36 @@ impl IdTable {
         }
     }
 
+    /// `key`'s hash, whatever the table's size. A pass that prefetches a few requests ahead
+    /// can keep the hashes it computed for that and hand them to [`Self::slot_of_hashed`], so
+    /// each id is hashed once (hashing twice cost about 10% of a pass).
     #[inline]
-    fn home(&self, key: u64) -> usize {
+    pub fn hash(key: u64) -> u64 {
         let mut h = Mix64::default();
         h.write_u64(key);
-        h.finish() as usize & (self.slots.len() - 1)
+        h.finish()
+    }
+
+    #[inline]
+    fn home(&self, key: u64) -> usize {
+        self.home_of(Self::hash(key))
+    }
+
+    #[inline]
+    fn home_of(&self, hash: u64) -> usize {
+        hash as usize & (self.slots.len() - 1)
     }
 
     /// A hint that `key` is looked up soon.
     #[inline]
     pub fn prefetch(&self, key: u64) {
         prefetch::read(&self.slots, self.home(key));
+    }
+
+    /// A hint that the key of this [`Self::hash`] is looked up soon.
+    #[inline]
+    pub fn prefetch_hashed(&self, hash: u64) {
+        prefetch::read(&self.slots, self.home_of(hash));
     }
 
     /// The value of `key`; when absent, `key` gets `fresh` (which must not be [`NIL`]).
@@ -61,8 +80,14 @@ impl IdTable {
     /// must not be [`NIL`]). The slot stays `key`'s until the next insertion.
     #[inline]
     pub fn slot_of(&mut self, key: u64, fresh: u32) -> (usize, bool) {
+        self.slot_of_hashed(key, Self::hash(key), fresh)
+    }
+
+    /// [`Self::slot_of`] with `key`'s [`Self::hash`] already at hand.
+    #[inline]
+    pub fn slot_of_hashed(&mut self, key: u64, hash: u64, fresh: u32) -> (usize, bool) {
         let mask = self.slots.len() - 1;
-        let mut i = self.home(key);
+        let mut i = self.home_of(hash);
         loop {
             let s = self.slots[i];
             if s.val == NIL {
@@ -75,7 +100,7 @@ impl IdTable {
         }
         if 2 * (self.len + 1) > self.slots.len() {
             self.grow();
-            return self.slot_of(key, fresh);
+            return self.slot_of_hashed(key, hash, fresh);
         }
         self.slots[i] = Slot { key, val: fresh };
         self.len += 1;

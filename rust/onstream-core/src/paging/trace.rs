@@ -10,6 +10,9 @@ use crate::{bigbuf, prefetch};
 /// How many requests ahead the passes over a trace prefetch their table entry.
 const PREFETCH_AHEAD: usize = 16;
 
+/// Hashes kept between a slot's prefetch and its lookup (a power of two above the distance).
+const HASHES: usize = 32;
+
 /// A trace with dense ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DenseTrace {
@@ -163,15 +166,21 @@ impl Densifier {
             }
             Table::Hash { capacity, table } => {
                 let table = table.get_or_insert_with(|| IdTable::with_capacity(*capacity));
+                // Each id's hash, computed when its slot is prefetched and used when it is
+                // looked up (see `IdTable::hash`).
+                let mut hashes = [0u64; HASHES];
+                for (t, &id) in ids.iter().enumerate().take(PREFETCH_AHEAD) {
+                    hashes[t % HASHES] = IdTable::hash(id);
+                }
                 out.extend(ids.iter().enumerate().map(|(t, &id)| {
                     if let Some(&ahead) = ids.get(t + PREFETCH_AHEAD) {
-                        table.prefetch(ahead);
+                        let h = IdTable::hash(ahead);
+                        hashes[(t + PREFETCH_AHEAD) % HASHES] = h;
+                        table.prefetch_hashed(h);
                     }
-                    let d = table.get_or_insert(id, *next);
-                    if d == *next {
-                        *next += 1;
-                    }
-                    d
+                    let (slot, fresh) = table.slot_of_hashed(id, hashes[t % HASHES], *next);
+                    *next += u32::from(fresh);
+                    table.value(slot)
                 }))
             }
         }
