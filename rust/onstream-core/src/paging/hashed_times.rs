@@ -9,7 +9,7 @@
 //! key nor touches its entry, which keeps a stale time until the key returns.
 //!
 //! One cell over the cloudPhysics trace (114 K requests, 49 K block numbers up to 65 M), in
-//! Rust: LRU 1.0 ms renumbered first, see the commit for this routine.
+//! Rust: LRU 1.0 ms renumbered first, 0.68-0.70 ms here; FIFO 1.1-1.4 ms pipelined, 0.66 ms here.
 
 use super::idtable::IdTable;
 use crate::bigbuf;
