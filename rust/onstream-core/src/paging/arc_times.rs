@@ -18,6 +18,7 @@
 //! cost more (Zipf 89 -> 116-133 ms).
 
 use super::slab::NIL;
+use super::time_marks::TimeMarks;
 use super::trace::Id;
 use crate::{bigbuf, prefetch};
 
@@ -36,56 +37,13 @@ const T2: usize = 1;
 const B1: usize = 2;
 const B2: usize = 3;
 
-/// One list: marks at its keys' last request times, its length, and the word before which it
-/// has no mark.
-struct Marks {
-    words: Vec<u64>,
-    len: usize,
-    front: usize,
-}
-
-impl Marks {
-    fn new(n: usize) -> Self {
-        Marks {
-            words: vec![0; n / 64 + 1],
-            len: 0,
-            front: 0,
-        }
-    }
-
-    #[inline]
-    fn set(&mut self, t: usize) {
-        self.words[t >> 6] |= 1 << (t & 63);
-        self.len += 1;
-    }
-
-    #[inline]
-    fn clear(&mut self, t: usize) {
-        self.words[t >> 6] &= !(1u64 << (t & 63));
-        self.len -= 1;
-    }
-
-    /// Removes the oldest mark (the list must not be empty) and returns its time.
-    #[inline]
-    fn pop_oldest(&mut self) -> usize {
-        while self.words[self.front] == 0 {
-            self.front += 1;
-        }
-        let word = &mut self.words[self.front];
-        let t = self.front * 64 + word.trailing_zeros() as usize;
-        *word &= *word - 1;
-        self.len -= 1;
-        t
-    }
-}
-
 struct State<'a, T> {
     ids: &'a [T],
     c: usize,
     p: f64,
     /// Key → list << 30 | last request time, or [`NIL`] when in no list.
     state: Vec<u32>,
-    lists: [Marks; 4],
+    lists: [TimeMarks; 4],
 }
 
 impl<T: Id> State<'_, T> {
@@ -114,11 +72,11 @@ impl<T: Id> State<'_, T> {
     /// REPLACE(x, p), as `Arc::replace`.
     #[inline]
     fn replace(&mut self, hit_in_b2: bool) {
-        let t1 = self.lists[T1].len;
+        let t1 = self.lists[T1].len();
         let from_t1 = t1 >= 1 && ((hit_in_b2 && t1 as f64 == self.p) || t1 as f64 > self.p);
-        if (from_t1 || self.lists[T2].len == 0) && t1 > 0 {
+        if (from_t1 || self.lists[T2].is_empty()) && t1 > 0 {
             self.demote(T1, B1);
-        } else if self.lists[T2].len > 0 {
+        } else if !self.lists[T2].is_empty() {
             self.demote(T2, B2);
         }
     }
@@ -133,11 +91,13 @@ impl<T: Id> State<'_, T> {
             self.lists[list].clear(last);
             let hit = list <= T2;
             if list == B1 {
-                let delta = (self.lists[B2].len as f64 / (self.lists[B1].len + 1) as f64).max(1.0);
+                let delta =
+                    (self.lists[B2].len() as f64 / (self.lists[B1].len() + 1) as f64).max(1.0);
                 self.p = (self.p + delta).min(self.c as f64);
                 self.replace(false);
             } else if list == B2 {
-                let delta = (self.lists[B1].len as f64 / (self.lists[B2].len + 1) as f64).max(1.0);
+                let delta =
+                    (self.lists[B1].len() as f64 / (self.lists[B2].len() + 1) as f64).max(1.0);
                 self.p = (self.p - delta).max(0.0);
                 self.replace(true);
             }
@@ -145,10 +105,10 @@ impl<T: Id> State<'_, T> {
             self.state[key] = (T2 as u32) << TIME_BITS | t as u32;
             return hit;
         }
-        let l1 = self.lists[T1].len + self.lists[B1].len;
-        let total = l1 + self.lists[T2].len + self.lists[B2].len;
+        let l1 = self.lists[T1].len() + self.lists[B1].len();
+        let total = l1 + self.lists[T2].len() + self.lists[B2].len();
         if l1 == self.c {
-            if self.lists[T1].len < self.c {
+            if self.lists[T1].len() < self.c {
                 self.drop_oldest(B1);
                 self.replace(false);
             } else {
@@ -181,7 +141,7 @@ pub fn arc_hits<T: Id>(
         c,
         p: 0.0,
         state: bigbuf::filled(bound, NIL),
-        lists: [Marks::new(n), Marks::new(n), Marks::new(n), Marks::new(n)],
+        lists: std::array::from_fn(|_| TimeMarks::new(n)),
     };
     let mut mask = want_mask.then(|| bigbuf::with_capacity(n));
     let mut hits = 0u64;

@@ -11,55 +11,9 @@
 //! One cell over the cloudPhysics trace (114 K requests, 49 K block numbers up to 65 M), in
 //! Rust: LRU 1.0 ms renumbered first, 0.68-0.70 ms here; FIFO 1.1-1.4 ms pipelined, 0.66 ms here.
 
-use super::idtable::IdTable;
+use super::idtable::{IdTable, Lookahead};
+use super::time_marks::TimeMarks;
 use crate::bigbuf;
-
-/// How many requests ahead the loop prefetches a key's table slot.
-const PREFETCH_AHEAD: usize = 16;
-
-/// Hashes kept between a slot's prefetch and its lookup (a power of two above the distance).
-const HASHES: usize = 32;
-
-/// Marks over request times, oldest first out.
-struct Marks {
-    words: Vec<u64>,
-    /// The word before which no mark is left.
-    front: usize,
-}
-
-impl Marks {
-    fn new(n: usize) -> Self {
-        Marks {
-            words: bigbuf::filled(n / 64 + 1, 0),
-            front: 0,
-        }
-    }
-
-    #[inline]
-    fn is_set(&self, t: u32) -> bool {
-        self.words[(t >> 6) as usize] & (1 << (t & 63)) != 0
-    }
-
-    #[inline]
-    fn set(&mut self, t: usize) {
-        self.words[t >> 6] |= 1 << (t & 63);
-    }
-
-    #[inline]
-    fn clear(&mut self, t: u32) {
-        self.words[(t >> 6) as usize] &= !(1u64 << (t & 63));
-    }
-
-    /// Clears the oldest mark; one must be set.
-    #[inline]
-    fn pop_oldest(&mut self) {
-        while self.words[self.front] == 0 {
-            self.front += 1;
-        }
-        let word = &mut self.words[self.front];
-        *word &= *word - 1;
-    }
-}
 
 /// Which policy a pass runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,34 +40,23 @@ fn count(ids: &[u64], rule: Rule, k: usize, mut seen: impl FnMut(bool)) -> u64 {
     debug_assert!(ids.len() < u32::MAX as usize && k > 0);
     // Room for every request to be a new id up to 1 M requests, as the renumbering has.
     let mut table = IdTable::with_capacity(ids.len().min(1 << 20));
-    let mut marks = Marks::new(ids.len());
-    let mut resident = 0usize;
+    let mut marks = TimeMarks::new(ids.len());
     let mut hits = 0u64;
-    // Each id's hash, computed when its slot is prefetched and used when it is looked up.
-    let mut hashes = [0u64; HASHES];
-    for (t, &key) in ids.iter().enumerate().take(PREFETCH_AHEAD) {
-        hashes[t % HASHES] = IdTable::hash(key);
-    }
-    for (t, &key) in ids.iter().enumerate() {
-        if let Some(&ahead) = ids.get(t + PREFETCH_AHEAD) {
-            let h = IdTable::hash(ahead);
-            hashes[(t + PREFETCH_AHEAD) % HASHES] = h;
-            table.prefetch_hashed(h);
-        }
-        let (slot, fresh) = table.slot_of_hashed(key, hashes[t % HASHES], t as u32);
+    let mut pass = Lookahead::new(ids);
+    for t in 0..ids.len() {
+        let (slot, fresh) = pass.slot_of(&mut table, t, t as u32);
         let time = table.value(slot);
-        let hit = !fresh && marks.is_set(time);
+        let hit = !fresh && marks.is_set(time as usize);
         if hit {
             hits += 1;
             if rule == Rule::Renew {
-                marks.clear(time);
+                marks.clear(time as usize);
                 marks.set(t);
                 table.set_value(slot, t as u32);
             }
         } else {
-            if resident < k {
-                resident += 1;
-            } else {
+            // One mark per resident key.
+            if marks.len() == k {
                 marks.pop_oldest();
             }
             marks.set(t);

@@ -57,23 +57,10 @@ impl IdTable {
         hash as usize & (self.slots.len() - 1)
     }
 
-    /// A hint that `key` is looked up soon.
-    #[inline]
-    pub fn prefetch(&self, key: u64) {
-        prefetch::read(&self.slots, self.home(key));
-    }
-
     /// A hint that the key of this [`Self::hash`] is looked up soon.
     #[inline]
     pub fn prefetch_hashed(&self, hash: u64) {
         prefetch::read(&self.slots, self.home_of(hash));
-    }
-
-    /// The value of `key`; when absent, `key` gets `fresh` (which must not be [`NIL`]).
-    #[inline]
-    pub fn get_or_insert(&mut self, key: u64, fresh: u32) -> u32 {
-        let (slot, _) = self.slot_of(key, fresh);
-        self.slots[slot].val
     }
 
     /// The slot holding `key`, and whether it was absent and has just been given `fresh` (which
@@ -134,6 +121,42 @@ impl IdTable {
     }
 }
 
+/// Requests ahead a pass over a trace prefetches an id's slot.
+const AHEAD: usize = 16;
+
+/// Hashes in flight between a slot's prefetch and its lookup (a power of two above [`AHEAD`]).
+const IN_FLIGHT: usize = 32;
+
+/// A pass over `ids` that prefetches each id's slot [`AHEAD`] requests before looking it up and
+/// hashes each id once for both (hashing twice cost about 10% of a pass).
+pub struct Lookahead<'a> {
+    ids: &'a [u64],
+    hashes: [u64; IN_FLIGHT],
+}
+
+impl<'a> Lookahead<'a> {
+    pub fn new(ids: &'a [u64]) -> Self {
+        let mut hashes = [0; IN_FLIGHT];
+        for (t, &id) in ids.iter().enumerate().take(AHEAD) {
+            hashes[t % IN_FLIGHT] = IdTable::hash(id);
+        }
+        Lookahead { ids, hashes }
+    }
+
+    /// The slot of `ids[t]` (inserted with `fresh` when absent, as [`IdTable::slot_of`]), after
+    /// prefetching the slot of `ids[t + AHEAD]`. Call with t = 0, 1, 2, ... (Inlined always: as
+    /// a call it cost 15% of a hash-table LRU pass.)
+    #[inline(always)]
+    pub fn slot_of(&mut self, table: &mut IdTable, t: usize, fresh: u32) -> (usize, bool) {
+        if let Some(&ahead) = self.ids.get(t + AHEAD) {
+            let h = IdTable::hash(ahead);
+            self.hashes[(t + AHEAD) % IN_FLIGHT] = h;
+            table.prefetch_hashed(h);
+        }
+        table.slot_of_hashed(self.ids[t], self.hashes[t % IN_FLIGHT], fresh)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -158,10 +181,12 @@ mod tests {
                 }
             };
             let fresh = reference.len() as u32;
+            let absent = !reference.contains_key(&key);
             let want = *reference.entry(key).or_insert(fresh);
+            let (slot, inserted) = t.slot_of(key, fresh);
             assert_eq!(
-                t.get_or_insert(key, fresh),
-                want,
+                (t.value(slot), inserted),
+                (want, absent),
                 "key {key} at step {step}"
             );
         }

@@ -17,6 +17,7 @@
 //! [`Policy`]: super::Policy
 
 use super::slab::NIL;
+use super::time_marks::TimeMarks;
 use super::trace::Id;
 use crate::{bigbuf, prefetch};
 
@@ -48,10 +49,8 @@ pub fn lru_hits<T: Id>(
 fn count<T: Id>(ids: &[T], bound: usize, k: usize, mut seen: impl FnMut(bool)) -> u64 {
     debug_assert!(ids.len() < NIL as usize && k > 0);
     let mut last = bigbuf::filled(bound, NIL);
-    let mut live = vec![0u64; ids.len() / 64 + 1];
-    // Word of `live` before which no mark is left.
-    let mut front = 0usize;
-    let mut resident = 0usize;
+    // One mark per resident key, at its last request.
+    let mut live = TimeMarks::new(ids.len());
     let mut hits = 0u64;
     // Times that fit in L2 are there already.
     let far = bound > PREFETCH_ABOVE;
@@ -62,23 +61,15 @@ fn count<T: Id>(ids: &[T], bound: usize, k: usize, mut seen: impl FnMut(bool)) -
             }
         }
         let previous = std::mem::replace(&mut last[key.index()], t as u32);
-        live[t >> 6] |= 1 << (t & 63);
         let hit = previous != NIL;
         if hit {
-            live[(previous >> 6) as usize] &= !(1u64 << (previous & 63));
+            live.clear(previous as usize);
             hits += 1;
-        } else if resident < k {
-            resident += 1;
-        } else {
-            // A full cache holds k keys whose last requests are all before t: a mark lies ahead.
-            while live[front] == 0 {
-                front += 1;
-            }
-            let word = &mut live[front];
-            let oldest = front * 64 + word.trailing_zeros() as usize;
-            *word &= *word - 1;
-            last[ids[oldest].index()] = NIL;
+        } else if live.len() == k {
+            // A full cache holds k keys whose last requests are all before t.
+            last[ids[live.pop_oldest()].index()] = NIL;
         }
+        live.set(t);
         seen(hit);
     }
     hits

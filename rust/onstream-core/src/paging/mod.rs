@@ -30,6 +30,7 @@ pub mod robust;
 pub mod sieve;
 pub mod simulate;
 pub mod slab;
+pub mod time_marks;
 pub mod tournament;
 pub mod trace;
 pub mod unmarked;

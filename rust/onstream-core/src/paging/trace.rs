@@ -1,7 +1,7 @@
 //! Trace preparation shared by every simulation: ids renumbered to `0..m` (so policies index
 //! arrays instead of hashing) and next-use times for offline policies.
 
-use super::idtable::IdTable;
+use super::idtable::{IdTable, Lookahead};
 use super::policy::NEVER;
 use super::slab::NIL;
 use crate::error::{Error, Result};
@@ -9,9 +9,6 @@ use crate::{bigbuf, prefetch};
 
 /// How many requests ahead the passes over a trace prefetch their table entry.
 const PREFETCH_AHEAD: usize = 16;
-
-/// Hashes kept between a slot's prefetch and its lookup (a power of two above the distance).
-const HASHES: usize = 32;
 
 /// A trace with dense ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,19 +163,9 @@ impl Densifier {
             }
             Table::Hash { capacity, table } => {
                 let table = table.get_or_insert_with(|| IdTable::with_capacity(*capacity));
-                // Each id's hash, computed when its slot is prefetched and used when it is
-                // looked up (see `IdTable::hash`).
-                let mut hashes = [0u64; HASHES];
-                for (t, &id) in ids.iter().enumerate().take(PREFETCH_AHEAD) {
-                    hashes[t % HASHES] = IdTable::hash(id);
-                }
-                out.extend(ids.iter().enumerate().map(|(t, &id)| {
-                    if let Some(&ahead) = ids.get(t + PREFETCH_AHEAD) {
-                        let h = IdTable::hash(ahead);
-                        hashes[(t + PREFETCH_AHEAD) % HASHES] = h;
-                        table.prefetch_hashed(h);
-                    }
-                    let (slot, fresh) = table.slot_of_hashed(id, hashes[t % HASHES], *next);
+                let mut pass = Lookahead::new(ids);
+                out.extend((0..ids.len()).map(|t| {
+                    let (slot, fresh) = pass.slot_of(table, t, *next);
                     *next += u32::from(fresh);
                     table.value(slot)
                 }))
