@@ -127,8 +127,8 @@ const AHEAD: usize = 16;
 /// Hashes in flight between a slot's prefetch and its lookup (a power of two above [`AHEAD`]).
 const IN_FLIGHT: usize = 32;
 
-/// A pass over `ids` that prefetches each id's slot [`AHEAD`] requests before looking it up and
-/// hashes each id once for both (hashing twice cost about 10% of a pass).
+/// A pass over `ids` that prefetches each id's slot 16 requests (`AHEAD`) before looking it up
+/// and hashes each id once for both (hashing twice cost about 10% of a pass).
 pub struct Lookahead<'a> {
     ids: &'a [u64],
     hashes: [u64; IN_FLIGHT],
