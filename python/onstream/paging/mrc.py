@@ -22,8 +22,9 @@ def mrc(trace: Any, sizes: Sequence[int] | None = None) -> pl.DataFrame:
 
     Mattson, Gecsei, Slutz, Traiger, "Evaluation techniques for storage hierarchies", IBM Systems
     Journal 9(2), 1970: LRU is a stack algorithm, so a request hits in a cache of size k exactly
-    when its stack distance is at most k. Distances are counted with a Fenwick tree in
-    O(n log n); the result equals a separate LRU simulation at every size (tested).
+    when its stack distance is at most k. Distances are counted over marked request times with
+    a tree of block counts, O(n log n), in two parts of the trace at once; the result equals a
+    separate LRU simulation at every size (tested).
 
     Parameters
     ----------

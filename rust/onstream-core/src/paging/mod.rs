@@ -13,6 +13,7 @@ pub mod h2o;
 pub mod hashed_times;
 pub mod idtable;
 pub mod keymap;
+pub mod later_marks;
 pub mod lfd;
 pub mod lfu;
 pub mod lnonmarker;

@@ -1,0 +1,244 @@
+//! Marks over request times, set newest first, that count the marks after a given one as they
+//! clear it: the stack distance of LRU's miss-ratio curve (`mrc`), where a mark stands for a key's
+//! latest request.
+//!
+//! Three levels, each read at one place a request:
+//! - a bitset of the marks (64 times a word);
+//! - a byte per word with its count, so that the counts of the 63 words around a word sit in the
+//!   one cache line of its block of 64 words (4096 times);
+//! - a segment tree of block counts, small enough to stay in L1 (32 KiB for 2^24 requests).
+//!
+//! A clear walks up the tree once, decrementing each node and adding the right siblings: the
+//! marks in later blocks. The newest block's count is held back until the block is complete,
+//! because marks are only ever set at the newest time. This replaced two walks of a Fenwick tree
+//! over words (the query, then the update), 17 levels each on a 10 M-request trace: that curve's
+//! two counting threads went from 160-195 ms to 125-130 ms. The sums over a count line are
+//! written as plain loops over 64 bytes, which the compiler turns into SSE2; an earlier version
+//! adding eight 64-bit lanes by shifts and masks gave no gain over the Fenwick tree.
+//!
+//! [`LaterMarks::set_counting_earlier`] sets a mark anywhere and counts the ones before it: the
+//! second part of a split curve uses it for keys ranked by their last request before the cut.
+
+use crate::{bigbuf, prefetch};
+
+const WORD_BITS: usize = 64;
+/// Words a block: one cache line of their byte counts.
+const BLOCK_WORDS: usize = 64;
+const BLOCK_TIMES: usize = WORD_BITS * BLOCK_WORDS;
+
+#[derive(Debug, Clone)]
+pub struct LaterMarks {
+    words: Vec<u64>,
+    /// Marks in each word (at most 64).
+    counts: Vec<u8>,
+    /// Segment tree over blocks: leaves at `leaves..2 * leaves`, node `i`'s children `2i`, `2i+1`.
+    tree: Vec<u32>,
+    leaves: usize,
+    /// Marks in the newest block, not yet in the tree.
+    pending: u32,
+    /// The newest block.
+    newest: usize,
+}
+
+impl LaterMarks {
+    /// No marks, over times `0..n`.
+    pub fn new(n: usize) -> Self {
+        let n_words = n / WORD_BITS + 1;
+        // Whole blocks, so the count line of any word is complete.
+        let n_blocks = n_words.div_ceil(BLOCK_WORDS);
+        let leaves = n_blocks.next_power_of_two();
+        LaterMarks {
+            words: bigbuf::filled(n_blocks * BLOCK_WORDS, 0),
+            counts: vec![0; n_blocks * BLOCK_WORDS],
+            tree: vec![0; 2 * leaves],
+            leaves,
+            pending: 0,
+            newest: 0,
+        }
+    }
+
+    /// Prefetches what [`LaterMarks::clear_counting_later`] will read at `t`.
+    #[inline]
+    pub fn prefetch(&self, t: usize) {
+        prefetch::read(&self.words, t / WORD_BITS);
+        prefetch::read(&self.counts, t / WORD_BITS);
+    }
+
+    /// Marks `t`, which must be later than every time marked before.
+    #[inline]
+    pub fn set_newest(&mut self, t: usize) {
+        let block = t / BLOCK_TIMES;
+        if block != self.newest {
+            self.add_to_block(self.newest, self.pending);
+            self.pending = 0;
+            self.newest = block;
+        }
+        let w = t / WORD_BITS;
+        self.words[w] |= 1 << (t % WORD_BITS);
+        self.counts[w] += 1;
+        self.pending += 1;
+    }
+
+    /// Unmarks `t` (marked) and returns how many marks are later than it.
+    #[inline(always)]
+    pub fn clear_counting_later(&mut self, t: usize) -> u32 {
+        let (w, bit) = (t / WORD_BITS, t % WORD_BITS);
+        let word = self.words[w];
+        let mut later = (word >> bit >> 1).count_ones();
+        self.words[w] = word & !(1 << bit);
+        self.counts[w] -= 1;
+        let block = w / BLOCK_WORDS;
+        let line = &self.counts[block * BLOCK_WORDS..][..BLOCK_WORDS];
+        later += later_in_line(line, w % BLOCK_WORDS);
+        if block == self.newest {
+            self.pending -= 1;
+        } else {
+            later += self.pending + self.clear_in_tree(block);
+        }
+        later
+    }
+
+    /// Marks `t` (not marked; at any time) and returns how many marks are earlier than it.
+    #[inline(always)]
+    pub fn set_counting_earlier(&mut self, t: usize) -> u32 {
+        let (w, bit) = (t / WORD_BITS, t % WORD_BITS);
+        let word = self.words[w];
+        let mut earlier = (word & ((1 << bit) - 1)).count_ones();
+        self.words[w] = word | (1 << bit);
+        self.counts[w] += 1;
+        let block = w / BLOCK_WORDS;
+        let line = &self.counts[block * BLOCK_WORDS..][..BLOCK_WORDS];
+        earlier += earlier_in_line(line, w % BLOCK_WORDS);
+        if block == self.newest {
+            self.pending += 1;
+        } else {
+            earlier += self.set_in_tree(block);
+            if self.newest < block {
+                earlier += self.pending;
+            }
+        }
+        earlier
+    }
+
+    fn add_to_block(&mut self, block: usize, delta: u32) {
+        let mut node = self.leaves + block;
+        while node > 0 {
+            self.tree[node] += delta;
+            node >>= 1;
+        }
+    }
+
+    /// Takes one mark from `block`'s count and returns the marks in later blocks (in the tree).
+    #[inline]
+    fn clear_in_tree(&mut self, block: usize) -> u32 {
+        let mut node = self.leaves + block;
+        let mut later = 0;
+        while node > 1 {
+            self.tree[node] -= 1;
+            // A left child's right sibling covers later blocks only.
+            let left = u32::from(node & 1 == 0);
+            later += self.tree[node ^ 1] * left;
+            node >>= 1;
+        }
+        later
+    }
+
+    /// Adds one mark to `block`'s count and returns the marks in earlier blocks (in the tree).
+    #[inline]
+    fn set_in_tree(&mut self, block: usize) -> u32 {
+        let mut node = self.leaves + block;
+        let mut earlier = 0;
+        while node > 1 {
+            self.tree[node] += 1;
+            // A right child's left sibling covers earlier blocks only.
+            let right = u32::from(node & 1 == 1);
+            earlier += self.tree[node ^ 1] * right;
+            node >>= 1;
+        }
+        earlier
+    }
+}
+
+/// The sum of `line[i]` over `i < before` (a line of 64 counts, each at most 64).
+#[inline]
+fn earlier_in_line(line: &[u8], before: usize) -> u32 {
+    let line: &[u8; BLOCK_WORDS] = line.try_into().unwrap_or(&[0; BLOCK_WORDS]);
+    let before = before as u8;
+    let mut sum = 0u16;
+    for (i, &c) in line.iter().enumerate() {
+        sum += u16::from(c) & 0u16.wrapping_sub(u16::from((i as u8) < before));
+    }
+    u32::from(sum)
+}
+
+/// The sum of `line[i]` over `i > after` (a line of 64 counts, each at most 64).
+#[inline]
+fn later_in_line(line: &[u8], after: usize) -> u32 {
+    let line: &[u8; BLOCK_WORDS] = line.try_into().unwrap_or(&[0; BLOCK_WORDS]);
+    let after = after as u8;
+    let mut sum = 0u16;
+    for (i, &c) in line.iter().enumerate() {
+        sum += u16::from(c) & 0u16.wrapping_sub(u16::from(i as u8 > after));
+    }
+    u32::from(sum)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn later_in_line_sums_the_counts_after_an_index() {
+        let line: Vec<u8> = (0..64u8).map(|i| (i * 7 + 3) % 65).collect();
+        for after in 0..64 {
+            let want: u32 = line[after + 1..].iter().map(|&c| u32::from(c)).sum();
+            assert_eq!(later_in_line(&line, after), want, "after {after}");
+        }
+        let full = [64u8; 64];
+        assert_eq!(later_in_line(&full, 0), 63 * 64);
+    }
+
+    proptest! {
+        /// Against an ordered set of the marked times: keys requested at random, each request
+        /// clearing its key's previous mark and marking the newest time, over several blocks.
+        #[test]
+        fn counts_the_later_marks_of_an_ordered_set(
+            keys in prop::collection::vec(0u32..3000, 1..20_000),
+        ) {
+            let n = keys.len();
+            let mut marks = LaterMarks::new(n);
+            let mut set = BTreeSet::new();
+            let mut last = vec![usize::MAX; 3000];
+            for (t, &key) in keys.iter().enumerate() {
+                let prev = last[key as usize];
+                if prev != usize::MAX {
+                    let want = set.range(prev + 1..).count() as u32;
+                    prop_assert_eq!(marks.clear_counting_later(prev), want);
+                    set.remove(&prev);
+                }
+                marks.set_newest(t);
+                set.insert(t);
+                last[key as usize] = t;
+            }
+        }
+
+        /// Against an ordered set: marks set in any order, each counting the earlier ones, with
+        /// the newest block (block 0 here) held back as `set_newest` would.
+        #[test]
+        fn counts_the_earlier_marks_of_an_ordered_set(
+            positions in prop::collection::hash_set(0usize..20_000, 1..3000),
+        ) {
+            let mut marks = LaterMarks::new(20_000);
+            let mut set = BTreeSet::new();
+            for &p in &positions {
+                let want = set.range(..p).count() as u32;
+                prop_assert_eq!(marks.set_counting_earlier(p), want);
+                set.insert(p);
+            }
+        }
+    }
+}
