@@ -185,7 +185,7 @@ pub fn paging_lru_hits_all_sizes<'py>(
     ids: PyReadonlyArray1<'py, u64>,
 ) -> PyResult<Bound<'py, PyArray1<u64>>> {
     let ids = ids.as_slice()?;
-    let hits = detached(py, || Ok(mrc::lru_hits_all_sizes(&trace::small_ids(ids)?)))?;
+    let hits = detached(py, || mrc::lru_hits_all_sizes_of(ids))?;
     Ok(hits.into_pyarray(py))
 }
 

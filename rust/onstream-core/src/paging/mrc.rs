@@ -9,7 +9,8 @@
 //! prefetched and the histogram's increments gathered (`Tally`).
 
 use super::later_marks::LaterMarks;
-use super::trace::DenseTrace;
+use super::trace::{Densifier, Id};
+use crate::error::Result;
 use crate::{bigbuf, prefetch};
 
 /// How far ahead the loop prefetches: `last[id]` this many requests ahead, and the bitset word
@@ -20,7 +21,7 @@ const AHEAD: usize = 16;
 const SPLIT_AT: usize = 1 << 16;
 
 /// `hits[k-1]`: the number of hits of an LRU cache of size `k`, for `k` from 1 to the number of
-/// distinct ids. The ids may be renumbered or kept as they are (`trace.universe` bounds them).
+/// distinct ids in `ids`, which lie below `bound`.
 ///
 /// A long trace is cut in two parts counted at the same time (call inside `pool::run`): the
 /// first as usual, the second from an empty stack, where a key's first request in the second part
@@ -30,18 +31,30 @@ const SPLIT_AT: usize = 1 << 16;
 /// threads or on where the cut falls. The second part costs more per request (a backward pass
 /// over the first part, and a count of earlier marks at each first request), so the cut is at
 /// `HEAD_SHARE`.
-pub fn lru_hits_all_sizes(trace: &DenseTrace) -> Vec<u64> {
-    hits_split_from(trace, SPLIT_AT)
+pub fn lru_hits_all_sizes<T: Id>(ids: &[T], bound: usize) -> Vec<u64> {
+    hits_split_from(ids, bound, SPLIT_AT)
+}
+
+/// [`lru_hits_all_sizes`] of any trace: ids small enough to index arrays by are used as they
+/// are (not even narrowed: a copy of a 10 M-request trace cost 8% of its curve), others are
+/// renumbered by first appearance.
+pub fn lru_hits_all_sizes_of(ids: &[u64]) -> Result<Vec<u64>> {
+    let densifier = Densifier::for_trace(ids)?;
+    Ok(if densifier.keeps_ids() {
+        let bound = densifier.bound();
+        lru_hits_all_sizes(ids, bound)
+    } else {
+        let dense = densifier.whole(ids);
+        lru_hits_all_sizes(&dense.ids, dense.universe)
+    })
 }
 
 /// Where a long trace is cut: the two parts took about the same time there on a 10 M-request
-/// Zipf trace (first part 18.8 ns a request, second 25.8 ns and 1.5 ns a first-part request
-/// for its backward pass).
+/// Zipf trace with its ids kept (first part 16.5 ns a request, second 21 ns, and 1.7 ns a
+/// first-part request for its backward pass).
 const HEAD_SHARE: (usize, usize) = (3, 5);
 
-fn hits_split_from(trace: &DenseTrace, split_at: usize) -> Vec<u64> {
-    let ids = &trace.ids;
-    let m = trace.universe;
+fn hits_split_from<T: Id>(ids: &[T], m: usize, split_at: usize) -> Vec<u64> {
     // The second part keeps codes above its times in u32 (see `second_part`).
     let (first, second) = if ids.len() < split_at.max(2) || ids.len() >= 1 << 31 {
         let whole = stack_distances(ids, unseen(m), |_| None);
@@ -84,7 +97,7 @@ fn unseen(universe: usize) -> Vec<u32> {
 
 /// The second part's histogram: distances within it from its own stack; a key's first request
 /// in it from the keys' last times in `head`.
-fn second_part(head: &[u32], tail: &[u32], universe: usize) -> Distances {
+fn second_part<T: Id>(head: &[T], tail: &[T], universe: usize) -> Distances {
     // A key's place among the keys of `head` by its last request there, counted from the end
     // (1: requested last), found walking `head` backwards. It is stored in the tail's initial
     // last-request array as `u32::MAX - q`, above every tail time, so that the loop's one read of
@@ -93,11 +106,11 @@ fn second_part(head: &[u32], tail: &[u32], universe: usize) -> Distances {
     let mut in_head = vec![0u64; universe / 64 + 1];
     let mut total = 0u32;
     for &id in head.iter().rev() {
-        let (w, bit) = (id as usize / 64, 1u64 << (id % 64));
+        let (w, bit) = (id.index() / 64, 1u64 << (id.index() % 64));
         if in_head[w] & bit == 0 {
             in_head[w] |= bit;
             total += 1;
-            last[id as usize] = u32::MAX - total;
+            last[id.index()] = u32::MAX - total;
         }
     }
     drop(in_head);
@@ -122,8 +135,8 @@ fn second_part(head: &[u32], tail: &[u32], universe: usize) -> Distances {
 /// requested in them: its first request asks `first(code)` for its distance (`None`: a cold
 /// miss). The distinct keys since a key's last request are the marks after its time in
 /// [`LaterMarks`], where each key has one, at its latest time.
-fn stack_distances(
-    ids: &[u32],
+fn stack_distances<T: Id>(
+    ids: &[T],
     mut last: Vec<u32>,
     mut first: impl FnMut(u32) -> Option<u32>,
 ) -> Distances {
@@ -135,14 +148,14 @@ fn stack_distances(
     let mut cold = 0;
     for (t, &id) in ids.iter().enumerate() {
         if let Some(&ahead) = ids.get(t + AHEAD) {
-            prefetch::read(&last, ahead as usize);
+            prefetch::read(&last, ahead.index());
         }
         if let Some(&ahead) = ids.get(t + AHEAD / 2) {
-            if let Some(&p) = last.get(ahead as usize) {
+            if let Some(&p) = last.get(ahead.index()) {
                 marks.prefetch(p as usize);
             }
         }
-        let prev = last[id as usize];
+        let prev = last[id.index()];
         if prev < n {
             tally.push(marks.clear_counting_later(prev as usize), &mut histogram);
         } else if let Some(after) = first(prev) {
@@ -151,7 +164,7 @@ fn stack_distances(
             cold += 1;
         }
         marks.set_newest(t);
-        last[id as usize] = t as u32;
+        last[id.index()] = t as u32;
     }
     tally.flush(&mut histogram);
     Distances {
@@ -251,17 +264,23 @@ mod tests {
             &Default::default(),
         )
         .unwrap();
-        // Ids renumbered or kept, in one pass and in two parts counted apart.
+        // Ids renumbered, kept as u32 and kept as they are, in one pass and in two parts.
         let spread: Vec<u64> = trace.iter().map(|&id| id * 3 + 1).collect();
-        for ids in [dense, small_ids(&spread).unwrap()] {
-            for split_at in [usize::MAX, 2] {
-                let hits = hits_split_from(&ids, split_at);
+        let narrowed = small_ids(&spread).unwrap();
+        let bound = narrowed.universe;
+        for split_at in [usize::MAX, 2] {
+            for hits in [
+                hits_split_from(&dense.ids, dense.universe, split_at),
+                hits_split_from(&narrowed.ids, bound, split_at),
+                hits_split_from(&spread, bound, split_at),
+            ] {
                 assert_eq!(hits.len(), sizes[6], "split {split_at}");
                 for (k, cell) in sizes.iter().zip(&sim) {
                     assert_eq!(hits[k - 1], cell.hits, "size {k} split {split_at}");
                 }
             }
         }
+        assert_eq!(lru_hits_all_sizes_of(&spread).unwrap()[499], sim[4].hits);
     }
 
     proptest! {
@@ -273,12 +292,16 @@ mod tests {
             let want = by_list(&trace);
             // Kept ids up to 150 for 30 keys: the arrays are larger than the keys' count.
             let spread_ids: Vec<u64> = trace.iter().map(|&id| id * spread).collect();
-            for ids in [densify(&trace).unwrap(), small_ids(&spread_ids).unwrap()] {
-                // One pass, and two parts counted apart (every trace of two or more requests).
-                for split_at in [usize::MAX, 2] {
-                    prop_assert_eq!(&hits_split_from(&ids, split_at), &want, "split {}", split_at);
-                }
+            let bound = *spread_ids.iter().max().unwrap_or(&0) as usize + 1;
+            let dense = densify(&trace).unwrap();
+            // One pass, and two parts counted apart (every trace of two or more requests).
+            for split_at in [usize::MAX, 2] {
+                let renumbered = hits_split_from(&dense.ids, dense.universe, split_at);
+                prop_assert_eq!(&renumbered, &want, "split {}", split_at);
+                let kept = hits_split_from(&spread_ids, bound, split_at);
+                prop_assert_eq!(&kept, &want, "kept, split {}", split_at);
             }
+            prop_assert_eq!(&lru_hits_all_sizes_of(&spread_ids).unwrap(), &want);
         }
     }
 }
