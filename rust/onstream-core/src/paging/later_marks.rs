@@ -193,7 +193,7 @@ mod tests {
 
     #[test]
     fn later_in_line_sums_the_counts_after_an_index() {
-        let line: Vec<u8> = (0..64u8).map(|i| (i * 7 + 3) % 65).collect();
+        let line: Vec<u8> = (0..64u32).map(|i| ((i * 7 + 3) % 65) as u8).collect();
         for after in 0..64 {
             let want: u32 = line[after + 1..].iter().map(|&c| u32::from(c)).sum();
             assert_eq!(later_in_line(&line, after), want, "after {after}");
@@ -202,17 +202,66 @@ mod tests {
         assert_eq!(later_in_line(&full, 0), 63 * 64);
     }
 
+    /// Over many blocks (a tree of eight levels), against a Fenwick tree over times: marks set
+    /// at every time, and live ones cleared at random, older ones among them.
+    #[test]
+    fn counts_the_later_marks_across_many_blocks() {
+        let n = 600_000;
+        let mut marks = LaterMarks::new(n);
+        let mut fenwick = vec![0i64; n + 1];
+        let add = |f: &mut Vec<i64>, t: usize, d: i64| {
+            let mut i = t + 1;
+            while i <= n {
+                f[i] += d;
+                i += i & i.wrapping_neg();
+            }
+        };
+        let upto = |f: &Vec<i64>, t: usize| {
+            let (mut i, mut s) = (t + 1, 0);
+            while i > 0 {
+                s += f[i];
+                i &= i - 1;
+            }
+            s
+        };
+        let mut live: Vec<usize> = Vec::new();
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        for t in 0..n {
+            marks.set_newest(t);
+            add(&mut fenwick, t, 1);
+            live.push(t);
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            if state % 3 != 0 {
+                let pick = (state >> 20) as usize % live.len();
+                let cleared = live.swap_remove(pick);
+                let want = upto(&fenwick, n - 1) - upto(&fenwick, cleared);
+                assert_eq!(
+                    i64::from(marks.clear_counting_later(cleared)),
+                    want,
+                    "t {t}"
+                );
+                add(&mut fenwick, cleared, -1);
+            }
+        }
+    }
+
     proptest! {
+        // Counting in an ordered set takes a walk over it: few cases, as the tests build in
+        // debug (the test over many blocks above checks longer runs).
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
         /// Against an ordered set of the marked times: keys requested at random, each request
-        /// clearing its key's previous mark and marking the newest time, over several blocks.
+        /// clearing its key's previous mark and marking the newest time, over two blocks.
         #[test]
         fn counts_the_later_marks_of_an_ordered_set(
-            keys in prop::collection::vec(0u32..3000, 1..20_000),
+            keys in prop::collection::vec(0u32..300, 1..6_000),
         ) {
             let n = keys.len();
             let mut marks = LaterMarks::new(n);
             let mut set = BTreeSet::new();
-            let mut last = vec![usize::MAX; 3000];
+            let mut last = vec![usize::MAX; 300];
             for (t, &key) in keys.iter().enumerate() {
                 let prev = last[key as usize];
                 if prev != usize::MAX {
