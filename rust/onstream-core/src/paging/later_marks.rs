@@ -4,8 +4,8 @@
 //!
 //! Three levels, each read at one place a request:
 //! - a bitset of the marks (64 times a word);
-//! - a byte per word with its count, so that the counts of the 63 words around a word sit in the
-//!   one cache line of its block of 64 words (4096 times);
+//! - a byte per word with its count, so that the counts of the 63 words around a word sit in
+//!   one cache line (aligned) with its own, that of its block of 64 words (4096 times);
 //! - a segment tree of block counts, small enough to stay in L1 (32 KiB for 2^24 requests).
 //!
 //! A clear walks up the tree once, decrementing each node and adding the right siblings: the
@@ -29,8 +29,8 @@ const BLOCK_TIMES: usize = WORD_BITS * BLOCK_WORDS;
 #[derive(Debug, Clone)]
 pub struct LaterMarks {
     words: Vec<u64>,
-    /// Marks in each word (at most 64).
-    counts: Vec<u8>,
+    /// Marks in each word (at most 64), a block's to a line.
+    counts: Vec<CountLine>,
     /// Segment tree over blocks: leaves at `leaves..2 * leaves`, node `i`'s children `2i`, `2i+1`.
     tree: Vec<u32>,
     leaves: usize,
@@ -49,7 +49,7 @@ impl LaterMarks {
         let leaves = n_blocks.next_power_of_two();
         LaterMarks {
             words: bigbuf::filled(n_blocks * BLOCK_WORDS, 0),
-            counts: vec![0; n_blocks * BLOCK_WORDS],
+            counts: vec![CountLine([0; BLOCK_WORDS]); n_blocks],
             tree: vec![0; 2 * leaves],
             leaves,
             pending: 0,
@@ -61,7 +61,7 @@ impl LaterMarks {
     #[inline]
     pub fn prefetch(&self, t: usize) {
         prefetch::read(&self.words, t / WORD_BITS);
-        prefetch::read(&self.counts, t / WORD_BITS);
+        prefetch::read(&self.counts, t / BLOCK_TIMES);
     }
 
     /// Marks `t`, which must be later than every time marked before.
@@ -75,7 +75,7 @@ impl LaterMarks {
         }
         let w = t / WORD_BITS;
         self.words[w] |= 1 << (t % WORD_BITS);
-        self.counts[w] += 1;
+        self.counts[block].0[w % BLOCK_WORDS] += 1;
         self.pending += 1;
     }
 
@@ -86,10 +86,10 @@ impl LaterMarks {
         let word = self.words[w];
         let mut later = (word >> bit >> 1).count_ones();
         self.words[w] = word & !(1 << bit);
-        self.counts[w] -= 1;
-        let block = w / BLOCK_WORDS;
-        let line = &self.counts[block * BLOCK_WORDS..][..BLOCK_WORDS];
-        later += later_in_line(line, w % BLOCK_WORDS);
+        let (block, at) = (w / BLOCK_WORDS, w % BLOCK_WORDS);
+        let line = &mut self.counts[block].0;
+        line[at] -= 1;
+        later += later_in_line(line, at);
         if block == self.newest {
             self.pending -= 1;
         } else {
@@ -105,10 +105,10 @@ impl LaterMarks {
         let word = self.words[w];
         let mut earlier = (word & ((1 << bit) - 1)).count_ones();
         self.words[w] = word | (1 << bit);
-        self.counts[w] += 1;
-        let block = w / BLOCK_WORDS;
-        let line = &self.counts[block * BLOCK_WORDS..][..BLOCK_WORDS];
-        earlier += earlier_in_line(line, w % BLOCK_WORDS);
+        let (block, at) = (w / BLOCK_WORDS, w % BLOCK_WORDS);
+        let line = &mut self.counts[block].0;
+        line[at] += 1;
+        earlier += earlier_in_line(line, at);
         if block == self.newest {
             self.pending += 1;
         } else {
@@ -159,10 +159,14 @@ impl LaterMarks {
     }
 }
 
-/// The sum of `line[i]` over `i < before` (a line of 64 counts, each at most 64).
+/// A block's word counts, aligned to a cache line so that one line holds them.
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(64))]
+struct CountLine([u8; BLOCK_WORDS]);
+
+/// The sum of `line[i]` over `i < before` (counts of at most 64).
 #[inline]
-fn earlier_in_line(line: &[u8], before: usize) -> u32 {
-    let line: &[u8; BLOCK_WORDS] = line.try_into().unwrap_or(&[0; BLOCK_WORDS]);
+fn earlier_in_line(line: &[u8; BLOCK_WORDS], before: usize) -> u32 {
     let before = before as u8;
     let mut sum = 0u16;
     for (i, &c) in line.iter().enumerate() {
@@ -171,10 +175,9 @@ fn earlier_in_line(line: &[u8], before: usize) -> u32 {
     u32::from(sum)
 }
 
-/// The sum of `line[i]` over `i > after` (a line of 64 counts, each at most 64).
+/// The sum of `line[i]` over `i > after` (counts of at most 64).
 #[inline]
-fn later_in_line(line: &[u8], after: usize) -> u32 {
-    let line: &[u8; BLOCK_WORDS] = line.try_into().unwrap_or(&[0; BLOCK_WORDS]);
+fn later_in_line(line: &[u8; BLOCK_WORDS], after: usize) -> u32 {
     let after = after as u8;
     let mut sum = 0u16;
     for (i, &c) in line.iter().enumerate() {
@@ -193,7 +196,7 @@ mod tests {
 
     #[test]
     fn later_in_line_sums_the_counts_after_an_index() {
-        let line: Vec<u8> = (0..64u32).map(|i| ((i * 7 + 3) % 65) as u8).collect();
+        let line: [u8; 64] = std::array::from_fn(|i| ((i * 7 + 3) % 65) as u8);
         for after in 0..64 {
             let want: u32 = line[after + 1..].iter().map(|&c| u32::from(c)).sum();
             assert_eq!(later_in_line(&line, after), want, "after {after}");
