@@ -98,7 +98,9 @@ impl LaterMarks {
         later
     }
 
-    /// Marks `t` (not marked; at any time) and returns how many marks are earlier than it.
+    /// Marks `t` (not marked; at any time) and returns how many marks are earlier than it. For
+    /// marks set only this way: block 0 stays the newest, as no [`LaterMarks::set_newest`]
+    /// moves it on.
     #[inline(always)]
     pub fn set_counting_earlier(&mut self, t: usize) -> u32 {
         let (w, bit) = (t / WORD_BITS, t % WORD_BITS);
