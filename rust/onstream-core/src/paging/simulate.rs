@@ -494,7 +494,11 @@ impl<'a> Grid<'a> {
             .all(|p| matches!(p.needs(), Needs::Nothing | Needs::Future));
         // The routines by last-request times need the whole trace and outrun the pipeline's
         // list-based cells even after renumbering the trace first.
-        let all_timed = self.policies.iter().all(|&p| has_times_routine(p));
+        let n = self.ids.len();
+        let all_timed = self
+            .policies
+            .iter()
+            .all(|&p| times_routine::<u32>(p, n).is_some());
         if self.renumber.keeps_ids() && from_keys {
             Path::Stepped
         } else if let (1, Some(rule)) = (self.cells.len(), hashed_rule(self.cells[0].0)) {
@@ -530,11 +534,7 @@ impl<'a> Grid<'a> {
         };
         if path == Path::Stepped {
             let bound = self.renumber.bound();
-            let next = if plain {
-                Vec::new()
-            } else {
-                next_use(ids, bound)
-            };
+            let next = next_use_unless(plain, ids, bound);
             let inp = Inputs {
                 next: &next,
                 ..Inputs::default()
@@ -551,11 +551,7 @@ impl<'a> Grid<'a> {
             return Ok(pipelined(ids, self.renumber, bound, cells, seed, want_mask));
         }
         let trace = self.renumber.small(ids);
-        let next = if plain {
-            Vec::new()
-        } else {
-            next_use(&trace.ids, trace.universe)
-        };
+        let next = next_use_unless(plain, &trace.ids, trace.universe);
         let predicted: Option<Vec<u64>> =
             if policies.iter().any(|p| p.needs() == Needs::NextArrival) {
                 let times = match &predictions.next_arrival {
@@ -653,9 +649,18 @@ fn hashed_rule(policy: PolicyName) -> Option<Rule> {
     }
 }
 
-/// Whether `policy` has a routine by last-request times (`lru_times`, `arc_times`).
-fn has_times_routine(policy: PolicyName) -> bool {
-    matches!(policy, PolicyName::Lru | PolicyName::Arc)
+/// A routine by last-request times over a whole trace: hits and hit flags from the ids (below a
+/// bound), a size and whether flags are wanted.
+type TimesRoutine<T> = fn(&[T], usize, usize, bool) -> (u64, Option<Vec<bool>>);
+
+/// `policy`'s routine by last-request times (`lru_times`, `arc_times`) for a trace of `n`
+/// requests, if it has one.
+fn times_routine<T: Id>(policy: PolicyName, n: usize) -> Option<TimesRoutine<T>> {
+    match policy {
+        PolicyName::Lru => Some(lru_hits::<T>),
+        PolicyName::Arc if n <= arc_times::MAX_REQUESTS => Some(arc_times::arc_hits::<T>),
+        _ => None,
+    }
 }
 
 /// A cell's hits and hit flags by its policy's routine by last-request times, over the whole
@@ -667,12 +672,16 @@ fn by_times<T: Id>(
     size: usize,
     want_mask: bool,
 ) -> Option<(u64, Option<Vec<bool>>)> {
-    match policy {
-        PolicyName::Lru => Some(lru_hits(ids, bound, size, want_mask)),
-        PolicyName::Arc if ids.len() <= arc_times::MAX_REQUESTS => {
-            Some(arc_times::arc_hits(ids, bound, size, want_mask))
-        }
-        _ => None,
+    times_routine(policy, ids.len()).map(|routine| routine(ids, bound, size, want_mask))
+}
+
+/// Next-use times of `ids` (below `bound`) when some policy of the grid needs them: none when
+/// every policy is `plain`.
+fn next_use_unless<T: Id>(plain: bool, ids: &[T], bound: usize) -> Vec<u32> {
+    if plain {
+        Vec::new()
+    } else {
+        next_use(ids, bound)
     }
 }
 
@@ -793,21 +802,24 @@ mod tests {
             assert_eq!(alone.unwrap(), got);
             let trace = densify(&ids).unwrap();
             let none = Predictions::default();
+            // Each cell alone, list-based, over the renumbered trace.
+            let list_with = |p: PolicyName, k: usize, inp: &Inputs<'_>| {
+                let mut c = build_cell(p, k, trace.universe, 11, true, trace.ids.len());
+                c.step(&trace.ids, 0, inp);
+                c.finish()
+            };
+            let list = |p: PolicyName, k: usize| list_with(p, k, &Inputs::default());
+            let n = trace.ids.len();
             let want: Vec<CellResult> = plain
                 .iter()
                 .flat_map(|&p| sizes.map(|k| (p, k)))
-                .map(|(p, k)| run_cell(p, k, &trace, &[], None, &none, 11, true).unwrap())
+                .map(|(p, k)| plain_result(list(p, k), p, k, n))
                 .collect();
             assert_eq!(got, want);
             assert!(got.iter().all(|c| c.hits > 0 && c.misses > 0));
             // The routines by times against the list-based cells: a grid of LRU and ARC alone
             // (kept ids, or renumbered whole first), and single LRU and FIFO cells (kept ids, or
             // times in the hash table).
-            let list = |p: PolicyName, k: usize| {
-                let mut c = build_cell(p, k, trace.universe, 11, true, trace.ids.len());
-                c.step(&trace.ids, 0, &Inputs::default());
-                c.finish()
-            };
             let timed = [PolicyName::Lru, PolicyName::Arc];
             let got = crate::pool::run(|| simulate(&ids, &timed, &sizes, 11, true, &none)).unwrap();
             let grid = timed.iter().flat_map(|&p| sizes.map(|k| (p, k)));
@@ -825,10 +837,14 @@ mod tests {
             let offline = [PolicyName::Lru, PolicyName::Lfd];
             let got = simulate(&ids, &offline, &sizes, 11, true, &none).unwrap();
             let next = next_use(&trace.ids, trace.universe);
+            let inp = Inputs {
+                next: &next,
+                ..Inputs::default()
+            };
             let want: Vec<CellResult> = offline
                 .iter()
                 .flat_map(|&p| sizes.map(|k| (p, k)))
-                .map(|(p, k)| run_cell(p, k, &trace, &next, None, &none, 11, true).unwrap())
+                .map(|(p, k)| plain_result(list_with(p, k, &inp), p, k, n))
                 .collect();
             assert_eq!(got, want);
         }
