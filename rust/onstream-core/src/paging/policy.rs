@@ -190,6 +190,13 @@ impl PolicyName {
     }
 }
 
+/// The capacity to build a cache of size `k` with over keys below `universe`: a cache at least as
+/// large as the universe never evicts, whatever its size, so it is built no larger (per-slot
+/// arrays for a size near 2^31 would not fit in memory).
+pub fn built_capacity(k: usize, universe: usize) -> usize {
+    k.min(universe.max(1))
+}
+
 /// Checks a cache size.
 pub fn check_capacity(k: usize) -> Result<()> {
     if k == 0 || k >= u32::MAX as usize / 2 {

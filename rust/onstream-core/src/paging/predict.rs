@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::keymap::DenseMap;
 use super::lfd::Lfd;
-use super::policy::{Request, NEVER};
+use super::policy::{built_capacity, Request, NEVER};
 use super::trace::{widen, DenseTrace, NOT_AGAIN};
 use crate::error::{Error, Result};
 use crate::rng::{self, Rng};
@@ -70,8 +70,10 @@ pub fn time_key(t: f64) -> u64 {
 pub fn discard_labels(trace: &DenseTrace, next: &[u32], k: usize) -> Vec<bool> {
     let mut labels = vec![false; trace.ids.len()];
     let mut last = vec![u32::MAX; trace.universe];
-    // LFD never evicts from a cache as large as the universe, so it is built no larger.
-    let mut lfd = Lfd::new(k.min(trace.universe.max(1)), DenseMap::new(trace.universe));
+    let mut lfd = Lfd::new(
+        built_capacity(k, trace.universe),
+        DenseMap::new(trace.universe),
+    );
     for (t, &id) in trace.ids.iter().enumerate() {
         let (_, evicted) = lfd.access_evicting(Request {
             key: u64::from(id),

@@ -19,7 +19,7 @@ use super::lru::Lru;
 use super::lru_times::lru_hits;
 use super::mark_predict::MarkPredict;
 use super::marker::Marker;
-use super::policy::{check_capacity, Needs, Policy, PolicyName, Request, NEVER};
+use super::policy::{built_capacity, check_capacity, Needs, Policy, PolicyName, Request, NEVER};
 use super::pools::{LruPools, RandomPools};
 use super::predict::{self, Noise};
 use super::predictive_marker::{MarkerRule, PredictiveMarker};
@@ -318,10 +318,8 @@ fn build_cell(
     let map = || DenseMap::new(universe);
     let size = k;
     let rng = || cell_rng(seed, policy, size);
-    // A cache at least as large as the universe never evicts, whatever its size, so the policy is
-    // built no larger: per-slot arrays of a size near 2^31 would not fit in memory. The size still
-    // names the cell's random streams.
-    let k = k.min(universe.max(1));
+    // The requested size still names the cell's random streams.
+    let k = built_capacity(k, universe);
     match policy {
         PolicyName::Lru => cell(Lru::new(k, map()), want_mask, n),
         PolicyName::Fifo => cell(Fifo::new(k, map()), want_mask, n),
