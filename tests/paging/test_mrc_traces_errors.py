@@ -46,6 +46,20 @@ def test_mrc_selected_sizes_beyond_the_universe() -> None:
 
 
 @pytest.mark.skipif(not ORACLE.exists(), reason="shared data not present")
+def test_next_use_matches_a_scan_for_kept_and_renumbered_ids() -> None:
+    """Small ids are read as they are and sparse ones renumbered; both give the times a scan
+    forward from each request finds."""
+    rng = np.random.default_rng(3)
+    small = rng.integers(0, 40, 500).astype(np.uint64)
+    never = np.iinfo(np.uint64).max
+    for ids in (small, (small << np.uint64(40)) ^ np.uint64(0x5BD1E995)):
+        want = [
+            next((u for u in range(t + 1, len(ids)) if ids[u] == ids[t]), never)
+            for t in range(len(ids))
+        ]
+        assert _core.paging_next_use(ids).tolist() == want
+
+
 def test_oracle_general_reader_and_next_use_agree_with_libcachesim() -> None:
     frame = read_oracle_general(ORACLE)
     assert frame.height == 113_872

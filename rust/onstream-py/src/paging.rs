@@ -197,8 +197,10 @@ pub fn paging_next_use<'py>(
 ) -> PyResult<Bound<'py, PyArray1<u64>>> {
     let ids = ids.as_slice()?;
     let next = detached(py, || {
-        let dense = trace::small_ids(ids)?;
-        let next = trace::next_use(&dense.ids, dense.universe);
+        let next = match trace::keyed_ids(ids)? {
+            trace::KeyedIds::Kept { ids, bound } => trace::next_use(ids, bound),
+            trace::KeyedIds::Renumbered(dense) => trace::next_use(&dense.ids, dense.universe),
+        };
         Ok(next.into_iter().map(trace::widen).collect::<Vec<u64>>())
     })?;
     Ok(next.into_pyarray(py))

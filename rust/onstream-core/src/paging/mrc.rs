@@ -9,7 +9,7 @@
 //! prefetched and the histogram's increments gathered (`Tally`).
 
 use super::later_marks::LaterMarks;
-use super::trace::{Densifier, Id};
+use super::trace::{keyed_ids, Id, KeyedIds};
 use crate::error::Result;
 use crate::{bigbuf, prefetch};
 
@@ -35,17 +35,11 @@ pub fn lru_hits_all_sizes<T: Id>(ids: &[T], bound: usize) -> Vec<u64> {
     hits_split_from(ids, bound, SPLIT_AT)
 }
 
-/// [`lru_hits_all_sizes`] of any trace: ids small enough to index arrays by are used as they
-/// are (not even narrowed: a copy of a 10 M-request trace cost 8% of its curve), others are
-/// renumbered by first appearance.
+/// [`lru_hits_all_sizes`] of any trace, its ids kept or renumbered ([`KeyedIds`]).
 pub fn lru_hits_all_sizes_of(ids: &[u64]) -> Result<Vec<u64>> {
-    let densifier = Densifier::for_trace(ids)?;
-    Ok(if densifier.keeps_ids() {
-        let bound = densifier.bound();
-        lru_hits_all_sizes(ids, bound)
-    } else {
-        let dense = densifier.whole(ids);
-        lru_hits_all_sizes(&dense.ids, dense.universe)
+    Ok(match keyed_ids(ids)? {
+        KeyedIds::Kept { ids, bound } => lru_hits_all_sizes(ids, bound),
+        KeyedIds::Renumbered(trace) => lru_hits_all_sizes(&trace.ids, trace.universe),
     })
 }
 
@@ -222,7 +216,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::super::simulate::simulate;
-    use super::super::trace::{densify, small_ids};
+    use super::super::trace::densify;
     use super::super::PolicyName;
     use super::*;
 
@@ -266,12 +260,12 @@ mod tests {
         .unwrap();
         // Ids renumbered, kept as u32 and kept as they are, in one pass and in two parts.
         let spread: Vec<u64> = trace.iter().map(|&id| id * 3 + 1).collect();
-        let narrowed = small_ids(&spread).unwrap();
-        let bound = narrowed.universe;
+        let bound = *spread.iter().max().unwrap() as usize + 1;
+        let narrowed: Vec<u32> = spread.iter().map(|&id| id as u32).collect();
         for split_at in [usize::MAX, 2] {
             for hits in [
                 hits_split_from(&dense.ids, dense.universe, split_at),
-                hits_split_from(&narrowed.ids, bound, split_at),
+                hits_split_from(&narrowed, bound, split_at),
                 hits_split_from(&spread, bound, split_at),
             ] {
                 assert_eq!(hits.len(), sizes[6], "split {split_at}");
