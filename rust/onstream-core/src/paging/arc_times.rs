@@ -128,6 +128,10 @@ impl<T: Id> State<'_, T> {
 
 /// Hits of an ARC cache of `c` keys over `ids` (all below `bound`; at most [`MAX_REQUESTS`]),
 /// and the per-request hit flags when `want_mask`.
+///
+/// One loop tests for the flags at each request. A loop per kind of flag sink, as `lru_times`
+/// and `hashed_times` have, made this one 20-30% slower (sprite 0.55 -> 0.73 ms, Zipf 90 -> 107
+/// ms), the larger body compiled twice.
 pub fn arc_hits<T: Id>(
     ids: &[T],
     bound: usize,
