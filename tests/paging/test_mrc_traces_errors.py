@@ -45,7 +45,6 @@ def test_mrc_selected_sizes_beyond_the_universe() -> None:
     assert curve["misses"].to_list() == [6, 4, 3]  # k=1: no request repeats its predecessor
 
 
-@pytest.mark.skipif(not ORACLE.exists(), reason="shared data not present")
 def test_next_use_matches_a_scan_for_kept_and_renumbered_ids() -> None:
     """Small ids are read as they are and sparse ones renumbered; both give the times a scan
     forward from each request finds."""
@@ -60,6 +59,7 @@ def test_next_use_matches_a_scan_for_kept_and_renumbered_ids() -> None:
         assert _core.paging_next_use(ids).tolist() == want
 
 
+@pytest.mark.skipif(not ORACLE.exists(), reason="shared data not present")
 def test_oracle_general_reader_and_next_use_agree_with_libcachesim() -> None:
     frame = read_oracle_general(ORACLE)
     assert frame.height == 113_872
