@@ -1,8 +1,8 @@
-// onstream-names: ot_lse_rows_dense<float> ot_lse_rows_dense<double> ot_lse_rows_sqeuclid<float> ot_lse_rows_sqeuclid<double> ot_lse_cols_dense<float> ot_lse_cols_dense<double> ot_moments_dense<float> ot_moments_dense<double> ot_moments_sqeuclid<float> ot_moments_sqeuclid<double> ot_sparsify_count<float> ot_sparsify_count<double> ot_sparsify_fill<float> ot_sparsify_fill<double>
+// onstream-names: ot_lse_rows_dense<float> ot_lse_rows_dense<double> ot_lse_rows_sqeuclid<float> ot_lse_rows_sqeuclid<double> ot_lse_cols_dense<float> ot_lse_cols_dense<double> ot_lse_cols_finish<float> ot_lse_cols_finish<double> ot_moments_dense<float> ot_moments_dense<double> ot_moments_sqeuclid<float> ot_moments_sqeuclid<double> ot_sparsify_count<float> ot_sparsify_count<double> ot_sparsify_fill<float> ot_sparsify_fill<double>
 // Fused log-domain Sinkhorn reductions, the CUDA twins of rust/onstream-core/src/ot/ground.rs and
 // pass.rs. For potentials h and 1/eps = inv_eps:
 //   ot_lse_rows_*: out[i] = LSE_j (h_j - C_ij) * inv_eps     (one block per row)
-//   ot_lse_cols_dense: out[j] = LSE_i (h_i - C_ij) * inv_eps  (one thread per column, coalesced)
+//   ot_lse_cols_dense: out[j] = LSE_i (h_i - C_ij) * inv_eps  (32 columns a block, rows in slabs)
 //   ot_moments_*: for the plan P_ij = exp((f_i + g_j - C_ij) * inv_eps), per row
 //                 mass[i] = sum_j P_ij and lin[i] = sum_j C_ij P_ij (one block per row)
 // The *_sqeuclid kernels compute C_ij = |x_i - y_j|^2 on the fly (x: n x d, y: m x d, row-major),
@@ -13,7 +13,7 @@
 //                  around a prefix sum of the counts (see the comment above them).
 //
 // Each thread keeps an online (max, sum) pair, so a row is read once; the block merges the pairs in
-// shared memory. Launch the per-row kernels with blockDim.x a power of two <= 1024 and
+// shared memory. Launch the per-row kernels with blockDim.x a multiple of 32 up to 1024 and
 // 2 * blockDim.x * sizeof(T) bytes of dynamic shared memory.
 
 // No #include: NVRTC has no header search path unless one is passed, and the kernels need none.
@@ -36,6 +36,19 @@ __device__ __forceinline__ void ot_push(T& m, T& s, T v) {
     }
 }
 
+// Adds four terms at once: one comparison with the running maximum, four independent loads and
+// exponentials in flight. On an H200 it made the dense row and column passes 5-25% faster than
+// adding the terms one at a time (each exponential then waits on the comparison before it).
+template <typename T>
+__device__ __forceinline__ void ot_push4(T& m, T& s, T v0, T v1, T v2, T v3) {
+    T top = fmax(fmax(v0, v1), fmax(v2, v3));
+    if (top > m) {
+        s = m == OtLim<T>::ninf() ? T(0) : s * exp(m - top);
+        m = top;
+    }
+    if (m != OtLim<T>::ninf()) s += (exp(v0 - m) + exp(v1 - m)) + (exp(v2 - m) + exp(v3 - m));
+}
+
 // Merges the pair (m2, s2) into (m, s).
 template <typename T>
 __device__ __forceinline__ void ot_merge(T& m, T& s, T m2, T s2) {
@@ -51,24 +64,41 @@ __device__ __forceinline__ void ot_merge(T& m, T& s, T m2, T s2) {
     }
 }
 
-// Block-wide merge of every thread's pair; thread 0 gets the result.
+// Merges the pairs of a warp's 32 lanes; lane 0 gets the result.
+template <typename T>
+__device__ __forceinline__ void ot_warp_merge(T& m, T& s) {
+    for (int off = 16; off > 0; off >>= 1) {
+        T m2 = __shfl_down_sync(0xffffffffu, m, off);
+        T s2 = __shfl_down_sync(0xffffffffu, s, off);
+        ot_merge(m, s, m2, s2);
+    }
+}
+
+// Block-wide merge of every thread's pair, by shuffles within each warp and then over the warps'
+// results (two barriers, where a tree in shared memory took one per level); every thread gets it.
 template <typename T>
 __device__ __forceinline__ void ot_block_merge(T& m, T& s) {
     extern __shared__ unsigned char ot_smem[];
     T* sm = reinterpret_cast<T*>(ot_smem);
     T* ss = sm + blockDim.x;
-    sm[threadIdx.x] = m;
-    ss[threadIdx.x] = s;
-    __syncthreads();
-    for (unsigned stride = blockDim.x / 2; stride > 0; stride >>= 1) {
-        if (threadIdx.x < stride) {
-            T m1 = sm[threadIdx.x], s1 = ss[threadIdx.x];
-            ot_merge(m1, s1, sm[threadIdx.x + stride], ss[threadIdx.x + stride]);
-            sm[threadIdx.x] = m1;
-            ss[threadIdx.x] = s1;
-        }
-        __syncthreads();
+    unsigned lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+    ot_warp_merge(m, s);
+    if (lane == 0) {
+        sm[warp] = m;
+        ss[warp] = s;
     }
+    __syncthreads();
+    if (warp == 0) {
+        bool held = lane < blockDim.x / 32;
+        m = held ? sm[lane] : OtLim<T>::ninf();
+        s = held ? ss[lane] : T(0);
+        ot_warp_merge(m, s);
+        if (lane == 0) {
+            sm[0] = m;
+            ss[0] = s;
+        }
+    }
+    __syncthreads();
     m = sm[0];
     s = ss[0];
     __syncthreads();
@@ -95,9 +125,14 @@ __global__ void ot_lse_rows_dense(const T* __restrict__ c, const T* __restrict__
     for (long long i = blockIdx.x; i < n; i += gridDim.x) {
         const T* row = c + i * m;
         T mx = OtLim<T>::ninf(), s = T(0);
-        for (long long j = threadIdx.x; j < m; j += blockDim.x) {
-            ot_push(mx, s, (h[j] - row[j]) * inv_eps);
+        const long long b = blockDim.x;
+        long long j = threadIdx.x;
+        for (; j + 3 * b < m; j += 4 * b) {
+            ot_push4(mx, s, (h[j] - row[j]) * inv_eps, (h[j + b] - row[j + b]) * inv_eps,
+                     (h[j + 2 * b] - row[j + 2 * b]) * inv_eps,
+                     (h[j + 3 * b] - row[j + 3 * b]) * inv_eps);
         }
+        for (; j < m; j += b) ot_push(mx, s, (h[j] - row[j]) * inv_eps);
         ot_block_merge(mx, s);
         if (threadIdx.x == 0) out[i] = ot_finish(mx, s);
     }
@@ -110,6 +145,8 @@ __global__ void ot_lse_rows_sqeuclid(const T* __restrict__ x, const T* __restric
     for (long long i = blockIdx.x; i < n; i += gridDim.x) {
         const T* p = x + i * d;
         T mx = OtLim<T>::ninf(), s = T(0);
+        // One term at a time: ot_push4 here made a sweep on clouds 10% slower on an H200 (the
+        // cost is computed, not read, so there are no loads to overlap).
         for (long long j = threadIdx.x; j < m; j += blockDim.x) {
             ot_push(mx, s, (h[j] - ot_sqdist(p, y + j * d, d)) * inv_eps);
         }
@@ -118,15 +155,67 @@ __global__ void ot_lse_rows_sqeuclid(const T* __restrict__ x, const T* __restric
     }
 }
 
+// Column LSEs of a dense cost over slabs of rows. A block is (32, Y) threads, Y a power of two:
+// threadIdx.x picks one of 32 adjacent columns, so a warp reads 256 contiguous bytes of a row, and
+// threadIdx.y one of Y row lanes; blockIdx.y picks a slab of `slab` rows. One thread per column
+// walking all n rows would give m/256 blocks of n-long serial loops, too few to keep the memory
+// system busy unless m is in the hundreds of thousands. With one slab (gridDim.y == 1) the block writes
+// out[j]; otherwise it writes the slab's pair to pm/ps[blockIdx.y * m + j], and
+// ot_lse_cols_finish merges the slabs. Needs 2 * 32 * Y * sizeof(T) bytes of dynamic shared memory.
 template <typename T>
 __global__ void ot_lse_cols_dense(const T* __restrict__ c, const T* __restrict__ h,
-                                  T* __restrict__ out, long long n, long long m, T inv_eps) {
+                                  T* __restrict__ out, T* __restrict__ pm, T* __restrict__ ps,
+                                  long long n, long long m, long long slab, T inv_eps) {
+    extern __shared__ unsigned char ot_smem[];
+    T* sm = reinterpret_cast<T*>(ot_smem);
+    T* ss = sm + blockDim.x * blockDim.y;
+    long long j = blockIdx.x * (long long)blockDim.x + threadIdx.x;
+    long long r0 = blockIdx.y * slab;
+    long long r1 = r0 + slab < n ? r0 + slab : n;
+    T mx = OtLim<T>::ninf(), s = T(0);
+    if (j < m) {
+        const long long b = blockDim.y;
+        long long i = r0 + threadIdx.y;
+        for (; i + 3 * b < r1; i += 4 * b) {
+            ot_push4(mx, s, (h[i] - c[i * m + j]) * inv_eps,
+                     (h[i + b] - c[(i + b) * m + j]) * inv_eps,
+                     (h[i + 2 * b] - c[(i + 2 * b) * m + j]) * inv_eps,
+                     (h[i + 3 * b] - c[(i + 3 * b) * m + j]) * inv_eps);
+        }
+        for (; i < r1; i += b) ot_push(mx, s, (h[i] - c[i * m + j]) * inv_eps);
+    }
+    unsigned t = threadIdx.y * blockDim.x + threadIdx.x;
+    sm[t] = mx;
+    ss[t] = s;
+    __syncthreads();
+    for (unsigned stride = blockDim.y / 2; stride > 0; stride >>= 1) {
+        if (threadIdx.y < stride) {
+            unsigned u = t + stride * blockDim.x;
+            T m1 = sm[t], s1 = ss[t];
+            ot_merge(m1, s1, sm[u], ss[u]);
+            sm[t] = m1;
+            ss[t] = s1;
+        }
+        __syncthreads();
+    }
+    if (threadIdx.y == 0 && j < m) {
+        if (gridDim.y == 1) {
+            out[j] = ot_finish(sm[t], ss[t]);
+        } else {
+            pm[blockIdx.y * m + j] = sm[t];
+            ps[blockIdx.y * m + j] = ss[t];
+        }
+    }
+}
+
+// out[j] = the merge of the `slabs` pairs (pm, ps)[k * m + j] of ot_lse_cols_dense; any 1-D grid.
+template <typename T>
+__global__ void ot_lse_cols_finish(const T* __restrict__ pm, const T* __restrict__ ps,
+                                   T* __restrict__ out, long long slabs, long long m) {
     for (long long j = blockIdx.x * (long long)blockDim.x + threadIdx.x; j < m;
          j += (long long)gridDim.x * blockDim.x) {
         T mx = OtLim<T>::ninf(), s = T(0);
-        for (long long i = 0; i < n; ++i) {
-            ot_push(mx, s, (h[i] - c[i * m + j]) * inv_eps);
-        }
+        for (long long k = 0; k < slabs; ++k) ot_merge(mx, s, pm[k * m + j], ps[k * m + j]);
         out[j] = ot_finish(mx, s);
     }
 }

@@ -133,6 +133,35 @@ def test_sparsify_kernel_against_an_exact_sort(kind: str, drop: float, cap: int 
             assert row[left_out].sum() <= drop * row.sum() * (1 + 1e-12)
 
 
+@pytest.mark.gpu
+@pytest.mark.parametrize("kind", ["dense", "clouds"])
+# One slab and many; row counts off the 8 row lanes and the 64-row slab, columns off the 32-wide
+# tile; a single row or column.
+@pytest.mark.parametrize(
+    ("n", "m"), [(1, 40), (40, 1), (7, 33), (300, 200), (5000, 70), (130, 9000)]
+)
+def test_device_lse_against_scipy(kind: str, n: int, m: int) -> None:
+    import cupy
+    from scipy.special import logsumexp
+
+    from onstream.ot._cuda import Device
+
+    x, y = clouds(n, m, seed=n + m)
+    w_a, w_b = np.full(n, 1.0 / n), np.full(m, 1.0 / m)
+    dev = Device(w_a, w_b, cost=sq_cost(x, y)) if kind == "dense" else Device(w_a, w_b, x=x, y=y)
+    rng = np.random.default_rng(n * m)
+    f, g = 0.05 * rng.standard_normal(n), 0.05 * rng.standard_normal(m)
+    c, inv = sq_cost(x, y), 1 / 3e-3
+    rows = cupy.asnumpy(dev.lse_rows(cupy.asarray(g), inv))
+    cols = cupy.asnumpy(dev.lse_cols(cupy.asarray(f), inv))
+    np.testing.assert_allclose(
+        rows, logsumexp((g[None, :] - c) * inv, axis=1), rtol=1e-12, atol=1e-10
+    )
+    np.testing.assert_allclose(
+        cols, logsumexp((f[:, None] - c) * inv, axis=0), rtol=1e-12, atol=1e-10
+    )
+
+
 @pytest.mark.skipif(cupy_status()[0], reason="this machine has a GPU")
 def test_cuda_without_a_gpu_is_a_clear_error() -> None:
     with pytest.raises(GpuUnavailableError, match="device='cuda' was requested"):

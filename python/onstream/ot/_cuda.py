@@ -20,6 +20,11 @@ from onstream.ot.problem import Problem
 __all__ = ["LOG_COLUMNS", "Device", "Tally", "host"]
 
 _BLOCK = 256
+#: Column LSE blocks (``ot_lse_cols_dense``): 32 adjacent columns by 8 row lanes, and the grid's
+#: target size (about 16 resident blocks of 256 threads on each of an H100/H200's 132 SMs).
+_COL_TILE, _COL_LANES, _COL_BLOCKS = 32, 8, 2048
+#: Fewest rows in a slab: below this the merge of the slabs' pairs costs more than it spreads.
+_MIN_SLAB = 64
 #: Bins of the per-row histogram that stands in for sorting a row (``gpu/sinkhorn.cu``).
 _BINS = 256
 #: Columns of a result's convergence log.
@@ -122,11 +127,25 @@ class Device:
         """``LSE_i (f_i - C_ij) / eps`` for every column ``j``."""
         if self.cost is None:
             return self._rows((self.y, self.x), f, self.m, self.n, inv_eps)
-        out = self.cp.empty(self.m, dtype=self.cp.float64)
-        k = get_function("sinkhorn", "ot_lse_cols_dense<double>")
-        grid = (min((self.m + _BLOCK - 1) // _BLOCK, 65535),)
-        k(grid, (_BLOCK,), (self.cost, f, out, np.int64(self.n), np.int64(self.m),
-                            np.float64(inv_eps)))  # fmt: skip
+        cp, n, m = self.cp, self.n, self.m
+        out = cp.empty(m, dtype=cp.float64)
+        tiles = -(-m // _COL_TILE)
+        # Slabs of rows until the grid has about _COL_BLOCKS blocks, none under _MIN_SLAB rows.
+        slabs = max(1, min(-(-n // _MIN_SLAB), -(-_COL_BLOCKS // tiles), 65535))
+        slab = -(-n // slabs)
+        slabs = -(-n // slab)
+        part = cp.empty((2, slabs, m) if slabs > 1 else (2, 1), dtype=cp.float64)
+        get_function("sinkhorn", "ot_lse_cols_dense<double>")(
+            (tiles, slabs), (_COL_TILE, _COL_LANES),
+            (self.cost, f, out, part[0], part[1], np.int64(n), np.int64(m), np.int64(slab),
+             np.float64(inv_eps)),
+            shared_mem=2 * _COL_TILE * _COL_LANES * 8,
+        )  # fmt: skip
+        if slabs > 1:
+            get_function("sinkhorn", "ot_lse_cols_finish<double>")(
+                (min(-(-m // _BLOCK), 65535),), (_BLOCK,),
+                (part[0], part[1], out, np.int64(slabs), np.int64(m)),
+            )  # fmt: skip
         return out
 
     def sparsify(self, f: Any, g: Any, lse: Any, inv_eps: float, drop: float, max_keep: int) -> Any:
