@@ -21,9 +21,9 @@ __all__ = ["LOG_COLUMNS", "Device", "Tally", "host"]
 
 _BLOCK = 256
 #: Column LSE blocks (``ot_lse_cols_dense``): 32 adjacent columns by 8 row lanes, and the grid's
-#: target size (about 16 resident blocks of 256 threads on each of an H100/H200's 132 SMs).
+#: target size (about two waves of such blocks on an H100/H200: 132 SMs, 8 resident on each).
 _COL_TILE, _COL_LANES, _COL_BLOCKS = 32, 8, 2048
-#: Fewest rows in a slab: below this the merge of the slabs' pairs costs more than it spreads.
+#: Fewest rows in a slab, so that each row lane adds at least 8 terms before the merges.
 _MIN_SLAB = 64
 #: Bins of the per-row histogram that stands in for sorting a row (``gpu/sinkhorn.cu``).
 _BINS = 256
