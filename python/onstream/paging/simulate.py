@@ -47,6 +47,16 @@ PREDICTIVE: tuple[str, ...] = (
 POLICIES: tuple[str, ...] = CLASSICAL + PREDICTIVE
 
 
+def _columns() -> dict[str, Any]:
+    import polars as pl
+
+    return {
+        "policy": pl.String, "size": pl.Int64, "requests": pl.Int64, "hits": pl.Int64,
+        "misses": pl.Int64, "miss_ratio": pl.Float64, "eta0": pl.Int64, "eta1": pl.Int64,
+        "l1_error": pl.Float64,
+    }  # fmt: skip
+
+
 def _sizes(sizes: int | Sequence[int]) -> list[int]:
     items = [sizes] if isinstance(sizes, (int, np.integer)) else list(sizes)
     if not items:
@@ -135,19 +145,17 @@ def simulate(
     )
     # Built from finished columns (no expression pass): on a 0.1 M-request trace the frame was
     # a tenth of the call.
-    misses = cols["misses"].astype(np.int64)
+    # Row by row: a grid has few cells, and one constructor call over tuples costs about half of
+    # nine Series built one by one (19 against 35 us warm; 90 against 125 us with cold caches, a
+    # third of a 134 K-request LRU simulation).
+    cells = zip(
+        cols["policy"], cols["size"], cols["hits"].tolist(), cols["misses"].tolist(),
+        cols["eta0"], cols["eta1"], cols["l1_error"], strict=True,
+    )  # fmt: skip
     frame = pl.DataFrame(
-        [
-            pl.Series("policy", cols["policy"], dtype=pl.String),
-            pl.Series("size", cols["size"], dtype=pl.Int64),
-            pl.Series("requests", np.full(len(misses), n, dtype=np.int64)),
-            pl.Series("hits", cols["hits"].astype(np.int64)),
-            pl.Series("misses", misses),
-            pl.Series("miss_ratio", misses / n),
-            pl.Series("eta0", cols["eta0"], dtype=pl.Int64),
-            pl.Series("eta1", cols["eta1"], dtype=pl.Int64),
-            pl.Series("l1_error", cols["l1_error"], dtype=pl.Float64),
-        ]
+        [(p, k, n, h, m, m / n, e0, e1, l1) for p, k, h, m, e0, e1, l1 in cells],
+        schema=_columns(),
+        orient="row",
     )
     if return_mask:
         return frame, cols["mask"]
