@@ -72,3 +72,31 @@ def test_aliases_and_case() -> None:
     a = simulate(t, ["Belady", "OPT", "lfd"], [2])
     assert a["policy"].to_list() == ["lfd", "lfd", "lfd"]
     assert len(set(a["hits"].to_list())) == 1
+
+
+def test_result_frame_columns_types_and_cells() -> None:
+    import polars as pl
+
+    trace = sprite_trace()[:3000]
+    policies, sizes = ["lru", "discard", "blind_oracle"], [16, 128]
+    frame, mask = simulate(trace, policies, sizes, return_mask=True)
+    assert frame.schema == pl.Schema(
+        {
+            "policy": pl.String, "size": pl.Int64, "requests": pl.Int64, "hits": pl.Int64,
+            "misses": pl.Int64, "miss_ratio": pl.Float64, "eta0": pl.Int64, "eta1": pl.Int64,
+            "l1_error": pl.Float64,
+        }
+    )  # fmt: skip
+    # Policies outer, sizes inner; every count from the cell's own hit mask.
+    assert frame["policy"].to_list() == [p for p in policies for _ in sizes]
+    assert frame["size"].to_list() == sizes * len(policies)
+    assert (frame["requests"] == len(trace)).all()
+    assert frame["hits"].to_list() == mask.sum(axis=1).tolist()
+    assert (frame["hits"] + frame["misses"] == len(trace)).all()
+    # The correctly rounded quotient (NumPy's and Python's division; polars' Series division can
+    # differ in the last bit).
+    assert frame["miss_ratio"].to_list() == (frame["misses"].to_numpy() / len(trace)).tolist()
+    # Prediction errors only where the policy saw predictions: exact ones by default.
+    assert frame["eta0"].to_list() == [None, None, 0, 0, None, None]
+    assert frame["eta1"].to_list() == [None, None, 0, 0, None, None]
+    assert frame["l1_error"].to_list() == [None, None, None, None, 0.0, 0.0]
