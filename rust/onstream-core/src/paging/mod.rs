@@ -15,6 +15,7 @@ pub mod idtable;
 pub mod keymap;
 pub mod later_marks;
 pub mod lfd;
+pub mod lfd_times;
 pub mod lfu;
 pub mod lnonmarker;
 pub mod lru;

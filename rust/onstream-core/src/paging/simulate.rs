@@ -13,6 +13,7 @@ use super::fifo::Fifo;
 use super::hashed_times::{hashed_hits, Rule};
 use super::keymap::DenseMap;
 use super::lfd::Lfd;
+use super::lfd_times::lfd_hits;
 use super::lfu::Lfu;
 use super::lnonmarker::LNonMarker;
 use super::lru::Lru;
@@ -277,6 +278,7 @@ fn run_cell(
     };
     let (hits, mask) = match by_times(policy, &trace.ids, trace.universe, k, want_mask) {
         Some(counted) => counted,
+        None if policy == PolicyName::Lfd => lfd_hits(next, k, trace.universe, want_mask),
         None => {
             let mut c = build_cell(policy, k, trace.universe, seed, want_mask, trace.ids.len());
             c.step(&trace.ids, 0, &inp);
@@ -630,6 +632,10 @@ fn stepped(
     let n = ids.len();
     map_cells(grid, |&(policy, size)| {
         if let Some(counted) = by_times(policy, ids, bound, size, want_mask) {
+            return plain_result(counted, policy, size, n);
+        }
+        if policy == PolicyName::Lfd {
+            let counted = lfd_hits(inp.next, size, bound, want_mask);
             return plain_result(counted, policy, size, n);
         }
         let mut c = build_cell(policy, size, bound, seed, want_mask, n);

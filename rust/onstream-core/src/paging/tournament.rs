@@ -33,6 +33,12 @@ impl<E: Ord + Copy> Tournament<E> {
         self.tree[1]
     }
 
+    /// The value slot `slot` holds.
+    #[inline]
+    pub fn get(&self, slot: usize) -> E {
+        self.tree[self.leaves + slot]
+    }
+
     /// Raises slot `slot`'s value to `value`, no smaller than the one it holds: an ancestor
     /// becomes `value` exactly when it held less, so the climb reads one node a level and ends
     /// at the first that holds more.
