@@ -9,6 +9,9 @@
 //! request rewrites its slot's entry and climbs as far as the winners change; the root is the
 //! victim. With true next-use times (below 2^32, or `NEVER`) an entry is one `u64`
 //! ([`Packed`]), one comparison where a (time, slot) pair takes two.
+//!
+//! `simulate` runs its LFD cells by [`super::lfd_times`], which finds keys by time instead of
+//! through a map; this one serves the prediction labels, BlindOracle and the tests' references.
 
 use serde::{Deserialize, Serialize};
 
