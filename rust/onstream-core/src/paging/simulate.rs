@@ -276,9 +276,8 @@ fn run_cell(
         bits: bits.as_deref(),
         predicted,
     };
-    let (hits, mask) = match by_times(policy, &trace.ids, trace.universe, k, want_mask) {
+    let (hits, mask) = match by_times(policy, &trace.ids, next, trace.universe, k, want_mask) {
         Some(counted) => counted,
-        None if policy == PolicyName::Lfd => lfd_hits(next, k, trace.universe, want_mask),
         None => {
             let mut c = build_cell(policy, k, trace.universe, seed, want_mask, trace.ids.len());
             c.step(&trace.ids, 0, &inp);
@@ -631,11 +630,7 @@ fn stepped(
 ) -> Vec<CellResult> {
     let n = ids.len();
     map_cells(grid, |&(policy, size)| {
-        if let Some(counted) = by_times(policy, ids, bound, size, want_mask) {
-            return plain_result(counted, policy, size, n);
-        }
-        if policy == PolicyName::Lfd {
-            let counted = lfd_hits(inp.next, size, bound, want_mask);
+        if let Some(counted) = by_times(policy, ids, inp.next, bound, size, want_mask) {
             return plain_result(counted, policy, size, n);
         }
         let mut c = build_cell(policy, size, bound, seed, want_mask, n);
@@ -672,15 +667,20 @@ fn times_routine<T: Id>(policy: PolicyName, n: usize) -> Option<TimesRoutine<T>>
     }
 }
 
-/// A cell's hits and hit flags by its policy's routine by last-request times, over the whole
-/// trace `ids` (below `bound`), when it has one.
+/// A cell's hits and hit flags by its policy's routine over the whole trace `ids` (below
+/// `bound`), when it has one: by last-request times ([`times_routine`]), or for LFD by the
+/// next-use times `next` (`lfd_times`).
 fn by_times<T: Id>(
     policy: PolicyName,
     ids: &[T],
+    next: &[u32],
     bound: usize,
     size: usize,
     want_mask: bool,
 ) -> Option<(u64, Option<Vec<bool>>)> {
+    if policy == PolicyName::Lfd {
+        return Some(lfd_hits(next, size, bound, want_mask));
+    }
     times_routine(policy, ids.len()).map(|routine| routine(ids, bound, size, want_mask))
 }
 
