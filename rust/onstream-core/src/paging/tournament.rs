@@ -8,6 +8,14 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Levels a [`Tournament::raise`] climbs without testing where to stop. The climb ends at a level
+/// that depends on the data, so its exit branch mispredicts; on LFD's hits most climbs end
+/// within the lowest levels. LFD with k = 1000 (10 levels) on the sprite trace took about 1.19
+/// ms with the test at every level; with 1, 2, 3, 4 and 6 levels free of it 0.89, 0.73, 0.63,
+/// 0.63 and 0.78 ms, and 1.04 with all. On 10 M Zipf requests 3 levels were within noise, 4 to
+/// 6 were 4-12% slower.
+const BRANCH_FREE_LEVELS: usize = 3;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tournament<E> {
     /// Slots rounded up to a power of two.
@@ -41,12 +49,21 @@ impl<E: Ord + Copy> Tournament<E> {
 
     /// Raises slot `slot`'s value to `value`, no smaller than the one it holds: an ancestor
     /// becomes `value` exactly when it held less, so the climb reads one node a level and ends
-    /// at the first that holds more.
+    /// at the first that holds more (past the `BRANCH_FREE_LEVELS` lowest).
     #[inline]
     pub fn raise(&mut self, slot: usize, value: E) {
         let mut i = self.leaves + slot;
         debug_assert!(self.tree[i] <= value);
         self.tree[i] = value;
+        // The lowest levels without a branch (a max into each, right whether or not it changes),
+        // then climb while it changes.
+        for _ in 0..BRANCH_FREE_LEVELS {
+            if i > 1 {
+                i >>= 1;
+                let node = &mut self.tree[i];
+                *node = (*node).max(value);
+            }
+        }
         while i > 1 {
             i >>= 1;
             if self.tree[i] >= value {
