@@ -143,11 +143,9 @@ def simulate(
     cols = _core.paging_simulate(
         ids, _policies(policies), _sizes(sizes), normalize_seed(seed) or 0, return_mask, **spec
     )
-    # Built from finished columns (no expression pass): on a 0.1 M-request trace the frame was
-    # a tenth of the call.
-    # Row by row: a grid has few cells, and one constructor call over tuples costs about half of
-    # nine Series built one by one (19 against 35 us warm; 90 against 125 us with cold caches, a
-    # third of a 134 K-request LRU simulation).
+    # Built from finished values (no expression pass), row by row: a grid has few cells, and one
+    # constructor call over tuples costs about half of nine Series built one by one (19 against
+    # 35 us warm; 90 against 125 us with cold caches, a third of a 134 K-request LRU simulation).
     cells = zip(
         cols["policy"], cols["size"], cols["hits"].tolist(), cols["misses"].tolist(),
         cols["eta0"], cols["eta1"], cols["l1_error"], strict=True,
