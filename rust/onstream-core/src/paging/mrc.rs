@@ -98,17 +98,14 @@ fn second_part<T: Id>(head: &[T], tail: &[T], universe: usize) -> Distances {
     // last-request array as `u32::MAX - q`, above every tail time, so that the loop's one read of
     // a key's last time also tells it the key's place.
     let mut last = bigbuf::filled(universe, u32::MAX);
-    let mut in_head = vec![0u64; universe / 64 + 1];
     let mut total = 0u32;
     for &id in head.iter().rev() {
-        let (w, bit) = (id.index() / 64, 1u64 << (id.index() % 64));
-        if in_head[w] & bit == 0 {
-            in_head[w] |= bit;
+        let code = &mut last[id.index()];
+        if *code == u32::MAX {
             total += 1;
-            last[id.index()] = u32::MAX - total;
+            *code = u32::MAX - total;
         }
     }
-    drop(in_head);
     // Keys seen so far in the tail: those of `head` marked at their rank by last time there
     // (`total - q`, oldest first), the others counted.
     let mut seen = LaterMarks::new(total as usize);
