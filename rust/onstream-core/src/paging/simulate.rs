@@ -455,8 +455,6 @@ pub struct Grid<'a> {
     policies: &'a [PolicyName],
     cells: Vec<(PolicyName, usize)>,
     renumber: Densifier,
-    /// How it goes through the trace, decided once ([`Grid::choose_path`]).
-    path: Path,
 }
 
 impl<'a> Grid<'a> {
@@ -474,22 +472,20 @@ impl<'a> Grid<'a> {
             .iter()
             .flat_map(|&p| sizes.iter().map(move |&k| (p, k)))
             .collect();
-        let mut grid = Grid {
+        Ok(Grid {
             ids,
             policies,
             cells,
             renumber: Densifier::for_trace(ids)?,
-            path: Path::Whole,
-        };
-        grid.path = grid.choose_path();
-        Ok(grid)
+        })
     }
 
     fn plain(&self) -> bool {
         self.policies.iter().all(|p| p.needs() == Needs::Nothing)
     }
 
-    fn choose_path(&self) -> Path {
+    /// How the grid goes through its trace (a pass over its few policies, so it is not stored).
+    fn path(&self) -> Path {
         // No result depends on how keys are numbered, only on which requests share a key; and
         // key-only and offline policies need nothing but the keys and the next-use times.
         let from_keys = self
@@ -519,7 +515,7 @@ impl<'a> Grid<'a> {
     /// a pool thread and being woken back took about 0.15 ms on this VM, a third of a 134 K
     /// request simulation.
     pub fn runs_alone(&self) -> bool {
-        self.cells.len() == 1 && self.path != Path::Pipelined
+        self.cells.len() == 1 && self.path() != Path::Pipelined
     }
 
     pub fn run(
@@ -532,7 +528,7 @@ impl<'a> Grid<'a> {
         let plain = self.plain();
         // Outside the pool (a grid that runs alone), a parallel iterator would start rayon's
         // global pool; the pipeline needs a second thread.
-        let path = match self.path {
+        let path = match self.path() {
             Path::Pipelined if !pool::on_pool() => Path::Whole,
             path => path,
         };
