@@ -177,15 +177,11 @@ def copy_bandwidth() -> float:
 
     src = cupy.zeros(2**29, dtype=cupy.float64)
     dst = cupy.empty_like(src)
-    times = []
-    for _ in range(6):
-        start, stop = cupy.cuda.Event(), cupy.cuda.Event()
-        start.record()
+
+    def copy() -> None:
         dst[...] = src
-        stop.record()
-        stop.synchronize()
-        times.append(float(cupy.cuda.get_elapsed_time(start, stop)) / 1e3)
-    return float(2 * src.nbytes) / float(np.median(times[1:]))
+
+    return float(2 * src.nbytes) / event_median(copy)
 
 
 def bandwidth(bench: Bench) -> None:
