@@ -102,14 +102,15 @@ def test_result_frame_columns_types_and_cells() -> None:
     assert frame["l1_error"].to_list() == [None, None, None, None, 0.0, 0.0]
 
 
+@pytest.mark.parametrize("sizes", [[50, 400], [400]])
 @pytest.mark.parametrize("policy", POLICIES)
-def test_hits_do_not_depend_on_how_ids_are_numbered(policy: str) -> None:
-    # Small ids are kept as they are; spread far apart they are renumbered first: the two take
-    # different paths (and routines) through simulate().
+def test_hits_do_not_depend_on_how_ids_are_numbered(policy: str, sizes: list[int]) -> None:
+    # Small ids are kept as they are; spread far apart they are renumbered first, or for one LRU,
+    # FIFO or ARC cell kept in a hash table: different paths (and routines) through simulate().
     trace = sprite_trace()[:20_000].astype(np.uint64)
     spread = trace * np.uint64(2**40) + np.uint64(12345)
     (kept, kept_mask), (renumbered, renumbered_mask) = (
-        simulate(t, [policy], [50, 400], return_mask=True) for t in (trace, spread)
+        simulate(t, [policy], sizes, return_mask=True) for t in (trace, spread)
     )
     assert kept["hits"].to_list() == renumbered["hits"].to_list()
     assert (kept_mask == renumbered_mask).all()

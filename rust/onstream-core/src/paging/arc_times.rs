@@ -2,164 +2,259 @@
 //! as [`super::arc::Arc`] (Megiddo & Modha, FAST 2003, Fig. 4), as [`super::lru_times`] does
 //! for LRU.
 //!
-//! Every key in T1, T2, B1 or B2 holds a mark at the time of its last request, in the bitset of
-//! its list, and each list's least recent key is its oldest mark. That holds for the ghost lists
-//! too: REPLACE demotes the least recent key of T1 (or T2), and every key that enters T1 (T2)
-//! afterwards is requested later than the one demoted, so keys enter B1 (B2) in the order of
-//! their last requests, which is the order ARC keeps them in. So a demotion moves a mark from
-//! one bitset to another at the same time, every bitset's oldest mark lies at or after a front
-//! that only moves forward, and the trace names the key at any mark.
+//! Every key in T1, T2, B1 or B2 holds a mark at the time of its last request, and each list's
+//! least recent key is its oldest mark. That holds for the ghost lists too: REPLACE demotes the
+//! least recent key of T1 (or T2), and every key that enters T1 (T2) afterwards is requested
+//! later than the one demoted, so keys enter B1 (B2) in the order of their last requests, which
+//! is the order ARC keeps them in, and leave it oldest first. So T1 and B1 share one bitset,
+//! split by fronts that only move forward, as do T2 and B2 ([`SplitMarks`]): a demotion or a
+//! ghost forgotten moves a front, and a key's list follows from its side (the bitset its last
+//! request marked) and its time. A key's state, one `u32`, is written only when it is requested,
+//! and the trace is read only at the request served.
 //!
-//! A key's list is kept with its last time in one `u32` (two bits of list, 30 of time), so one
-//! random access a request reads both; longer traces than [`MAX_REQUESTS`] take the lists.
-//! simulate() with k = 1000: 10 M Zipf requests 131-145 -> 97 ms, sprite 0.92 -> 0.65 ms.
-//! Writing only the requested key's entry, and reading a key's list from the four bitsets at
-//! its time, would spare the demoted and forgotten keys' writes; the random reads of old marks
-//! cost more (Zipf 89 -> 116-133 ms).
+//! The first version kept each key's list in its state, with four bitsets, and rewrote the
+//! state of every key demoted or forgotten (a random write, and a read of the trace at the old
+//! mark to find the key). Its lengths lived in an array indexed by list, so the commonest hit,
+//! in T2, decremented and incremented T2's length in memory, a chain from one request to the
+//! next. simulate()'s routine, one thread, k = 1000 (alternating builds): 10 M Zipf requests
+//! 86-91 -> 80-83 ms, sprite 0.50-0.54 -> 0.42-0.44 ms, cloudPhysics 1.16-1.20 -> 1.05-1.08 ms.
+//! Merging the T2 hit and the commonest miss into one branch-free step was slower (Zipf 81 ->
+//! 88-90 ms): the miss's two front searches then ran at every request.
+//!
+//! The key states live in a direct array over dense ids or, for sparse ids, in the hash table
+//! that would otherwise renumber them ([`arc_hits_hashed`], as `hashed_times` does for LRU and
+//! FIFO): a state is only ever read and written for the key requested, so one lookup a request
+//! is all the table costs.
 
-use super::slab::NIL;
-use super::time_marks::TimeMarks;
+use super::idtable::{IdTable, Lookahead};
+use super::split_marks::{Place, SplitMarks};
 use super::trace::Id;
 use crate::{bigbuf, prefetch};
 
-/// How many requests ahead the loop prefetches a key's state.
+/// How many requests ahead the direct loop prefetches a key's state.
 const PREFETCH_AHEAD: usize = 16;
 
-/// Bits of a key's state that hold its last request time.
-const TIME_BITS: u32 = 30;
-const TIME_MASK: u32 = (1 << TIME_BITS) - 1;
+/// Bits of a key's state that hold its stamp (last request time + 1; 0 when never requested).
+const STAMP_BITS: u32 = 31;
+const STAMP_MASK: u32 = (1 << STAMP_BITS) - 1;
+/// The state bit of a key whose last request put it in T2 (the side of T2 and B2).
+const SIDE2: u32 = 1 << STAMP_BITS;
 
-/// The longest trace this routine takes (longer ones: [`super::arc::Arc`]).
-pub const MAX_REQUESTS: usize = TIME_MASK as usize - 1;
+/// The longest trace this routine takes (longer ones: [`super::arc::Arc`]). No state reaches
+/// `u32::MAX`, the hash table's mark of an empty slot.
+pub const MAX_REQUESTS: usize = STAMP_MASK as usize - 1;
 
-const T1: usize = 0;
-const T2: usize = 1;
-const B1: usize = 2;
-const B2: usize = 3;
-
-struct State<'a, T> {
-    ids: &'a [T],
-    c: usize,
-    p: f64,
-    /// Key → list << 30 | last request time, or [`NIL`] when in no list.
-    state: Vec<u32>,
-    lists: [TimeMarks; 4],
+/// Where the keys' states live, found request by request.
+trait KeyStates {
+    /// The slot of the key requested at `t` (called with t = 0, 1, 2, ...).
+    fn slot(&mut self, t: usize) -> usize;
+    fn get(&self, slot: usize) -> u32;
+    fn set(&mut self, slot: usize, state: u32);
 }
 
-impl<T: Id> State<'_, T> {
-    #[inline]
-    fn key_at(&self, t: usize) -> usize {
+/// States in an array over ids below a bound.
+struct Direct<'a, T> {
+    ids: &'a [T],
+    states: Vec<u32>,
+}
+
+impl<T: Id> KeyStates for Direct<'_, T> {
+    #[inline(always)]
+    fn slot(&mut self, t: usize) -> usize {
+        if let Some(&ahead) = self.ids.get(t + PREFETCH_AHEAD) {
+            prefetch::read(&self.states, ahead.index());
+        }
         self.ids[t].index()
     }
 
-    /// Forgets the least recent key of list `l` (not empty).
-    #[inline]
-    fn drop_oldest(&mut self, l: usize) {
-        let t = self.lists[l].pop_oldest();
-        let key = self.key_at(t);
-        self.state[key] = NIL;
+    #[inline(always)]
+    fn get(&self, slot: usize) -> u32 {
+        self.states[slot]
     }
 
-    /// Demotes the least recent key of `from` (not empty) to the ghost list `to`.
-    #[inline]
-    fn demote(&mut self, from: usize, to: usize) {
-        let t = self.lists[from].pop_oldest();
-        self.lists[to].set(t);
-        let key = self.key_at(t);
-        self.state[key] = (to as u32) << TIME_BITS | t as u32;
-    }
-
-    /// REPLACE(x, p), as `Arc::replace`.
-    #[inline]
-    fn replace(&mut self, hit_in_b2: bool) {
-        let t1 = self.lists[T1].len();
-        let from_t1 = t1 >= 1 && ((hit_in_b2 && t1 as f64 == self.p) || t1 as f64 > self.p);
-        if (from_t1 || self.lists[T2].is_empty()) && t1 > 0 {
-            self.demote(T1, B1);
-        } else if !self.lists[T2].is_empty() {
-            self.demote(T2, B2);
-        }
-    }
-
-    /// Serves the request at time `t`; true on a hit.
-    #[inline]
-    fn access(&mut self, t: usize) -> bool {
-        let key = self.key_at(t);
-        let s = self.state[key];
-        if s != NIL {
-            let (list, last) = ((s >> TIME_BITS) as usize, (s & TIME_MASK) as usize);
-            self.lists[list].clear(last);
-            let hit = list <= T2;
-            if list == B1 {
-                let delta =
-                    (self.lists[B2].len() as f64 / (self.lists[B1].len() + 1) as f64).max(1.0);
-                self.p = (self.p + delta).min(self.c as f64);
-                self.replace(false);
-            } else if list == B2 {
-                let delta =
-                    (self.lists[B1].len() as f64 / (self.lists[B2].len() + 1) as f64).max(1.0);
-                self.p = (self.p - delta).max(0.0);
-                self.replace(true);
-            }
-            self.lists[T2].set(t);
-            self.state[key] = (T2 as u32) << TIME_BITS | t as u32;
-            return hit;
-        }
-        let l1 = self.lists[T1].len() + self.lists[B1].len();
-        let total = l1 + self.lists[T2].len() + self.lists[B2].len();
-        if l1 == self.c {
-            if self.lists[T1].len() < self.c {
-                self.drop_oldest(B1);
-                self.replace(false);
-            } else {
-                self.drop_oldest(T1);
-            }
-        } else if total >= self.c {
-            if total == 2 * self.c {
-                self.drop_oldest(B2);
-            }
-            self.replace(false);
-        }
-        self.lists[T1].set(t);
-        self.state[key] = (T1 as u32) << TIME_BITS | t as u32;
-        false
+    #[inline(always)]
+    fn set(&mut self, slot: usize, state: u32) {
+        self.states[slot] = state;
     }
 }
 
-/// Hits of an ARC cache of `c` keys over `ids` (all below `bound`; at most [`MAX_REQUESTS`]),
-/// and the per-request hit flags when `want_mask`.
+/// States in the hash table of sparse ids (a new id enters with state 0).
+struct Hashed<'a> {
+    pass: Lookahead<'a>,
+    table: IdTable,
+}
+
+impl KeyStates for Hashed<'_> {
+    #[inline(always)]
+    fn slot(&mut self, t: usize) -> usize {
+        self.pass.slot_of(&mut self.table, t, 0).0
+    }
+
+    #[inline(always)]
+    fn get(&self, slot: usize) -> u32 {
+        self.table.value(slot)
+    }
+
+    #[inline(always)]
+    fn set(&mut self, slot: usize, state: u32) {
+        self.table.set_value(slot, state);
+    }
+}
+
+/// ARC's lists and target: T1 and B1 on side one, T2 and B2 on side two.
+struct Lists {
+    c: usize,
+    p: f64,
+    /// The least length of T1 above `p` (`floor(p) + 1`), so that a miss compares integers.
+    above_p: usize,
+    one: SplitMarks,
+    two: SplitMarks,
+}
+
+impl Lists {
+    /// REPLACE(x, p), as `Arc::replace`.
+    #[inline]
+    fn replace(&mut self, hit_in_b2: bool) {
+        let t1 = self.one.live();
+        let from_t1 = t1 >= 1 && ((hit_in_b2 && t1 as f64 == self.p) || t1 >= self.above_p);
+        if (from_t1 || self.two.live() == 0) && t1 > 0 {
+            self.one.demote_oldest();
+        } else if self.two.live() > 0 {
+            self.two.demote_oldest();
+        }
+    }
+
+    /// Serves the request at time `t` for a key in state `state`: whether it hits, and the
+    /// key's state after.
+    #[inline(always)]
+    fn serve(&mut self, t: usize, state: u32) -> (bool, u32) {
+        let stamp = (state & STAMP_MASK) as usize;
+        let in_two = state & SIDE2 != 0;
+        let after = t as u32 + 1;
+        // The commonest hit moves a mark within T2 and changes no length: a path of its own
+        // that writes none.
+        if in_two & self.two.is_live(stamp) {
+            self.two.renew(stamp, t);
+            return (true, SIDE2 | after);
+        }
+        let place = if in_two {
+            self.two.place(stamp)
+        } else {
+            self.one.place(stamp)
+        };
+        match place {
+            Place::Live => {
+                self.one.take(stamp, Place::Live);
+                self.two.push(t);
+                (true, SIDE2 | after)
+            }
+            Place::Ghost => {
+                // ARC's adaptation, with the ghost lists' lengths before the key leaves.
+                let (b1, b2) = (self.one.ghost() as f64, self.two.ghost() as f64);
+                if in_two {
+                    self.two.take(stamp, Place::Ghost);
+                    self.p = (self.p - (b1 / b2).max(1.0)).max(0.0);
+                } else {
+                    self.one.take(stamp, Place::Ghost);
+                    self.p = (self.p + (b2 / b1).max(1.0)).min(self.c as f64);
+                }
+                self.above_p = self.p as usize + 1;
+                self.replace(in_two);
+                self.two.push(t);
+                (false, SIDE2 | after)
+            }
+            Place::Gone => {
+                self.miss(t);
+                (false, after)
+            }
+        }
+    }
+
+    /// Case IV of ARC: a key in no list joins T1.
+    #[inline]
+    fn miss(&mut self, t: usize) {
+        let (t1, l1) = (self.one.live(), self.one.live() + self.one.ghost());
+        let total = l1 + self.two.live() + self.two.ghost();
+        if l1 == self.c {
+            if t1 < self.c && t1 >= self.above_p {
+                // The commonest miss: B1's oldest goes, REPLACE demotes T1's oldest, and the
+                // key joins T1, with no length changed.
+                self.one.slide(t);
+                return;
+            }
+            if t1 < self.c {
+                self.one.forget_oldest();
+                self.replace(false);
+            } else {
+                self.one.drop_oldest();
+            }
+        } else if total >= self.c {
+            if total == 2 * self.c {
+                self.two.forget_oldest();
+            }
+            self.replace(false);
+        }
+        self.one.push(t);
+    }
+}
+
+/// The hits over `n` requests whose keys' states `keys` finds, and the flags when `want_mask`.
 ///
 /// One loop tests for the flags at each request. A loop per kind of flag sink, as `lru_times`
-/// and `hashed_times` have, made this one 20-30% slower (sprite 0.55 -> 0.73 ms, Zipf 90 -> 107
-/// ms), the larger body compiled twice.
-pub fn arc_hits<T: Id>(
-    ids: &[T],
-    bound: usize,
-    c: usize,
-    want_mask: bool,
-) -> (u64, Option<Vec<bool>>) {
-    debug_assert!(ids.len() <= MAX_REQUESTS && c > 0);
-    let n = ids.len();
-    let mut s = State {
-        ids,
+/// and `hashed_times` have, made the first version 20-30% slower (sprite 0.55 -> 0.73 ms, Zipf
+/// 90 -> 107 ms), the larger body compiled twice.
+fn run(mut keys: impl KeyStates, n: usize, c: usize, want_mask: bool) -> (u64, Option<Vec<bool>>) {
+    debug_assert!(n <= MAX_REQUESTS && c > 0);
+    let mut lists = Lists {
         c,
         p: 0.0,
-        state: bigbuf::filled(bound, NIL),
-        lists: std::array::from_fn(|_| TimeMarks::new(n)),
+        above_p: 1,
+        one: SplitMarks::new(n),
+        two: SplitMarks::new(n),
     };
     let mut mask = want_mask.then(|| bigbuf::with_capacity(n));
     let mut hits = 0u64;
     for t in 0..n {
-        if let Some(&ahead) = ids.get(t + PREFETCH_AHEAD) {
-            prefetch::read(&s.state, ahead.index());
+        let slot = keys.slot(t);
+        let before = keys.get(slot);
+        // Written before the request is served, as most requests leave their key in T2, so that
+        // the store waits on nothing; a miss rewrites it.
+        keys.set(slot, SIDE2 | (t as u32 + 1));
+        let (hit, state) = lists.serve(t, before);
+        if state & SIDE2 == 0 {
+            keys.set(slot, state);
         }
-        let hit = s.access(t);
         hits += u64::from(hit);
         if let Some(m) = mask.as_mut() {
             m.push(hit);
         }
     }
     (hits, mask)
+}
+
+/// Hits of an ARC cache of `c` keys over `ids` (all below `bound`; at most [`MAX_REQUESTS`]),
+/// and the per-request hit flags when `want_mask`.
+pub fn arc_hits<T: Id>(
+    ids: &[T],
+    bound: usize,
+    c: usize,
+    want_mask: bool,
+) -> (u64, Option<Vec<bool>>) {
+    let keys = Direct {
+        ids,
+        states: bigbuf::filled(bound, 0),
+    };
+    run(keys, ids.len(), c, want_mask)
+}
+
+/// [`arc_hits`] over ids of any size, their states in a hash table instead of an array.
+pub fn arc_hits_hashed(ids: &[u64], c: usize, want_mask: bool) -> (u64, Option<Vec<bool>>) {
+    let keys = Hashed {
+        pass: Lookahead::new(ids),
+        // Room for every request to be a new id up to 1 M requests, as the renumbering has.
+        table: IdTable::with_capacity(ids.len().min(1 << 20)),
+    };
+    run(keys, ids.len(), c, want_mask)
 }
 
 #[cfg(test)]
@@ -180,7 +275,16 @@ mod tests {
             .collect();
         let (hits, mask) = arc_hits(trace, bound, c, true);
         prop_assert_eq!(hits, want.iter().filter(|&&h| h).count() as u64);
-        prop_assert_eq!(mask, Some(want));
+        prop_assert_eq!(mask.as_ref(), Some(&want));
+        // The same keys spread over u64, extremes included, through the hash table.
+        let sparse: Vec<u64> = trace
+            .iter()
+            .map(|&x| match x {
+                0 => u64::MAX,
+                _ => x.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            })
+            .collect();
+        prop_assert_eq!(arc_hits_hashed(&sparse, c, true), (hits, Some(want)));
         Ok(())
     }
 

@@ -32,6 +32,7 @@ pub mod robust;
 pub mod sieve;
 pub mod simulate;
 pub mod slab;
+pub mod split_marks;
 pub mod time_marks;
 pub mod tournament;
 pub mod trace;

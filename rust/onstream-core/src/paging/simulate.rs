@@ -442,9 +442,10 @@ enum Path {
     Stepped,
     /// Key-only policies over ids renumbered while the cells run: [`pipelined`].
     Pipelined,
-    /// One LRU or FIFO cell over sparse ids, by times kept in the hash table itself
-    /// (`hashed_times`): one lookup a request, no renumbering pass.
-    Hashed(Rule),
+    /// One LRU, FIFO or ARC cell over sparse ids, its times kept in the hash table itself
+    /// (`hashed_times`, [`arc_times::arc_hits_hashed`]): one lookup a request, no renumbering
+    /// pass.
+    Hashed,
     /// The trace renumbered (or kept) whole first, then the cells.
     Whole,
 }
@@ -501,8 +502,8 @@ impl<'a> Grid<'a> {
             .all(|&p| times_routine::<u32>(p, n).is_some());
         if self.renumber.keeps_ids() && from_keys {
             Path::Stepped
-        } else if let (1, Some(rule)) = (self.cells.len(), hashed_rule(self.cells[0].0)) {
-            Path::Hashed(rule)
+        } else if self.cells.len() == 1 && hashed_routine(self.cells[0].0, n).is_some() {
+            Path::Hashed
         } else if self.plain() && !all_timed && overlaps(&self.renumber) {
             Path::Pipelined
         } else {
@@ -541,10 +542,12 @@ impl<'a> Grid<'a> {
             };
             return Ok(stepped(ids, bound, cells, &inp, seed, want_mask));
         }
-        if let Path::Hashed(rule) = path {
+        if path == Path::Hashed {
             let (policy, size) = cells[0];
-            let counted = hashed_hits(ids, rule, size, want_mask);
-            return Ok(vec![plain_result(counted, policy, size, ids.len())]);
+            if let Some(routine) = hashed_routine(policy, ids.len()) {
+                let counted = routine(ids, size, want_mask);
+                return Ok(vec![plain_result(counted, policy, size, ids.len())]);
+            }
         }
         if path == Path::Pipelined {
             let bound = self.renumber.bound();
@@ -640,11 +643,17 @@ fn stepped(
     })
 }
 
-/// The rule of `policy`'s routine over sparse ids with times in the hash table, if it has one.
-fn hashed_rule(policy: PolicyName) -> Option<Rule> {
+/// A routine over sparse ids with times in the hash table: hits and hit flags from the ids, a
+/// size and whether flags are wanted.
+type HashedRoutine = fn(&[u64], usize, bool) -> (u64, Option<Vec<bool>>);
+
+/// `policy`'s routine over sparse ids with times in the hash table, for a trace of `n`
+/// requests, if it has one.
+fn hashed_routine(policy: PolicyName, n: usize) -> Option<HashedRoutine> {
     match policy {
-        PolicyName::Lru => Some(Rule::Renew),
-        PolicyName::Fifo => Some(Rule::Admit),
+        PolicyName::Lru => Some(|ids, k, want| hashed_hits(ids, Rule::Renew, k, want)),
+        PolicyName::Fifo => Some(|ids, k, want| hashed_hits(ids, Rule::Admit, k, want)),
+        PolicyName::Arc if n <= arc_times::MAX_REQUESTS => Some(arc_times::arc_hits_hashed),
         _ => None,
     }
 }

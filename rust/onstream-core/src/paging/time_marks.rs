@@ -1,7 +1,8 @@
 //! Marks over a trace's request times, taken oldest first: the shared core of the routines by
-//! last-request times (`lru_times`, `arc_times`, `hashed_times`). A mark stands for a key whose
-//! time it is; the oldest one is found from a front that only moves forward, because every
-//! routine sets marks only at or after the oldest one still set.
+//! last-request times `lru_times` and `hashed_times` (`arc_times` shares a bitset between two
+//! lists instead: `split_marks`). A mark stands for a key whose time it is; the oldest one is
+//! found from a front that only moves forward, because every routine sets marks only at or
+//! after the oldest one still set.
 
 use crate::bigbuf;
 

@@ -1,0 +1,217 @@
+//! One side of ARC over request times: a cache list and its ghost list (T1 and B1, or T2 and
+//! B2) as marks in one bitset, split by two fronts that only move forward.
+//!
+//! Keys leave the cache list for the ghost list oldest first, and leave the ghost list for
+//! nowhere oldest first (see `arc_times`), so the marks below the `live` front that are still
+//! set belong to the ghost list, those at or after it to the cache list, and everything below
+//! the `ghost` front is forgotten. Moving a key down is moving a front: neither the bit nor the
+//! key's own state is written, and a key's place follows from its mark's time alone.
+//!
+//! Keys are named by *stamps*, a mark's time plus one, so that stamp 0 (a key never marked) is
+//! [`Place::Gone`] on either side without a test of its own.
+
+use crate::bigbuf;
+
+/// Where a mark's time puts its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Live,
+    Ghost,
+    Gone,
+}
+
+#[derive(Debug, Clone)]
+pub struct SplitMarks {
+    words: Vec<u64>,
+    /// Times before this are forgotten; set bits below it mean nothing.
+    ghost_from: usize,
+    /// Times before this (and from `ghost_from`) are the ghost list's.
+    live_from: usize,
+    live: usize,
+    ghost: usize,
+}
+
+impl SplitMarks {
+    /// No marks, over times `0..n`.
+    pub fn new(n: usize) -> Self {
+        SplitMarks {
+            words: bigbuf::filled(n / 64 + 1, 0),
+            ghost_from: 0,
+            live_from: 0,
+            live: 0,
+            ghost: 0,
+        }
+    }
+
+    /// Keys in the cache list.
+    #[inline]
+    pub fn live(&self) -> usize {
+        self.live
+    }
+
+    /// Keys in the ghost list.
+    #[inline]
+    pub fn ghost(&self) -> usize {
+        self.ghost
+    }
+
+    /// The place of a key whose mark was set on this side with `stamp` (0: never) and not
+    /// taken since.
+    #[inline]
+    pub fn place(&self, stamp: usize) -> Place {
+        if self.is_live(stamp) {
+            Place::Live
+        } else if stamp > self.ghost_from {
+            Place::Ghost
+        } else {
+            Place::Gone
+        }
+    }
+
+    /// Whether the key with `stamp` (as for [`Self::place`]) is in the cache list.
+    #[inline]
+    pub fn is_live(&self, stamp: usize) -> bool {
+        stamp > self.live_from
+    }
+
+    /// A new key in the cache list at `t`, the newest time yet.
+    #[inline]
+    pub fn push(&mut self, t: usize) {
+        self.words[t >> 6] |= 1 << (t & 63);
+        self.live += 1;
+    }
+
+    /// The cache list's key with `stamp` is requested again at `t`, the newest time yet.
+    #[inline]
+    pub fn renew(&mut self, stamp: usize, t: usize) {
+        let last = stamp - 1;
+        self.words[last >> 6] &= !(1u64 << (last & 63));
+        self.words[t >> 6] |= 1 << (t & 63);
+    }
+
+    /// Takes out the key with `stamp`, in the list `place` names (`Live` or `Ghost`).
+    #[inline]
+    pub fn take(&mut self, stamp: usize, place: Place) {
+        let t = stamp - 1;
+        self.words[t >> 6] &= !(1u64 << (t & 63));
+        if place == Place::Live {
+            self.live -= 1;
+        } else {
+            self.ghost -= 1;
+        }
+    }
+
+    /// The cache list's oldest key (there is one) moves to the ghost list.
+    #[inline]
+    pub fn demote_oldest(&mut self) {
+        self.live_from = self.next_set(self.live_from) + 1;
+        self.live -= 1;
+        self.ghost += 1;
+    }
+
+    /// The ghost list's oldest key (there is one) is forgotten.
+    #[inline]
+    pub fn forget_oldest(&mut self) {
+        self.ghost_from = self.next_set(self.ghost_from) + 1;
+        self.ghost -= 1;
+    }
+
+    /// [`Self::forget_oldest`], [`Self::demote_oldest`] and [`Self::push`]`(t)` in one, which
+    /// leave both lengths as they were (the ghost list and the cache list are not empty).
+    #[inline]
+    pub fn slide(&mut self, t: usize) {
+        self.ghost_from = self.next_set(self.ghost_from) + 1;
+        self.live_from = self.next_set(self.live_from) + 1;
+        self.words[t >> 6] |= 1 << (t & 63);
+    }
+
+    /// The cache list's oldest key (there is one) is forgotten; the ghost list must be empty.
+    #[inline]
+    pub fn drop_oldest(&mut self) {
+        debug_assert_eq!(self.ghost, 0);
+        self.live_from = self.next_set(self.live_from) + 1;
+        self.ghost_from = self.live_from;
+        self.live -= 1;
+    }
+
+    /// The first set bit at or after `from` (one exists).
+    #[inline]
+    fn next_set(&self, from: usize) -> usize {
+        let mut i = from >> 6;
+        let mut word = self.words[i] & (u64::MAX << (from & 63));
+        while word == 0 {
+            i += 1;
+            word = self.words[i];
+        }
+        i * 64 + word.trailing_zeros() as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Against two queues ordered by time, under ARC's discipline: push the newest time, take
+        /// any key out of either list, demote or forget the oldest, drop the oldest live key when
+        /// no ghost is left, slide when neither list is empty, renew any live key.
+        #[test]
+        fn places_keys_as_two_queues_do(ops in prop::collection::vec(0u8..7, 1..600)) {
+            let mut marks = SplitMarks::new(ops.len());
+            let (mut live, mut ghost) = (VecDeque::new(), VecDeque::new());
+            let mut gone = Vec::new();
+            for (t, op) in ops.into_iter().enumerate() {
+                match op {
+                    0 => {
+                        marks.push(t);
+                        live.push_back(t);
+                    }
+                    1 if !live.is_empty() || !ghost.is_empty() => {
+                        let i = t % (live.len() + ghost.len());
+                        let (u, place) = if i < live.len() {
+                            (live.remove(i).unwrap(), Place::Live)
+                        } else {
+                            (ghost.remove(i - live.len()).unwrap(), Place::Ghost)
+                        };
+                        prop_assert_eq!(marks.place(u + 1), place);
+                        marks.take(u + 1, place);
+                    }
+                    2 if !live.is_empty() => {
+                        marks.demote_oldest();
+                        ghost.push_back(live.pop_front().unwrap());
+                    }
+                    3 if !ghost.is_empty() => {
+                        marks.forget_oldest();
+                        gone.push(ghost.pop_front().unwrap());
+                    }
+                    4 if ghost.is_empty() && !live.is_empty() => {
+                        marks.drop_oldest();
+                        gone.push(live.pop_front().unwrap());
+                    }
+                    5 if !ghost.is_empty() && !live.is_empty() => {
+                        marks.slide(t);
+                        gone.push(ghost.pop_front().unwrap());
+                        ghost.push_back(live.pop_front().unwrap());
+                        live.push_back(t);
+                    }
+                    6 if !live.is_empty() => {
+                        let u = live.remove(t % live.len()).unwrap();
+                        prop_assert_eq!(marks.place(u + 1), Place::Live);
+                        marks.renew(u + 1, t);
+                        live.push_back(t);
+                    }
+                    _ => {}
+                }
+                prop_assert_eq!((marks.live(), marks.ghost()), (live.len(), ghost.len()));
+                prop_assert!(live.iter().all(|&u| marks.place(u + 1) == Place::Live));
+                prop_assert!(ghost.iter().all(|&u| marks.place(u + 1) == Place::Ghost));
+                prop_assert!(gone.iter().all(|&u| marks.place(u + 1) == Place::Gone));
+                prop_assert_eq!(marks.place(0), Place::Gone);
+            }
+        }
+    }
+}
