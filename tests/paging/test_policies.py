@@ -45,6 +45,21 @@ def test_online_cache_equals_batch_simulation(policy: str) -> None:
     assert cache.hits == frame["hits"][0]
 
 
+@pytest.mark.parametrize("spread", [False, True])
+def test_long_arc_cells_split_between_threads_equal_one_online_cache(spread: bool) -> None:
+    # Past 2**20 requests one ARC cell runs on two threads by time partitioning, when the pool
+    # has them (dense ids in an array, sparse ones in a hash table); the online cache is the
+    # list-based ARC, one request after another.
+    rng = np.random.default_rng(3)
+    trace = (rng.zipf(1.2, 1_200_000) % 50_000).astype(np.uint64)
+    if spread:
+        trace = trace * np.uint64(2**40) + np.uint64(7)
+    frame, mask = simulate(trace, ["arc"], [300], return_mask=True)
+    cache = Cache("arc", 300)
+    np.testing.assert_array_equal(cache.access_many(trace), mask[0])
+    assert cache.hits == frame["hits"][0]
+
+
 def test_lfd_is_never_beaten_and_policies_order_sensibly() -> None:
     frame = simulate(sprite_trace(), POLICIES, [50, 500, 2000], seed=1)
     for size in (50, 500, 2000):

@@ -26,10 +26,14 @@
 //! FIFO): a state is only ever read and written for the key requested, so one lookup a request
 //! is all the table costs.
 
+use std::ops::Range;
+
 use super::idtable::{IdTable, Lookahead};
 use super::split_marks::{Place, SplitMarks};
 use super::trace::Id;
-use crate::{bigbuf, prefetch};
+use crate::{bigbuf, pool, prefetch};
+
+mod split;
 
 /// How many requests ahead the direct loop prefetches a key's state.
 const PREFETCH_AHEAD: usize = 16;
@@ -171,7 +175,7 @@ impl Lists {
     }
 
     /// Case IV of ARC: a key in no list joins T1.
-    #[inline]
+    #[inline(always)]
     fn miss(&mut self, t: usize) {
         let (t1, l1) = (self.one.live(), self.one.live() + self.one.ghost());
         let total = l1 + self.two.live() + self.two.ghost();
@@ -198,23 +202,33 @@ impl Lists {
     }
 }
 
-/// The hits over `n` requests whose keys' states `keys` finds, and the flags when `want_mask`.
+impl Lists {
+    /// Empty lists for a cache of `c` keys, over times `0..n`.
+    fn new(n: usize, c: usize) -> Self {
+        Lists {
+            c,
+            p: 0.0,
+            above_p: 1,
+            one: SplitMarks::new(n),
+            two: SplitMarks::new(n),
+        }
+    }
+}
+
+/// Serves the requests at times `span` (each span starting where the last ended, from 0) with
+/// the states `keys` finds; their hits, and their flags pushed onto `mask`.
 ///
 /// One loop tests for the flags at each request. A loop per kind of flag sink, as `lru_times`
 /// and `hashed_times` have, made the first version 20-30% slower (sprite 0.55 -> 0.73 ms, Zipf
 /// 90 -> 107 ms), the larger body compiled twice.
-fn run(mut keys: impl KeyStates, n: usize, c: usize, want_mask: bool) -> (u64, Option<Vec<bool>>) {
-    debug_assert!(n <= MAX_REQUESTS && c > 0);
-    let mut lists = Lists {
-        c,
-        p: 0.0,
-        above_p: 1,
-        one: SplitMarks::new(n),
-        two: SplitMarks::new(n),
-    };
-    let mut mask = want_mask.then(|| bigbuf::with_capacity(n));
+fn serve_span(
+    keys: &mut impl KeyStates,
+    lists: &mut Lists,
+    span: Range<usize>,
+    mask: &mut Option<Vec<bool>>,
+) -> u64 {
     let mut hits = 0u64;
-    for t in 0..n {
+    for t in span {
         let slot = keys.slot(t);
         let before = keys.get(slot);
         // Written before the request is served, as most requests leave their key in T2, so that
@@ -229,7 +243,31 @@ fn run(mut keys: impl KeyStates, n: usize, c: usize, want_mask: bool) -> (u64, O
             m.push(hit);
         }
     }
+    hits
+}
+
+/// The hits of a cache of `c` keys over the `n` requests from `from` on, their states found by
+/// `keys(from)`, and the flags when `want_mask`: on two threads by time partitioning
+/// ([`split`]) when the trace is long and the pool has them.
+fn run<S: KeyStates + Send>(
+    keys: impl Fn(usize) -> S + Sync,
+    n: usize,
+    c: usize,
+    want_mask: bool,
+) -> (u64, Option<Vec<bool>>) {
+    debug_assert!(n <= MAX_REQUESTS && c > 0);
+    if split::worth_it(n) && pool::on_pool() {
+        return split::run(keys, n, c, want_mask);
+    }
+    let mut lists = Lists::new(n, c);
+    let mut mask = want_mask.then(|| bigbuf::with_capacity(n));
+    let hits = serve_span(&mut keys(0), &mut lists, 0..n, &mut mask);
     (hits, mask)
+}
+
+/// Whether a cell of `n` requests runs on two threads (so it must run on the pool).
+pub fn splits(n: usize) -> bool {
+    split::worth_it(n)
 }
 
 /// Hits of an ARC cache of `c` keys over `ids` (all below `bound`; at most [`MAX_REQUESTS`]),
@@ -240,8 +278,8 @@ pub fn arc_hits<T: Id>(
     c: usize,
     want_mask: bool,
 ) -> (u64, Option<Vec<bool>>) {
-    let keys = Direct {
-        ids,
+    let keys = |from: usize| Direct {
+        ids: &ids[from..],
         states: bigbuf::filled(bound, 0),
     };
     run(keys, ids.len(), c, want_mask)
@@ -249,10 +287,10 @@ pub fn arc_hits<T: Id>(
 
 /// [`arc_hits`] over ids of any size, their states in a hash table instead of an array.
 pub fn arc_hits_hashed(ids: &[u64], c: usize, want_mask: bool) -> (u64, Option<Vec<bool>>) {
-    let keys = Hashed {
-        pass: Lookahead::new(ids),
+    let keys = |from: usize| Hashed {
+        pass: Lookahead::new(&ids[from..]),
         // Room for every request to be a new id up to 1 M requests, as the renumbering has.
-        table: IdTable::with_capacity(ids.len().min(1 << 20)),
+        table: IdTable::with_capacity((ids.len() - from).min(1 << 20)),
     };
     run(keys, ids.len(), c, want_mask)
 }

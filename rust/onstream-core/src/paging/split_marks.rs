@@ -134,6 +134,23 @@ impl SplitMarks {
         self.live -= 1;
     }
 
+    /// Visits the marks of both lists before time `now` (no later mark set), oldest first.
+    pub fn for_each_mark(&self, now: usize, mut visit: impl FnMut(usize, Place)) {
+        let mut t = self.ghost_from;
+        while t < now {
+            let word = self.words[t >> 6] >> (t & 63);
+            if word == 0 {
+                t = (t | 63) + 1;
+                continue;
+            }
+            t += word.trailing_zeros() as usize;
+            if t < now {
+                visit(t, self.place(t + 1));
+            }
+            t += 1;
+        }
+    }
+
     /// The first set bit at or after `from` (one exists).
     #[inline]
     fn next_set(&self, from: usize) -> usize {
