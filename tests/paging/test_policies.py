@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -58,6 +63,32 @@ def test_long_arc_cells_split_between_threads_equal_one_online_cache(spread: boo
     cache = Cache("arc", 300)
     np.testing.assert_array_equal(cache.access_many(trace), mask[0])
     assert cache.hits == frame["hits"][0]
+
+
+ONE_THREAD = """
+import sys
+import numpy as np
+from onstream.paging import simulate
+_, mask = simulate(np.load(sys.argv[1]), [sys.argv[2]], [300], return_mask=True)
+np.save(sys.argv[3], mask[0])
+"""
+
+
+@pytest.mark.parametrize("policy", ["arc", "lfd"])
+def test_long_cells_split_between_threads_equal_one_thread(policy: str, tmp_path: Path) -> None:
+    # The same cell in a process whose pool has one thread serves the trace in one run.
+    rng = np.random.default_rng(4)
+    trace = (rng.zipf(1.1, 1_100_000) % 80_000).astype(np.uint64)
+    frame, mask = simulate(trace, [policy], [300], return_mask=True)
+    np.save(tmp_path / "trace.npy", trace)
+    subprocess.run(
+        [sys.executable, "-c", ONE_THREAD, str(tmp_path / "trace.npy"), policy,
+         str(tmp_path / "mask.npy")],
+        env={**os.environ, "ONSTREAM_MAX_THREADS": "1"},
+        check=True,
+    )  # fmt: skip
+    np.testing.assert_array_equal(np.load(tmp_path / "mask.npy"), mask[0])
+    assert frame["hits"][0] == mask[0].sum()
 
 
 def test_lfd_is_never_beaten_and_policies_order_sensibly() -> None:

@@ -30,10 +30,9 @@ use std::ops::Range;
 
 use super::idtable::{IdTable, Lookahead};
 use super::split_marks::{Place, SplitMarks};
+use super::time_split::{self, Run};
 use super::trace::Id;
-use crate::{bigbuf, pool, prefetch};
-
-mod split;
+use crate::{bigbuf, prefetch};
 
 /// How many requests ahead the direct loop prefetches a key's state.
 const PREFETCH_AHEAD: usize = 16;
@@ -246,9 +245,57 @@ fn serve_span(
     hits
 }
 
-/// The hits of a cache of `c` keys over the `n` requests from `from` on, their states found by
-/// `keys(from)`, and the flags when `want_mask`: on two threads by time partitioning
-/// ([`split`]) when the trace is long and the pool has them.
+/// An ARC run from time `from` on, for [`time_split`]: its keys' states and its lists, over
+/// times counted from `from`.
+struct ArcRun<S> {
+    keys: S,
+    lists: Lists,
+    from: usize,
+}
+
+/// ARC's state: its lists' keys, by the times of their marks, and `p`. ARC's decisions depend
+/// on nothing else.
+#[derive(PartialEq, Eq)]
+struct ArcState {
+    p: u64,
+    /// Each list's marks, as times from a start, oldest first: T1, B1, T2, B2.
+    lists: [Vec<u32>; 4],
+}
+
+impl<S: KeyStates + Send> Run for ArcRun<S> {
+    type State = ArcState;
+
+    fn serve(&mut self, span: Range<usize>, mask: &mut Option<Vec<bool>>) -> u64 {
+        let local = span.start - self.from..span.end - self.from;
+        serve_span(&mut self.keys, &mut self.lists, local, mask)
+    }
+
+    /// (`start` no earlier than the run's own.)
+    fn state(&self, now: usize, start: usize) -> Option<ArcState> {
+        let mut lists: [Vec<u32>; 4] = Default::default();
+        let mut before_start = false;
+        let sides = [&self.lists.one, &self.lists.two];
+        for (side, marks) in sides.into_iter().enumerate() {
+            marks.for_each_mark(now - self.from, |t, place| {
+                let list = 2 * side + usize::from(place != Place::Live);
+                match (t + self.from).checked_sub(start) {
+                    Some(since) => lists[list].push(since as u32),
+                    None => before_start = true,
+                }
+            });
+        }
+        let p = self.lists.p.to_bits();
+        (!before_start).then_some(ArcState { p, lists })
+    }
+
+    fn size(state: &ArcState) -> usize {
+        state.lists.iter().map(Vec::len).sum()
+    }
+}
+
+/// The hits of a cache of `c` keys over `n` requests whose keys' states `keys(t)` finds from
+/// time `t` on, and the flags when `want_mask`: on two threads for long traces
+/// ([`time_split`]).
 fn run<S: KeyStates + Send>(
     keys: impl Fn(usize) -> S + Sync,
     n: usize,
@@ -256,18 +303,12 @@ fn run<S: KeyStates + Send>(
     want_mask: bool,
 ) -> (u64, Option<Vec<bool>>) {
     debug_assert!(n <= MAX_REQUESTS && c > 0);
-    if split::worth_it(n) && pool::on_pool() {
-        return split::run(keys, n, c, want_mask);
-    }
-    let mut lists = Lists::new(n, c);
-    let mut mask = want_mask.then(|| bigbuf::with_capacity(n));
-    let hits = serve_span(&mut keys(0), &mut lists, 0..n, &mut mask);
-    (hits, mask)
-}
-
-/// Whether a cell of `n` requests runs on two threads (so it must run on the pool).
-pub fn splits(n: usize) -> bool {
-    split::worth_it(n)
+    let start = |from: usize| ArcRun {
+        keys: keys(from),
+        lists: Lists::new(n - from, c),
+        from,
+    };
+    time_split::hits(start, n, want_mask)
 }
 
 /// Hits of an ARC cache of `c` keys over `ids` (all below `bound`; at most [`MAX_REQUESTS`]),
@@ -301,6 +342,7 @@ mod tests {
 
     use super::super::arc::Arc;
     use super::super::keymap::DenseMap;
+    use super::super::tests_support::locality_trace;
     use super::super::{Policy, Request};
     use super::*;
 
@@ -352,5 +394,50 @@ mod tests {
                 .collect();
             agree(&trace, c)?;
         }
+    }
+
+    /// The two-thread ARC over `trace` with dense ids, recording every `every` requests.
+    fn two_threads(
+        trace: &[u64],
+        c: usize,
+        every: usize,
+    ) -> ((u64, Option<Vec<bool>>), Option<usize>) {
+        let bound = trace.iter().max().map_or(0, |&m| m as usize + 1);
+        let start = |from: usize| ArcRun {
+            keys: Direct {
+                ids: &trace[from..],
+                states: vec![0; bound],
+            },
+            lists: Lists::new(trace.len() - from, c),
+            from,
+        };
+        time_split::tests::split(start, trace.len(), every)
+    }
+
+    proptest! {
+        /// Against one run over the whole trace, whether or not the two runs meet.
+        #[test]
+        fn two_threads_serve_as_one(seed in 0u64..1_000, c in 1usize..40, every in 1usize..200) {
+            let trace = locality_trace(3_000, 200, seed);
+            let bound = trace.iter().max().map_or(0, |&m| m as usize + 1);
+            let (got, _) = two_threads(&trace, c, every);
+            prop_assert_eq!(got, arc_hits(&trace, bound, c, true));
+        }
+    }
+
+    #[test]
+    fn two_runs_meet_on_a_skewed_trace_and_not_with_a_key_held_from_before() {
+        let skewed = locality_trace(40_000, 500, 7);
+        let bound = skewed.iter().max().map_or(0, |&m| m as usize + 1);
+        let (got, met) = two_threads(&skewed, 50, 1_000);
+        assert_eq!(got, arc_hits(&skewed, bound, 50, true));
+        assert!(met.is_some());
+        // A key requested once before the second half and never forgotten: its mark keeps
+        // the first run's lists apart from every state the second run records.
+        let mut held = vec![0u64, 0];
+        held.extend((0..20_000u64).map(|i| 1 + i % 2));
+        let (got, met) = two_threads(&held, 4, 100);
+        assert_eq!(got, arc_hits(&held, 3, 4, true));
+        assert_eq!(met, None);
     }
 }

@@ -8,56 +8,101 @@
 //! request reads one array in order and writes one entry ahead, instead of looking its key up
 //! in a map and keeping the slots' keys; the victims, and so the hits, are `Lfd`'s.
 
+use std::ops::Range;
+
 use super::lfd::{Entry, Packed};
 use super::policy::built_capacity;
 use super::slab::NIL;
+use super::time_split::{self, Run};
 use super::tournament::Tournament;
 use super::trace::{widen, NOT_AGAIN};
 use crate::bigbuf;
 
 /// Hits of LFD with `k` slots (below 2^31) over the trace whose next-use times are `next`
 /// ([`super::trace::next_use`]) and whose keys lie below `universe`, and the per-request hit
-/// flags when `want_mask`.
+/// flags when `want_mask`: on two threads for long traces ([`time_split`]).
 pub fn lfd_hits(
     next: &[u32],
     k: usize,
     universe: usize,
     want_mask: bool,
 ) -> (u64, Option<Vec<bool>>) {
-    let n = next.len();
     let k = built_capacity(k, universe);
-    let mut order = Tournament::new(k, Packed::LEAST);
-    // The slot of the key requested at each time, left there by its previous request.
-    let mut slot_at = bigbuf::filled(n, NIL);
-    let mut filled = 0usize;
-    let mut hits = 0u64;
-    let mut mask = want_mask.then(|| bigbuf::with_capacity(n));
-    for (t, &nt) in next.iter().enumerate() {
-        let held = slot_at[t];
-        let hit = held != NIL && order.get(held as usize) == Packed::pack(t as u64, held);
-        let slot = if hit {
-            held
-        } else if filled < k {
-            filled += 1;
-            (filled - 1) as u32
-        } else {
-            order.max().unpack().1
-        };
-        let entry = Packed::pack(widen(nt), slot);
-        if hit {
-            order.raise(slot as usize, entry);
-        } else {
-            order.set(slot as usize, entry);
+    let start = |from: usize| LfdRun {
+        next,
+        order: Tournament::new(k, Packed::LEAST),
+        k,
+        slot_at: bigbuf::filled(next.len() - from, NIL),
+        filled: 0,
+        from,
+    };
+    time_split::hits(start, next.len(), want_mask)
+}
+
+/// An LFD run from time `from` on.
+struct LfdRun<'a> {
+    next: &'a [u32],
+    order: Tournament<Packed>,
+    /// Slots.
+    k: usize,
+    /// The slot of the key requested at each time from `from` on, left there by its previous
+    /// request.
+    slot_at: Vec<u32>,
+    /// Slots in use (the first ones).
+    filled: usize,
+    from: usize,
+}
+
+impl Run for LfdRun<'_> {
+    /// The next-use times of the keys held, in order: every hit from now on depends on them
+    /// alone (a request hits exactly when a key held is next requested then, and a miss
+    /// evicts the furthest). Keys never requested again all hold the same time; which of them
+    /// goes first changes no hit.
+    type State = Vec<u64>;
+
+    fn serve(&mut self, span: Range<usize>, mask: &mut Option<Vec<bool>>) -> u64 {
+        let (order, k) = (&mut self.order, self.k);
+        let mut hits = 0u64;
+        for t in span {
+            let nt = self.next[t];
+            let held = self.slot_at[t - self.from];
+            let hit = held != NIL && order.get(held as usize) == Packed::pack(t as u64, held);
+            let slot = if hit {
+                held
+            } else if self.filled < k {
+                self.filled += 1;
+                (self.filled - 1) as u32
+            } else {
+                order.max().unpack().1
+            };
+            let entry = Packed::pack(widen(nt), slot);
+            if hit {
+                order.raise(slot as usize, entry);
+            } else {
+                order.set(slot as usize, entry);
+            }
+            if nt != NOT_AGAIN {
+                self.slot_at[nt as usize - self.from] = slot;
+            }
+            hits += u64::from(hit);
+            if let Some(m) = mask.as_mut() {
+                m.push(hit);
+            }
         }
-        if nt != NOT_AGAIN {
-            slot_at[nt as usize] = slot;
-        }
-        hits += u64::from(hit);
-        if let Some(m) = mask.as_mut() {
-            m.push(hit);
-        }
+        hits
     }
-    (hits, mask)
+
+    fn state(&self, _now: usize, _start: usize) -> Option<Vec<u64>> {
+        let mut times: Vec<u64> = (0..self.filled)
+            .map(|slot| self.order.get(slot).unpack().0)
+            .collect();
+        times.sort_unstable();
+        Some(times)
+    }
+
+    fn size(state: &Vec<u64>) -> usize {
+        2 * state.len()
+    }
 }
 
 #[cfg(test)]
@@ -66,11 +111,60 @@ mod tests {
 
     use super::super::keymap::DenseMap;
     use super::super::lfd::Lfd;
+    use super::super::tests_support::locality_trace;
     use super::super::trace::next_use;
     use super::super::{Policy, Request};
     use super::*;
 
+    /// LFD with `k` slots over `trace` on two threads, recording every `every` requests.
+    fn two_threads(
+        trace: &[u64],
+        k: usize,
+        every: usize,
+    ) -> ((u64, Option<Vec<bool>>), Option<usize>) {
+        let universe = trace.iter().max().map_or(0, |&m| m as usize + 1);
+        let next = next_use(trace, universe);
+        let k = built_capacity(k, universe);
+        let start = |from: usize| LfdRun {
+            next: &next,
+            order: Tournament::new(k, Packed::LEAST),
+            k,
+            slot_at: vec![NIL; next.len() - from],
+            filled: 0,
+            from,
+        };
+        time_split::tests::split(start, trace.len(), every)
+    }
+
+    fn one_thread(trace: &[u64], k: usize) -> (u64, Option<Vec<bool>>) {
+        let universe = trace.iter().max().map_or(0, |&m| m as usize + 1);
+        lfd_hits(&next_use(trace, universe), k, universe, true)
+    }
+
+    #[test]
+    fn two_runs_meet_on_a_skewed_trace_and_not_with_a_key_held_from_before() {
+        let skewed = locality_trace(40_000, 500, 7);
+        let (got, met) = two_threads(&skewed, 50, 1_000);
+        assert_eq!(got, one_thread(&skewed, 50));
+        assert!(met.is_some());
+        // Key 0 is held from the first request to the last: the first run holds it through the
+        // second half, the second never does.
+        let mut held = vec![0u64];
+        held.extend((0..20_000u64).map(|i| 1 + i % 2));
+        held.push(0);
+        let (got, met) = two_threads(&held, 3, 100);
+        assert_eq!(got, one_thread(&held, 3));
+        assert_eq!(met, None);
+    }
+
     proptest! {
+        /// Against one run over the whole trace, whether or not the two runs meet.
+        #[test]
+        fn two_threads_serve_as_one(seed in 0u64..1_000, k in 1usize..40, every in 1usize..200) {
+            let trace = locality_trace(3_000, 200, seed);
+            prop_assert_eq!(two_threads(&trace, k, every).0, one_thread(&trace, k));
+        }
+
         /// Hit for hit as the map-and-slots LFD, on traces with keys never requested again (the
         /// ties) and caches larger than the universe.
         #[test]

@@ -34,6 +34,7 @@ pub mod simulate;
 pub mod slab;
 pub mod split_marks;
 pub mod time_marks;
+pub mod time_split;
 pub mod tournament;
 pub mod trace;
 pub mod unmarked;

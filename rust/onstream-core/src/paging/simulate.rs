@@ -26,6 +26,7 @@ use super::predict::{self, Noise};
 use super::predictive_marker::{MarkerRule, PredictiveMarker};
 use super::robust::Robust;
 use super::sieve::Sieve;
+use super::time_split;
 use super::trace::{densify, narrow, next_use, widen, DenseTrace, Densifier, Id, NOT_AGAIN};
 use crate::error::{Error, Result};
 use crate::{pool, rng};
@@ -519,8 +520,9 @@ impl<'a> Grid<'a> {
         let [(policy, _)] = self.cells[..] else {
             return false;
         };
-        // A long ARC cell splits its trace between two threads (`arc_times`).
-        let splits = policy == PolicyName::Arc && arc_times::splits(self.ids.len());
+        // A long ARC or LFD cell splits its trace between two threads (`time_split`).
+        let splits = matches!(policy, PolicyName::Arc | PolicyName::Lfd)
+            && time_split::worth_it(self.ids.len());
         self.path() != Path::Pipelined && !splits
     }
 
