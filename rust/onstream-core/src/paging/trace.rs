@@ -73,7 +73,8 @@ enum Table {
 
 impl Densifier {
     /// A renumbering for the whole of `ids`, which is checked (not empty, fewer than 2^32 − 1
-    /// requests) but not yet read past its largest id.
+    /// requests) but not yet read past its largest id, or past its first id too large for a
+    /// direct table ([`largest_below`]).
     pub fn for_trace(ids: &[u64]) -> Result<Self> {
         if ids.is_empty() {
             return Err(Error::Empty { name: "trace" });
@@ -85,9 +86,8 @@ impl Densifier {
                 format!("fewer than {}", u32::MAX),
             ));
         }
-        let max = largest(ids);
         let table_limit = (4 * ids.len()).max(1 << 20) as u64;
-        let table = if max < table_limit {
+        let table = if let Some(max) = largest_below(ids, table_limit) {
             Table::Direct {
                 span: max as usize + 1,
                 table: Vec::new(),
@@ -205,6 +205,20 @@ pub fn largest(ids: &[u64]) -> u64 {
     lanes.into_iter().chain(rest).max().unwrap_or(0)
 }
 
+/// The largest id when it is below `limit`, else none, found as soon as an id reaches it: a
+/// trace of sparse ids (block numbers, hashes) is known as such from its first ids, without
+/// reading the rest before the simulation does.
+pub fn largest_below(ids: &[u64], limit: u64) -> Option<u64> {
+    let mut max = 0;
+    for block in ids.chunks(1 << 10) {
+        max = max.max(largest(block));
+        if max >= limit {
+            return None;
+        }
+    }
+    Some(max)
+}
+
 /// Appends `ids` as `u32`, for ids already below `u32::MAX` ([`Densifier::keeps_ids`]).
 pub fn narrow(ids: &[u64], out: &mut Vec<u32>) {
     debug_assert!(ids.iter().all(|&id| id < u64::from(NIL)));
@@ -294,6 +308,21 @@ mod tests {
                 let mut ids: Vec<u64> = (0..n as u64).map(|i| i * 7 % 5).collect();
                 ids[at] = u64::MAX - 1;
                 assert_eq!(largest(&ids), *ids.iter().max().unwrap(), "n {n} at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn largest_below_stops_at_the_limit_wherever_it_is_reached() {
+        assert_eq!(largest_below(&[], 10), Some(0));
+        for n in [1usize, 1023, 1024, 1025, 5000] {
+            let ids: Vec<u64> = (0..n as u64).map(|i| i % 97).collect();
+            assert_eq!(largest_below(&ids, 97), Some(*ids.iter().max().unwrap()));
+            for at in [0, n / 2, n - 1] {
+                let mut over = ids.clone();
+                over[at] = 97;
+                assert_eq!(largest_below(&over, 97), None, "n {n} at {at}");
+                assert_eq!(largest_below(&over, 98), Some(97), "n {n} at {at}");
             }
         }
     }
