@@ -104,15 +104,15 @@ def simulate(
 
     The (policy, size) cells run in parallel on onstream's thread pool with the GIL released
     (a single cell that needs no second thread runs on the calling thread); an ARC or LFD cell
-    over at least 2**20 requests splits its trace between two threads (time partitioning:
-    exactly the hits of one thread, close to twice as fast when the two halves' states meet
-    early, as on skewed traces); next-use times are computed once for all cells. Ids no larger
-    than a few times the trace's length (at most 4 M) are used as they are; other ids are
-    renumbered once (or, for one LRU, FIFO or ARC cell, kept in a hash table), and when every
-    policy needs only the keys the cells step through the renumbered trace piece by piece while
-    the rest is renumbered on another thread. The results are the same on every path.
-    Randomized policies (``marker``) draw from their own ChaCha stream per cell, derived from
-    ``seed``, so a cell's result does not depend on the rest of the grid.
+    over at least 2**20 requests splits its trace between two threads when the pool has them
+    (time partitioning: exactly the hits of one thread, close to twice as fast when the two
+    halves' states meet early, as on skewed traces); next-use times are computed once for all
+    cells. Ids no larger than a few times the trace's length (at most 4 M) are used as they
+    are; other ids are renumbered once (or, for one LRU, FIFO or ARC cell, kept in a hash
+    table), and when every policy needs only the keys the cells step through the renumbered
+    trace piece by piece while the rest is renumbered on another thread. The results are the
+    same on every path. Randomized policies (``marker``) draw from their own ChaCha stream per
+    cell, derived from ``seed``, so a cell's result does not depend on the rest of the grid.
 
     Parameters
     ----------
