@@ -3,6 +3,7 @@ for the Rust implementations. Slow and obvious on purpose."""
 
 from __future__ import annotations
 
+import heapq
 from collections import OrderedDict
 from collections.abc import Sequence
 
@@ -168,6 +169,33 @@ def lfd(trace: Sequence[int], k: int) -> list[bool]:
 
                 cache.remove(max(cache, key=next_use))
             cache.add(x)
+        out.append(hit)
+    return out
+
+
+def lfd_heap(trace: Sequence[int], k: int) -> list[bool]:
+    """Belady as :func:`lfd`, for long traces: next requests found in one backward pass, the
+    resident keys in a max-heap by next request, whose entries go stale when their key is
+    requested again and are skipped when they surface."""
+    never = len(trace)
+    following: dict[int, int] = {}
+    nxt = [never] * len(trace)
+    for t in range(len(trace) - 1, -1, -1):
+        nxt[t] = following.get(trace[t], never)
+        following[trace[t]] = t
+    resident: dict[int, int] = {}  # key -> its next request
+    heap: list[tuple[int, int]] = []
+    out = []
+    for t, x in enumerate(trace):
+        hit = x in resident
+        if not hit and len(resident) == k:
+            while True:
+                far, y = heapq.heappop(heap)
+                if resident.get(y) == -far:
+                    del resident[y]
+                    break
+        resident[x] = nxt[t]
+        heapq.heappush(heap, (-nxt[t], x))
         out.append(hit)
     return out
 

@@ -115,6 +115,17 @@ struct Lists {
 }
 
 impl Lists {
+    /// Empty lists for a cache of `c` keys, over times `0..n`.
+    fn new(n: usize, c: usize) -> Self {
+        Lists {
+            c,
+            p: 0.0,
+            above_p: 1,
+            one: SplitMarks::new(n),
+            two: SplitMarks::new(n),
+        }
+    }
+
     /// REPLACE(x, p), as `Arc::replace`.
     #[inline]
     fn replace(&mut self, hit_in_b2: bool) {
@@ -201,19 +212,6 @@ impl Lists {
     }
 }
 
-impl Lists {
-    /// Empty lists for a cache of `c` keys, over times `0..n`.
-    fn new(n: usize, c: usize) -> Self {
-        Lists {
-            c,
-            p: 0.0,
-            above_p: 1,
-            one: SplitMarks::new(n),
-            two: SplitMarks::new(n),
-        }
-    }
-}
-
 /// Serves the requests at times `span` (each span starting where the last ended, from 0) with
 /// the states `keys` finds; their hits, and their flags pushed onto `mask`.
 ///
@@ -262,6 +260,18 @@ struct ArcState {
     lists: [Vec<u32>; 4],
 }
 
+impl<S> ArcRun<S> {
+    /// A run of a cache of `c` keys over the requests from `from` to `n`, their keys' states in
+    /// `keys`.
+    fn new(keys: S, n: usize, c: usize, from: usize) -> Self {
+        ArcRun {
+            keys,
+            lists: Lists::new(n - from, c),
+            from,
+        }
+    }
+}
+
 impl<S: KeyStates + Send> Run for ArcRun<S> {
     type State = ArcState;
 
@@ -303,12 +313,7 @@ fn run<S: KeyStates + Send>(
     want_mask: bool,
 ) -> (u64, Option<Vec<bool>>) {
     debug_assert!(n <= MAX_REQUESTS && c > 0);
-    let start = |from: usize| ArcRun {
-        keys: keys(from),
-        lists: Lists::new(n - from, c),
-        from,
-    };
-    time_split::hits(start, n, want_mask)
+    time_split::hits(|from| ArcRun::new(keys(from), n, c, from), n, want_mask)
 }
 
 /// Hits of an ARC cache of `c` keys over `ids` (all below `bound`; at most [`MAX_REQUESTS`]),
@@ -346,15 +351,23 @@ mod tests {
     use super::super::{Policy, Request};
     use super::*;
 
-    fn agree(trace: &[u64], c: usize) -> Result<(), TestCaseError> {
+    /// The list-based ARC's hits and flags over `trace`.
+    fn reference(trace: &[u64], c: usize) -> (u64, Option<Vec<bool>>) {
         let bound = trace.iter().max().map_or(0, |&m| m as usize + 1);
         let mut lists = Arc::new(c, DenseMap::new(bound));
         let want: Vec<bool> = trace
             .iter()
             .map(|&key| lists.access(Request::online(key)))
             .collect();
+        (want.iter().filter(|&&h| h).count() as u64, Some(want))
+    }
+
+    fn agree(trace: &[u64], c: usize) -> Result<(), TestCaseError> {
+        let bound = trace.iter().max().map_or(0, |&m| m as usize + 1);
+        let (want_hits, want) = reference(trace, c);
+        let want = want.unwrap_or_default();
         let (hits, mask) = arc_hits(trace, bound, c, true);
-        prop_assert_eq!(hits, want.iter().filter(|&&h| h).count() as u64);
+        prop_assert_eq!(hits, want_hits);
         prop_assert_eq!(mask.as_ref(), Some(&want));
         // The same keys spread over u64, extremes included, through the hash table.
         let sparse: Vec<u64> = trace
@@ -403,41 +416,41 @@ mod tests {
         every: usize,
     ) -> ((u64, Option<Vec<bool>>), Option<usize>) {
         let bound = trace.iter().max().map_or(0, |&m| m as usize + 1);
-        let start = |from: usize| ArcRun {
-            keys: Direct {
+        let start = |from: usize| {
+            let keys = Direct {
                 ids: &trace[from..],
                 states: vec![0; bound],
-            },
-            lists: Lists::new(trace.len() - from, c),
-            from,
+            };
+            ArcRun::new(keys, trace.len(), c, from)
         };
         time_split::tests::split(start, trace.len(), every)
     }
 
     proptest! {
-        /// Against one run over the whole trace, whether or not the two runs meet.
+        /// Against the list-based ARC, whether or not the two runs meet.
         #[test]
-        fn two_threads_serve_as_one(seed in 0u64..1_000, c in 1usize..40, every in 1usize..200) {
+        fn two_threads_serve_as_the_lists_do(
+            seed in 0u64..1_000,
+            c in 1usize..40,
+            every in 1usize..200,
+        ) {
             let trace = locality_trace(3_000, 200, seed);
-            let bound = trace.iter().max().map_or(0, |&m| m as usize + 1);
-            let (got, _) = two_threads(&trace, c, every);
-            prop_assert_eq!(got, arc_hits(&trace, bound, c, true));
+            prop_assert_eq!(two_threads(&trace, c, every).0, reference(&trace, c));
         }
     }
 
     #[test]
     fn two_runs_meet_on_a_skewed_trace_and_not_with_a_key_held_from_before() {
         let skewed = locality_trace(40_000, 500, 7);
-        let bound = skewed.iter().max().map_or(0, |&m| m as usize + 1);
         let (got, met) = two_threads(&skewed, 50, 1_000);
-        assert_eq!(got, arc_hits(&skewed, bound, 50, true));
+        assert_eq!(got, reference(&skewed, 50));
         assert!(met.is_some());
         // A key requested once before the second half and never forgotten: its mark keeps
         // the first run's lists apart from every state the second run records.
         let mut held = vec![0u64, 0];
         held.extend((0..20_000u64).map(|i| 1 + i % 2));
         let (got, met) = two_threads(&held, 4, 100);
-        assert_eq!(got, arc_hits(&held, 3, 4, true));
+        assert_eq!(got, reference(&held, 4));
         assert_eq!(met, None);
     }
 }

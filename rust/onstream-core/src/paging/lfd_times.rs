@@ -28,15 +28,7 @@ pub fn lfd_hits(
     want_mask: bool,
 ) -> (u64, Option<Vec<bool>>) {
     let k = built_capacity(k, universe);
-    let start = |from: usize| LfdRun {
-        next,
-        order: Tournament::new(k, Packed::LEAST),
-        k,
-        slot_at: bigbuf::filled(next.len() - from, NIL),
-        filled: 0,
-        from,
-    };
-    time_split::hits(start, next.len(), want_mask)
+    time_split::hits(|from| LfdRun::new(next, k, from), next.len(), want_mask)
 }
 
 /// An LFD run from time `from` on.
@@ -51,6 +43,21 @@ struct LfdRun<'a> {
     /// Slots in use (the first ones).
     filled: usize,
     from: usize,
+}
+
+impl<'a> LfdRun<'a> {
+    /// A run of `k` slots over the requests from `from` on of the trace whose next-use times are
+    /// `next`.
+    fn new(next: &'a [u32], k: usize, from: usize) -> Self {
+        LfdRun {
+            next,
+            order: Tournament::new(k, Packed::LEAST),
+            k,
+            slot_at: bigbuf::filled(next.len() - from, NIL),
+            filled: 0,
+            from,
+        }
+    }
 }
 
 impl Run for LfdRun<'_> {
@@ -112,9 +119,32 @@ mod tests {
     use super::super::keymap::DenseMap;
     use super::super::lfd::Lfd;
     use super::super::tests_support::locality_trace;
-    use super::super::trace::next_use;
+    use super::super::trace::{next_use, Id};
     use super::super::{Policy, Request};
     use super::*;
+
+    /// The map-and-slots LFD's hits and flags over `trace` (keys below `universe`).
+    fn reference<T: Id + Into<u64>>(
+        trace: &[T],
+        k: usize,
+        universe: usize,
+    ) -> (u64, Option<Vec<bool>>) {
+        let mut lfd = Lfd::new(k, DenseMap::new(universe));
+        let want: Vec<bool> = trace
+            .iter()
+            .zip(&next_use(trace, universe))
+            .map(|(&key, &nt)| {
+                let mut req = Request::online(key.into());
+                req.next_use = widen(nt);
+                lfd.access(req)
+            })
+            .collect();
+        (want.iter().filter(|&&h| h).count() as u64, Some(want))
+    }
+
+    fn universe(trace: &[u64]) -> usize {
+        trace.iter().max().map_or(0, |&m| m as usize + 1)
+    }
 
     /// LFD with `k` slots over `trace` on two threads, recording every `every` requests.
     fn two_threads(
@@ -122,30 +152,17 @@ mod tests {
         k: usize,
         every: usize,
     ) -> ((u64, Option<Vec<bool>>), Option<usize>) {
-        let universe = trace.iter().max().map_or(0, |&m| m as usize + 1);
+        let universe = universe(trace);
         let next = next_use(trace, universe);
         let k = built_capacity(k, universe);
-        let start = |from: usize| LfdRun {
-            next: &next,
-            order: Tournament::new(k, Packed::LEAST),
-            k,
-            slot_at: vec![NIL; next.len() - from],
-            filled: 0,
-            from,
-        };
-        time_split::tests::split(start, trace.len(), every)
-    }
-
-    fn one_thread(trace: &[u64], k: usize) -> (u64, Option<Vec<bool>>) {
-        let universe = trace.iter().max().map_or(0, |&m| m as usize + 1);
-        lfd_hits(&next_use(trace, universe), k, universe, true)
+        time_split::tests::split(|from| LfdRun::new(&next, k, from), trace.len(), every)
     }
 
     #[test]
     fn two_runs_meet_on_a_skewed_trace_and_not_with_a_key_held_from_before() {
         let skewed = locality_trace(40_000, 500, 7);
         let (got, met) = two_threads(&skewed, 50, 1_000);
-        assert_eq!(got, one_thread(&skewed, 50));
+        assert_eq!(got, reference(&skewed, 50, universe(&skewed)));
         assert!(met.is_some());
         // Key 0 is held from the first request to the last: the first run holds it through the
         // second half, the second never does.
@@ -153,16 +170,21 @@ mod tests {
         held.extend((0..20_000u64).map(|i| 1 + i % 2));
         held.push(0);
         let (got, met) = two_threads(&held, 3, 100);
-        assert_eq!(got, one_thread(&held, 3));
+        assert_eq!(got, reference(&held, 3, 3));
         assert_eq!(met, None);
     }
 
     proptest! {
-        /// Against one run over the whole trace, whether or not the two runs meet.
+        /// Against the map-and-slots LFD, whether or not the two runs meet.
         #[test]
-        fn two_threads_serve_as_one(seed in 0u64..1_000, k in 1usize..40, every in 1usize..200) {
+        fn two_threads_serve_as_the_map_based_lfd_does(
+            seed in 0u64..1_000,
+            k in 1usize..40,
+            every in 1usize..200,
+        ) {
             let trace = locality_trace(3_000, 200, seed);
-            prop_assert_eq!(two_threads(&trace, k, every).0, one_thread(&trace, k));
+            let want = reference(&trace, k, universe(&trace));
+            prop_assert_eq!(two_threads(&trace, k, every).0, want);
         }
 
         /// Hit for hit as the map-and-slots LFD, on traces with keys never requested again (the
@@ -172,20 +194,7 @@ mod tests {
             trace in prop::collection::vec(0u32..30, 1..500),
             k in 1usize..40,
         ) {
-            let next = next_use(&trace, 30);
-            let mut lfd = Lfd::new(k, DenseMap::new(30));
-            let want: Vec<bool> = trace
-                .iter()
-                .zip(&next)
-                .map(|(&key, &nt)| {
-                    let mut req = Request::online(u64::from(key));
-                    req.next_use = widen(nt);
-                    lfd.access(req)
-                })
-                .collect();
-            let (hits, mask) = lfd_hits(&next, k, 30, true);
-            prop_assert_eq!(hits, want.iter().filter(|&&h| h).count() as u64);
-            prop_assert_eq!(mask, Some(want));
+            prop_assert_eq!(lfd_hits(&next_use(&trace, 30), k, 30, true), reference(&trace, k, 30));
         }
     }
 }
