@@ -28,7 +28,7 @@
 
 use std::ops::Range;
 
-use super::idtable::{IdTable, Lookahead};
+use super::idtable::{IdTable, Key, Lookahead};
 use super::split_marks::{Place, SplitMarks};
 use super::time_split::{self, Run};
 use super::trace::Id;
@@ -82,12 +82,12 @@ impl<T: Id> KeyStates for Direct<'_, T> {
 }
 
 /// States in the hash table of sparse ids (a new id enters with state 0).
-struct Hashed<'a> {
+struct Hashed<'a, K: Key> {
     pass: Lookahead<'a>,
-    table: IdTable,
+    table: IdTable<K>,
 }
 
-impl KeyStates for Hashed<'_> {
+impl<K: Key> KeyStates for Hashed<'_, K> {
     #[inline(always)]
     fn slot(&mut self, t: usize) -> usize {
         self.pass.slot_of(&mut self.table, t, 0).0
@@ -331,12 +331,13 @@ pub fn arc_hits<T: Id>(
     run(keys, ids.len(), c, want_mask)
 }
 
-/// [`arc_hits`] over ids of any size, their states in a hash table instead of an array.
-pub fn arc_hits_hashed(ids: &[u64], c: usize, want_mask: bool) -> (u64, Option<Vec<bool>>) {
+/// [`arc_hits`] over ids of any size (each fitting `K`), their states in a hash table instead
+/// of an array.
+pub fn arc_hits_hashed<K: Key>(ids: &[u64], c: usize, want_mask: bool) -> (u64, Option<Vec<bool>>) {
     let keys = |from: usize| Hashed {
         pass: Lookahead::new(&ids[from..]),
         // Room for every request to be a new id up to 1 M requests, as the renumbering has.
-        table: IdTable::with_capacity((ids.len() - from).min(1 << 20)),
+        table: IdTable::<K>::with_capacity((ids.len() - from).min(1 << 20)),
     };
     run(keys, ids.len(), c, want_mask)
 }
@@ -377,7 +378,17 @@ mod tests {
                 _ => x.wrapping_mul(0x9E37_79B9_7F4A_7C15),
             })
             .collect();
-        prop_assert_eq!(arc_hits_hashed(&sparse, c, true), (hits, Some(want)));
+        let got = (hits, Some(want));
+        prop_assert_eq!(arc_hits_hashed::<u64>(&sparse, c, true), got.clone());
+        // And over u32 (an odd multiplier is one-to-one there), through the narrow table.
+        let narrow: Vec<u64> = trace
+            .iter()
+            .map(|&x| match x {
+                0 => u64::from(u32::MAX),
+                _ => u64::from((x as u32).wrapping_mul(0x9E37_79B9)),
+            })
+            .collect();
+        prop_assert_eq!(arc_hits_hashed::<u32>(&narrow, c, true), got);
         Ok(())
     }
 

@@ -11,7 +11,7 @@
 //! One cell over the cloudPhysics trace (114 K requests, 49 K block numbers up to 65 M), in
 //! Rust: LRU 1.0 ms renumbered first, 0.68-0.70 ms here; FIFO 1.1-1.4 ms pipelined, 0.66 ms here.
 
-use super::idtable::{IdTable, Lookahead};
+use super::idtable::{IdTable, Key, Lookahead};
 use super::time_marks::TimeMarks;
 use crate::bigbuf;
 
@@ -25,21 +25,26 @@ pub enum Rule {
 }
 
 /// Hits of an LRU (`Renew`) or FIFO (`Admit`) cache of `k` keys over `ids` (fewer than
-/// `u32::MAX` requests), and the per-request hit flags when `want_mask`.
-pub fn hashed_hits(ids: &[u64], rule: Rule, k: usize, want_mask: bool) -> (u64, Option<Vec<bool>>) {
+/// `u32::MAX` requests, each fitting `K`), and the per-request hit flags when `want_mask`.
+pub fn hashed_hits<K: Key>(
+    ids: &[u64],
+    rule: Rule,
+    k: usize,
+    want_mask: bool,
+) -> (u64, Option<Vec<bool>>) {
     if !want_mask {
-        return (count(ids, rule, k, |_| {}), None);
+        return (count::<K>(ids, rule, k, |_| {}), None);
     }
     let mut mask = bigbuf::with_capacity(ids.len());
-    let hits = count(ids, rule, k, |hit| mask.push(hit));
+    let hits = count::<K>(ids, rule, k, |hit| mask.push(hit));
     (hits, Some(mask))
 }
 
 #[inline(always)]
-fn count(ids: &[u64], rule: Rule, k: usize, mut seen: impl FnMut(bool)) -> u64 {
+fn count<K: Key>(ids: &[u64], rule: Rule, k: usize, mut seen: impl FnMut(bool)) -> u64 {
     debug_assert!(ids.len() < u32::MAX as usize && k > 0);
     // Room for every request to be a new id up to 1 M requests, as the renumbering has.
-    let mut table = IdTable::with_capacity(ids.len().min(1 << 20));
+    let mut table = IdTable::<K>::with_capacity(ids.len().min(1 << 20));
     let mut marks = TimeMarks::new(ids.len());
     let mut hits = 0u64;
     let mut pass = Lookahead::new(ids);
@@ -72,6 +77,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::super::fifo::Fifo;
+    use super::super::idtable::fits_narrow;
     use super::super::keymap::HashKeyMap;
     use super::super::lru::Lru;
     use super::super::{Policy, Request};
@@ -95,9 +101,12 @@ mod tests {
                 flags(Fifo::new(k, HashKeyMap::default()), trace),
             ),
         ] {
-            let (hits, mask) = hashed_hits(trace, rule, k, true);
+            let (hits, mask) = hashed_hits::<u64>(trace, rule, k, true);
             prop_assert_eq!(hits, want.iter().filter(|&&h| h).count() as u64);
-            prop_assert_eq!(mask, Some(want), "{:?}", rule);
+            prop_assert_eq!(mask.as_ref(), Some(&want), "{:?}", rule);
+            if fits_narrow(trace) {
+                prop_assert_eq!(hashed_hits::<u32>(trace, rule, k, true), (hits, mask));
+            }
         }
         Ok(())
     }
@@ -108,12 +117,15 @@ mod tests {
             keys in prop::collection::vec(0u64..30, 1..500),
             k in 1usize..12,
         ) {
-            // Sparse ids, and the extremes of u64.
+            // Sparse ids, and the extremes of u64; then of u32, for the narrow table too.
             let trace: Vec<u64> = keys
                 .iter()
                 .map(|&x| match x { 0 => 0, 1 => u64::MAX, _ => x.wrapping_mul(0x9E37_79B9_7F4A_7C15) })
                 .collect();
             agree(&trace, k)?;
+            let narrow: Vec<u64> = trace.iter().map(|&x| x >> 32).collect();
+            prop_assert!(fits_narrow(&narrow));
+            agree(&narrow, k)?;
         }
     }
 
@@ -127,8 +139,15 @@ mod tests {
         trace.extend((0..1_200_000u64).map(|i| (i * 7919) << 20));
         trace.extend((0..900_000u64).map(|i| (i << 33) + 5));
         trace.push(3);
+        // The same ids scattered over u32 (a few may collide, which only changes the trace).
+        let narrow: Vec<u64> = trace
+            .iter()
+            .map(|&x| x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32)
+            .collect();
+        assert!(fits_narrow(&narrow) && !fits_narrow(&trace));
         for k in [1, 3, 1000] {
             agree(&trace, k).unwrap();
+            agree(&narrow, k).unwrap();
         }
     }
 }

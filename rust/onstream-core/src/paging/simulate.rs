@@ -11,6 +11,7 @@ use super::clock::Clock;
 use super::discard::DiscardBits;
 use super::fifo::Fifo;
 use super::hashed_times::{hashed_hits, Rule};
+use super::idtable::Key;
 use super::keymap::DenseMap;
 use super::lfd::Lfd;
 use super::lfd_times::lfd_hits;
@@ -503,7 +504,7 @@ impl<'a> Grid<'a> {
             .all(|&p| times_routine::<u32>(p, n).is_some());
         if self.renumber.keeps_ids() && from_keys {
             Path::Stepped
-        } else if self.cells.len() == 1 && hashed_routine(self.cells[0].0, n).is_some() {
+        } else if self.cells.len() == 1 && hashed_routine::<u64>(self.cells[0].0, n).is_some() {
             Path::Hashed
         } else if self.plain() && !all_timed && overlaps(&self.renumber) {
             Path::Pipelined
@@ -551,7 +552,11 @@ impl<'a> Grid<'a> {
         }
         if path == Path::Hashed {
             let (policy, size) = cells[0];
-            if let Some(routine) = hashed_routine(policy, ids.len()) {
+            let routine = match self.renumber.narrow_keys() {
+                true => hashed_routine::<u32>(policy, ids.len()),
+                false => hashed_routine::<u64>(policy, ids.len()),
+            };
+            if let Some(routine) = routine {
                 let counted = routine(ids, size, want_mask);
                 return Ok(vec![plain_result(counted, policy, size, ids.len())]);
             }
@@ -654,13 +659,13 @@ fn stepped(
 /// size and whether flags are wanted.
 type HashedRoutine = fn(&[u64], usize, bool) -> (u64, Option<Vec<bool>>);
 
-/// `policy`'s routine over sparse ids with times in the hash table, for a trace of `n`
-/// requests, if it has one.
-fn hashed_routine(policy: PolicyName, n: usize) -> Option<HashedRoutine> {
+/// `policy`'s routine over sparse ids with times in a hash table keyed by `K`, for a trace of
+/// `n` requests, if it has one.
+fn hashed_routine<K: Key>(policy: PolicyName, n: usize) -> Option<HashedRoutine> {
     match policy {
-        PolicyName::Lru => Some(|ids, k, want| hashed_hits(ids, Rule::Renew, k, want)),
-        PolicyName::Fifo => Some(|ids, k, want| hashed_hits(ids, Rule::Admit, k, want)),
-        PolicyName::Arc if n <= arc_times::MAX_REQUESTS => Some(arc_times::arc_hits_hashed),
+        PolicyName::Lru => Some(|ids, k, want| hashed_hits::<K>(ids, Rule::Renew, k, want)),
+        PolicyName::Fifo => Some(|ids, k, want| hashed_hits::<K>(ids, Rule::Admit, k, want)),
+        PolicyName::Arc if n <= arc_times::MAX_REQUESTS => Some(arc_times::arc_hits_hashed::<K>),
         _ => None,
     }
 }
