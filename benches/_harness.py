@@ -1,10 +1,12 @@
 """Run ours and a peer on the same inputs in one process; print ``case, ours, peer, ratio``.
 
 ``ratio`` is peer time over our time: above 1 means onstream is faster. Each time is the median of
-``--repeat`` runs after one warm-up; a comparison alternates the two sides run by run, so that both
-see the same machine (a shared VM's speed can change by 2x from one second to the next, and timing
-one side after the other would put that change into the ratio). ``--json PATH`` also writes the
-rows for tracking.
+at least ``--repeat`` runs after one warm-up, and of more for short cases, until the runs add up to
+``MIN_TOTAL_S`` (at most ``MAX_ROUNDS``): of five sub-millisecond runs on a shared VM, one or two
+can be twice as slow as the rest, which moves the median of five but not of a hundred. A
+comparison alternates the two sides run by run, so that both see the same machine (a shared VM's
+speed can change by 2x from one second to the next, and timing one side after the other would put
+that change into the ratio). ``--json PATH`` also writes the rows for tracking.
 """
 
 from __future__ import annotations
@@ -45,10 +47,21 @@ class Row:
         return self.peer_s / self.ours_s if self.ours_s > 0 else float("inf")
 
 
+#: Seconds of timed runs a case takes at least, when ``--repeat`` runs take less.
+MIN_TOTAL_S = 0.25
+
+#: Timed rounds a case takes at most.
+MAX_ROUNDS = 200
+
+
+def _more_rounds(done: int, repeat: int, spent: float) -> bool:
+    return done < repeat or (spent < MIN_TOTAL_S and done < MAX_ROUNDS)
+
+
 def median_time(fn: Callable[[], Any], repeat: int) -> float:
     fn()  # warm-up: first-call costs (page faults, pool start-up) are not what we measure
-    times = []
-    for _ in range(repeat):
+    times: list[float] = []
+    while _more_rounds(len(times), repeat, sum(times)):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
@@ -63,8 +76,10 @@ def paired_times(
     ours()
     peer()
     times: tuple[list[float], list[float]] = ([], [])
-    for i in range(repeat):
-        for side in (0, 1) if i % 2 == 0 else (1, 0):
+    i = 0
+    while _more_rounds(i, repeat, sum(times[0]) + sum(times[1])):
+        i += 1
+        for side in (0, 1) if i % 2 == 1 else (1, 0):
             fn = ours if side == 0 else peer
             t0 = time.perf_counter()
             fn()
@@ -82,7 +97,7 @@ class Bench:
 
     def __post_init__(self) -> None:
         parser = argparse.ArgumentParser(description=self.title)
-        parser.add_argument("--repeat", type=int, default=5, help="timed runs per case")
+        parser.add_argument("--repeat", type=int, default=5, help="timed runs per case, at least")
         parser.add_argument("--json", type=Path, help="also write the rows here")
         parser.add_argument("--quick", action="store_true", help="small cases only")
         self.args = parser.parse_args(self.argv)
