@@ -57,4 +57,22 @@ def test_median_ignores_the_warm_up_call() -> None:
             time.sleep(0.05)  # a slow first call (page faults, pool start-up) must not count
 
     assert h.median_time(fn, 3) < 0.02
-    assert len(calls) == 4
+    # Calls this short run until the rounds add up to MIN_TOTAL_S: at most MAX_ROUNDS of them.
+    assert len(calls) == 1 + h.MAX_ROUNDS
+
+
+def test_short_cases_run_more_rounds_long_ones_the_repeat_count() -> None:
+    h = _harness()
+    more = h._more_rounds
+    assert more(2, 3, 10.0)  # fewer than --repeat rounds: always more
+    assert not more(3, 3, h.MIN_TOTAL_S)  # --repeat rounds that add up: done
+    assert more(3, 3, h.MIN_TOTAL_S / 2)  # short: more ...
+    assert not more(h.MAX_ROUNDS, 3, 0.0)  # ... up to MAX_ROUNDS
+    calls: list[float] = []
+
+    def slow() -> None:
+        calls.append(0.0)
+        time.sleep(h.MIN_TOTAL_S / 2)
+
+    h.median_time(slow, 3)
+    assert len(calls) == 4  # the warm-up and --repeat rounds
