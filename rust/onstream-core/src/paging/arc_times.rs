@@ -394,8 +394,8 @@ mod tests {
                 _ => x.wrapping_mul(0x9E37_79B9_7F4A_7C15),
             })
             .collect();
-        let got = (hits, Some(want));
-        prop_assert_eq!(arc_hits_hashed::<u64>(&sparse, c, true), got.clone());
+        let expected = (hits, Some(want));
+        prop_assert_eq!(arc_hits_hashed::<u64>(&sparse, c, true), expected.clone());
         // And over u32 (an odd multiplier is one-to-one there), through the narrow table.
         let narrow: Vec<u64> = trace
             .iter()
@@ -404,7 +404,7 @@ mod tests {
                 _ => u64::from((x as u32).wrapping_mul(0x9E37_79B9)),
             })
             .collect();
-        prop_assert_eq!(arc_hits_hashed::<u32>(&narrow, c, true), got);
+        prop_assert_eq!(arc_hits_hashed::<u32>(&narrow, c, true), expected);
         Ok(())
     }
 

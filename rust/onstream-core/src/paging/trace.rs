@@ -204,7 +204,7 @@ impl Densifier {
     /// then make its keys narrow).
     pub fn narrow_keys(&self) -> bool {
         match self.table {
-            Table::Direct { span, .. } => span <= 1 << 32,
+            Table::Direct { span, .. } => span as u64 <= 1 << 32,
             Table::Hash { narrow, .. } => narrow,
         }
     }
