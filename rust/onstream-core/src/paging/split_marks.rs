@@ -228,6 +228,15 @@ mod tests {
                 prop_assert!(ghost.iter().all(|&u| marks.place(u + 1) == Place::Ghost));
                 prop_assert!(gone.iter().all(|&u| marks.place(u + 1) == Place::Gone));
                 prop_assert_eq!(marks.place(0), Place::Gone);
+                // The marks in time order, as both queues hold them.
+                let mut visited = Vec::new();
+                marks.for_each_mark(t + 1, |u, place| visited.push((u, place)));
+                let queued: Vec<(usize, Place)> = ghost
+                    .iter()
+                    .map(|&u| (u, Place::Ghost))
+                    .chain(live.iter().map(|&u| (u, Place::Live)))
+                    .collect();
+                prop_assert_eq!(visited, queued);
             }
         }
     }
