@@ -118,7 +118,7 @@ impl SplitMarks {
 
     /// [`Self::forget_oldest`], [`Self::demote_oldest`] and [`Self::push`]`(t)` in one, which
     /// leave both lengths as they were (the ghost list and the cache list are not empty).
-    #[inline]
+    #[inline(always)]
     pub fn slide(&mut self, t: usize) {
         self.ghost_from = self.next_set(self.ghost_from) + 1;
         self.live_from = self.next_set(self.live_from) + 1;
