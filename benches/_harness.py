@@ -61,10 +61,12 @@ def _more_rounds(done: int, repeat: int, spent: float) -> bool:
 def median_time(fn: Callable[[], Any], repeat: int) -> float:
     fn()  # warm-up: first-call costs (page faults, pool start-up) are not what we measure
     times: list[float] = []
-    while _more_rounds(len(times), repeat, sum(times)):
+    spent = 0.0
+    while _more_rounds(len(times), repeat, spent):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
+        spent += times[-1]
     return statistics.median(times)
 
 
@@ -76,14 +78,15 @@ def paired_times(
     ours()
     peer()
     times: tuple[list[float], list[float]] = ([], [])
-    i = 0
-    while _more_rounds(i, repeat, sum(times[0]) + sum(times[1])):
-        i += 1
-        for side in (0, 1) if i % 2 == 1 else (1, 0):
+    rounds, spent = 0, 0.0
+    while _more_rounds(rounds, repeat, spent):
+        for side in (0, 1) if rounds % 2 == 0 else (1, 0):
             fn = ours if side == 0 else peer
             t0 = time.perf_counter()
             fn()
             times[side].append(time.perf_counter() - t0)
+            spent += times[side][-1]
+        rounds += 1
     return statistics.median(times[0]), statistics.median(times[1])
 
 

@@ -353,8 +353,7 @@ pub fn arc_hits<T: Id>(
 pub fn arc_hits_hashed<K: Key>(ids: &[u64], c: usize, want_mask: bool) -> (u64, Option<Vec<bool>>) {
     let keys = |from: usize| Hashed {
         pass: Lookahead::new(&ids[from..]),
-        // Room for every request to be a new id up to 1 M requests, as the renumbering has.
-        table: IdTable::<K>::with_capacity((ids.len() - from).min(1 << 20)),
+        table: IdTable::<K>::for_requests(ids.len() - from),
     };
     run(keys, ids.len(), c, want_mask)
 }
@@ -365,13 +364,13 @@ mod tests {
 
     use super::super::arc::Arc;
     use super::super::keymap::DenseMap;
-    use super::super::tests_support::locality_trace;
+    use super::super::tests_support::{bound, locality_trace};
     use super::super::{Policy, Request};
     use super::*;
 
     /// The list-based ARC's hits and flags over `trace`.
     fn reference(trace: &[u64], c: usize) -> (u64, Option<Vec<bool>>) {
-        let bound = trace.iter().max().map_or(0, |&m| m as usize + 1);
+        let bound = bound(trace);
         let mut lists = Arc::new(c, DenseMap::new(bound));
         let want: Vec<bool> = trace
             .iter()
@@ -381,7 +380,7 @@ mod tests {
     }
 
     fn agree(trace: &[u64], c: usize) -> Result<(), TestCaseError> {
-        let bound = trace.iter().max().map_or(0, |&m| m as usize + 1);
+        let bound = bound(trace);
         let (want_hits, want) = reference(trace, c);
         let want = want.unwrap_or_default();
         let (hits, mask) = arc_hits(trace, bound, c, true);
@@ -443,7 +442,7 @@ mod tests {
         c: usize,
         every: usize,
     ) -> ((u64, Option<Vec<bool>>), Option<usize>) {
-        let bound = trace.iter().max().map_or(0, |&m| m as usize + 1);
+        let bound = bound(trace);
         let start =
             |from: usize| ArcRun::new(Direct::new(&trace[from..], bound), trace.len(), c, from);
         time_split::tests::split(start, trace.len(), every)

@@ -43,8 +43,7 @@ pub fn hashed_hits<K: Key>(
 #[inline(always)]
 fn count<K: Key>(ids: &[u64], rule: Rule, k: usize, mut seen: impl FnMut(bool)) -> u64 {
     debug_assert!(ids.len() < u32::MAX as usize && k > 0);
-    // Room for every request to be a new id up to 1 M requests, as the renumbering has.
-    let mut table = IdTable::<K>::with_capacity(ids.len().min(1 << 20));
+    let mut table = IdTable::<K>::for_requests(ids.len());
     let mut marks = TimeMarks::new(ids.len());
     let mut hits = 0u64;
     let mut pass = Lookahead::new(ids);

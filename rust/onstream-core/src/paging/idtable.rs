@@ -92,11 +92,20 @@ impl<K: Key> IdTable<K> {
     };
 
     /// A table for about `n` distinct ids before it first grows.
-    pub fn with_capacity(n: usize) -> Self {
+    fn with_capacity(n: usize) -> Self {
         IdTable {
             slots: bigbuf::filled((2 * n).next_power_of_two().max(1024), Self::EMPTY),
             len: 0,
         }
+    }
+
+    /// A table for the ids of a trace of `n` requests: room for each to be new up to 1 M
+    /// requests (32 MiB of wide slots), so that a short trace never grows the table. Growing
+    /// rehashes every id, and the fuller table it leaves probes further: on a 114 K-request
+    /// block trace with 49 K ids, starting at a quarter of the length took 1.2 ms, at the length
+    /// 0.65 ms.
+    pub fn for_requests(n: usize) -> Self {
+        Self::with_capacity(n.min(1 << 20))
     }
 
     #[inline]

@@ -118,7 +118,7 @@ mod tests {
 
     use super::super::keymap::DenseMap;
     use super::super::lfd::Lfd;
-    use super::super::tests_support::locality_trace;
+    use super::super::tests_support::{bound, locality_trace};
     use super::super::trace::{next_use, Id};
     use super::super::{Policy, Request};
     use super::*;
@@ -142,17 +142,13 @@ mod tests {
         (want.iter().filter(|&&h| h).count() as u64, Some(want))
     }
 
-    fn universe(trace: &[u64]) -> usize {
-        trace.iter().max().map_or(0, |&m| m as usize + 1)
-    }
-
     /// LFD with `k` slots over `trace` on two threads, recording every `every` requests.
     fn two_threads(
         trace: &[u64],
         k: usize,
         every: usize,
     ) -> ((u64, Option<Vec<bool>>), Option<usize>) {
-        let universe = universe(trace);
+        let universe = bound(trace);
         let next = next_use(trace, universe);
         let k = built_capacity(k, universe);
         time_split::tests::split(|from| LfdRun::new(&next, k, from), trace.len(), every)
@@ -162,7 +158,7 @@ mod tests {
     fn two_runs_meet_on_a_skewed_trace_and_not_with_a_key_held_from_before() {
         let skewed = locality_trace(40_000, 500, 7);
         let (got, met) = two_threads(&skewed, 50, 1_000);
-        assert_eq!(got, reference(&skewed, 50, universe(&skewed)));
+        assert_eq!(got, reference(&skewed, 50, bound(&skewed)));
         assert!(met.is_some());
         // Key 0 is held from the first request to the last: the first run holds it through the
         // second half, the second never does.
@@ -183,7 +179,7 @@ mod tests {
             every in 1usize..200,
         ) {
             let trace = locality_trace(3_000, 200, seed);
-            let want = reference(&trace, k, universe(&trace));
+            let want = reference(&trace, k, bound(&trace));
             prop_assert_eq!(two_threads(&trace, k, every).0, want);
         }
 

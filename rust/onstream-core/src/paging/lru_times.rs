@@ -81,6 +81,7 @@ mod tests {
 
     use super::super::keymap::DenseMap;
     use super::super::lru::Lru;
+    use super::super::tests_support::bound;
     use super::super::{Policy, Request};
     use super::*;
 
@@ -94,7 +95,7 @@ mod tests {
     }
 
     fn agree(trace: &[u64], k: usize) -> Result<(), TestCaseError> {
-        let bound = trace.iter().max().map_or(0, |&m| m as usize + 1);
+        let bound = bound(trace);
         let want = list_mask(trace, k, bound);
         let (hits, mask) = lru_hits(trace, bound, k, true);
         prop_assert_eq!(hits, want.iter().filter(|&&h| h).count() as u64);

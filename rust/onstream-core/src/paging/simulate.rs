@@ -438,7 +438,7 @@ pub fn simulate(
 }
 
 /// How a grid goes through its trace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 enum Path {
     /// Ids kept as they are, policies that need nothing but keys and next-use times: [`stepped`].
     Stepped,
@@ -446,8 +446,8 @@ enum Path {
     Pipelined,
     /// One LRU, FIFO or ARC cell over sparse ids, its times kept in the hash table itself
     /// (`hashed_times`, [`arc_times::arc_hits_hashed`]): one lookup a request, no renumbering
-    /// pass.
-    Hashed,
+    /// pass. The routine, for the keys' width.
+    Hashed(HashedRoutine),
     /// The trace renumbered (or kept) whole first, then the cells.
     Whole,
 }
@@ -504,8 +504,8 @@ impl<'a> Grid<'a> {
             .all(|&p| times_routine::<u32>(p, n).is_some());
         if self.renumber.keeps_ids() && from_keys {
             Path::Stepped
-        } else if self.cells.len() == 1 && hashed_routine::<u64>(self.cells[0].0, n).is_some() {
-            Path::Hashed
+        } else if let Some(routine) = self.hashed_routine() {
+            Path::Hashed(routine)
         } else if self.plain() && !all_timed && overlaps(&self.renumber) {
             Path::Pipelined
         } else {
@@ -524,7 +524,20 @@ impl<'a> Grid<'a> {
         // A long ARC or LFD cell splits its trace between two threads (`time_split`).
         let splits = matches!(policy, PolicyName::Arc | PolicyName::Lfd)
             && time_split::worth_it(self.ids.len());
-        self.path() != Path::Pipelined && !splits
+        !matches!(self.path(), Path::Pipelined) && !splits
+    }
+
+    /// The routine of a grid of one cell over sparse ids with times in a hash table, if its
+    /// policy has one: with 32-bit keys when every id fits.
+    fn hashed_routine(&self) -> Option<HashedRoutine> {
+        let [(policy, _)] = self.cells[..] else {
+            return None;
+        };
+        let n = self.ids.len();
+        match self.renumber.narrow_keys() {
+            true => hashed_routine::<u32>(policy, n),
+            false => hashed_routine::<u64>(policy, n),
+        }
     }
 
     pub fn run(
@@ -541,29 +554,26 @@ impl<'a> Grid<'a> {
             Path::Pipelined if !pool::on_pool() => Path::Whole,
             path => path,
         };
-        if path == Path::Stepped {
-            let bound = self.renumber.bound();
-            let next = next_use_unless(plain, ids, bound);
-            let inp = Inputs {
-                next: &next,
-                ..Inputs::default()
-            };
-            return Ok(stepped(ids, bound, cells, &inp, seed, want_mask));
-        }
-        if path == Path::Hashed {
-            let (policy, size) = cells[0];
-            let routine = match self.renumber.narrow_keys() {
-                true => hashed_routine::<u32>(policy, ids.len()),
-                false => hashed_routine::<u64>(policy, ids.len()),
-            };
-            if let Some(routine) = routine {
+        match path {
+            Path::Stepped => {
+                let bound = self.renumber.bound();
+                let next = next_use_unless(plain, ids, bound);
+                let inp = Inputs {
+                    next: &next,
+                    ..Inputs::default()
+                };
+                return Ok(stepped(ids, bound, cells, &inp, seed, want_mask));
+            }
+            Path::Hashed(routine) => {
+                let (policy, size) = cells[0];
                 let counted = routine(ids, size, want_mask);
                 return Ok(vec![plain_result(counted, policy, size, ids.len())]);
             }
-        }
-        if path == Path::Pipelined {
-            let bound = self.renumber.bound();
-            return Ok(pipelined(ids, self.renumber, bound, cells, seed, want_mask));
+            Path::Pipelined => {
+                let bound = self.renumber.bound();
+                return Ok(pipelined(ids, self.renumber, bound, cells, seed, want_mask));
+            }
+            Path::Whole => {}
         }
         let trace = self.renumber.small(ids);
         let next = next_use_unless(plain, &trace.ids, trace.universe);

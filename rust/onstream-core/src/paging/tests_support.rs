@@ -13,3 +13,8 @@ pub fn locality_trace(n: usize, universe: u64, seed: u64) -> Vec<u64> {
         })
         .collect()
 }
+
+/// One past the largest key of `trace` (0 for none): the bound arrays over its keys need.
+pub fn bound(trace: &[u64]) -> usize {
+    trace.iter().max().map_or(0, |&m| m as usize + 1)
+}

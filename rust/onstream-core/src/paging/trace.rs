@@ -64,13 +64,9 @@ enum Table {
     /// A table over `0..span`, allocated when the first piece is renumbered (a simulation that
     /// keeps the ids as they are never allocates it).
     Direct { span: usize, table: Vec<u32> },
-    /// A hash table with room for `capacity` ids, allocated when the first piece is renumbered,
-    /// with narrow keys when every id fits 32 bits.
-    Hash {
-        capacity: usize,
-        narrow: bool,
-        table: Option<Hashes>,
-    },
+    /// A hash table for the trace ([`IdTable::for_requests`]), allocated when the first piece is
+    /// renumbered, with narrow keys when every id fits 32 bits.
+    Hash { narrow: bool, table: Option<Hashes> },
 }
 
 /// An [`IdTable`] of either key width.
@@ -101,12 +97,7 @@ impl Densifier {
                 table: Vec::new(),
             }
         } else {
-            // Room for every request to be a new id up to 1 M requests (32 MiB), so a short
-            // trace never grows the table: growing rehashes every id, and the fuller table it
-            // leaves probes further (on a 114 K-request block trace with 49 K ids, starting at a
-            // quarter of the length took 1.2 ms, at the length 0.65 ms).
             Table::Hash {
-                capacity: ids.len().min(1 << 20),
                 narrow: fits_narrow(ids),
                 table: None,
             }
@@ -168,7 +159,7 @@ impl Densifier {
     /// Appends the dense ids of the next piece of the trace to `out`.
     pub fn extend(&mut self, ids: &[u64], out: &mut Vec<u32>) {
         out.reserve(ids.len());
-        let next = &mut self.next;
+        let (next, len) = (&mut self.next, self.len);
         match &mut self.table {
             Table::Direct { span, table } => {
                 if table.is_empty() {
@@ -186,13 +177,9 @@ impl Densifier {
                     *slot
                 }))
             }
-            Table::Hash {
-                capacity,
-                narrow,
-                table,
-            } => match table.get_or_insert_with(|| match narrow {
-                true => Hashes::Narrow(IdTable::with_capacity(*capacity)),
-                false => Hashes::Wide(IdTable::with_capacity(*capacity)),
+            Table::Hash { narrow, table } => match table.get_or_insert_with(|| match narrow {
+                true => Hashes::Narrow(IdTable::for_requests(len)),
+                false => Hashes::Wide(IdTable::for_requests(len)),
             }) {
                 Hashes::Narrow(table) => renumber(table, ids, next, out),
                 Hashes::Wide(table) => renumber(table, ids, next, out),
