@@ -1,10 +1,11 @@
 //! One side of ARC over request times: a cache list and its ghost list (T1 and B1, or T2 and
-//! B2) as marks in one bitset, split by two fronts that only move forward.
+//! B2) as marks in one set of request times ([`Marks`]: a bit or a byte a time), split by two
+//! fronts that only move forward.
 //!
 //! Keys leave the cache list for the ghost list oldest first, and leave the ghost list for
 //! nowhere oldest first (see `arc_times`), so the marks below the `live` front that are still
 //! set belong to the ghost list, those at or after it to the cache list, and everything below
-//! the `ghost` front is forgotten. Moving a key down is moving a front: neither the bit nor the
+//! the `ghost` front is forgotten. Moving a key down is moving a front: neither the mark nor the
 //! key's own state is written, and a key's place follows from its mark's time alone.
 //!
 //! Keys are named by *stamps*, a mark's time plus one, so that stamp 0 (a key never marked) is
@@ -20,10 +21,134 @@ pub enum Place {
     Gone,
 }
 
+/// A set of request times, as [`SplitMarks`] keeps its marks.
+pub trait Marks {
+    /// An empty set over times `0..n`.
+    fn new(n: usize) -> Self;
+    fn set(&mut self, t: usize);
+    fn clear(&mut self, t: usize);
+    /// Visits the times in `from..to` in the set, in order.
+    fn for_each_in(&self, from: usize, to: usize, visit: impl FnMut(usize));
+    /// The first time at or after `from` in the set (one exists).
+    fn next(&self, from: usize) -> usize;
+}
+
+/// One bit per time: a next mark is found 64 times at a word, but setting a bit is a
+/// read-modify-write of its word, so consecutive marks wait on each other.
 #[derive(Debug, Clone)]
-pub struct SplitMarks {
-    words: Vec<u64>,
-    /// Times before this are forgotten; set bits below it mean nothing.
+pub struct Bits(Vec<u64>);
+
+impl Marks for Bits {
+    fn new(n: usize) -> Self {
+        Bits(bigbuf::filled(n / 64 + 1, 0))
+    }
+
+    #[inline(always)]
+    fn set(&mut self, t: usize) {
+        self.0[t >> 6] |= 1 << (t & 63);
+    }
+
+    #[inline(always)]
+    fn clear(&mut self, t: usize) {
+        self.0[t >> 6] &= !(1u64 << (t & 63));
+    }
+
+    fn for_each_in(&self, from: usize, to: usize, mut visit: impl FnMut(usize)) {
+        let mut t = from;
+        while t < to {
+            let word = self.0[t >> 6] >> (t & 63);
+            if word == 0 {
+                t = (t | 63) + 1;
+                continue;
+            }
+            t += word.trailing_zeros() as usize;
+            if t < to {
+                visit(t);
+            }
+            t += 1;
+        }
+    }
+
+    #[inline]
+    fn next(&self, from: usize) -> usize {
+        let mut i = from >> 6;
+        let mut word = self.0[i] & (u64::MAX << (from & 63));
+        while word == 0 {
+            i += 1;
+            word = self.0[i];
+        }
+        i * 64 + word.trailing_zeros() as usize
+    }
+}
+
+/// One byte per time (0 or 1): a mark is set or cleared by a plain store, which waits on no
+/// earlier one, at eight times the memory of [`Bits`] and a slower search.
+#[derive(Debug, Clone)]
+pub struct Bytes(Vec<u8>);
+
+/// Times a search reads at a step.
+const STEP: usize = 32;
+
+impl Marks for Bytes {
+    fn new(n: usize) -> Self {
+        // Room for a word and a whole step past the last time.
+        Bytes(bigbuf::filled(n + 8 + STEP, 0))
+    }
+
+    #[inline(always)]
+    fn set(&mut self, t: usize) {
+        self.0[t] = 1;
+    }
+
+    #[inline(always)]
+    fn clear(&mut self, t: usize) {
+        self.0[t] = 0;
+    }
+
+    fn for_each_in(&self, from: usize, to: usize, mut visit: impl FnMut(usize)) {
+        for t in from..to {
+            if self.0[t] != 0 {
+                visit(t);
+            }
+        }
+    }
+
+    #[inline]
+    fn next(&self, from: usize) -> usize {
+        // Most searches end within a few times (T1's marks are dense on a trace of misses):
+        // one word first, then whole steps.
+        let first = word_at(&self.0, from);
+        if first != 0 {
+            return from + (first.trailing_zeros() / 8) as usize;
+        }
+        let mut i = from + 8;
+        loop {
+            // Each byte's low bit to one bit of `found`: the multiplier moves byte j's bit 0
+            // to bit 56 + j, and no two products overlap, so nothing carries.
+            let mut found = 0u32;
+            for j in 0..STEP / 8 {
+                let word = word_at(&self.0, i + 8 * j);
+                found |= ((word.wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32) << (8 * j);
+            }
+            if found != 0 {
+                return i + found.trailing_zeros() as usize;
+            }
+            i += STEP;
+        }
+    }
+}
+
+/// The eight bytes from `i` as one little-endian word (one load).
+#[inline(always)]
+fn word_at(bytes: &[u8], i: usize) -> u64 {
+    // The slice has eight bytes, so the conversion cannot fail (and compiles to nothing).
+    bytes[i..i + 8].try_into().map_or(0, u64::from_le_bytes)
+}
+
+#[derive(Debug, Clone)]
+pub struct SplitMarks<M = Bits> {
+    marks: M,
+    /// Times before this are forgotten; marks below it mean nothing.
     ghost_from: usize,
     /// Times before this (and from `ghost_from`) are the ghost list's.
     live_from: usize,
@@ -31,11 +156,11 @@ pub struct SplitMarks {
     ghost: usize,
 }
 
-impl SplitMarks {
+impl<M: Marks> SplitMarks<M> {
     /// No marks, over times `0..n`.
     pub fn new(n: usize) -> Self {
         SplitMarks {
-            words: bigbuf::filled(n / 64 + 1, 0),
+            marks: M::new(n),
             ghost_from: 0,
             live_from: 0,
             live: 0,
@@ -77,23 +202,21 @@ impl SplitMarks {
     /// A new key in the cache list at `t`, the newest time yet.
     #[inline]
     pub fn push(&mut self, t: usize) {
-        self.words[t >> 6] |= 1 << (t & 63);
+        self.marks.set(t);
         self.live += 1;
     }
 
     /// The cache list's key with `stamp` is requested again at `t`, the newest time yet.
     #[inline]
     pub fn renew(&mut self, stamp: usize, t: usize) {
-        let last = stamp - 1;
-        self.words[last >> 6] &= !(1u64 << (last & 63));
-        self.words[t >> 6] |= 1 << (t & 63);
+        self.marks.clear(stamp - 1);
+        self.marks.set(t);
     }
 
     /// Takes out the key with `stamp`, in the list `place` names (`Live` or `Ghost`).
     #[inline]
     pub fn take(&mut self, stamp: usize, place: Place) {
-        let t = stamp - 1;
-        self.words[t >> 6] &= !(1u64 << (t & 63));
+        self.marks.clear(stamp - 1);
         if place == Place::Live {
             self.live -= 1;
         } else {
@@ -122,7 +245,7 @@ impl SplitMarks {
     pub fn slide(&mut self, t: usize) {
         self.ghost_from = self.next_set(self.ghost_from) + 1;
         self.live_from = self.next_set(self.live_from) + 1;
-        self.words[t >> 6] |= 1 << (t & 63);
+        self.marks.set(t);
     }
 
     /// The cache list's oldest key (there is one) is forgotten; the ghost list must be empty.
@@ -136,31 +259,14 @@ impl SplitMarks {
 
     /// Visits the marks of both lists before time `now` (no later mark set), oldest first.
     pub fn for_each_mark(&self, now: usize, mut visit: impl FnMut(usize, Place)) {
-        let mut t = self.ghost_from;
-        while t < now {
-            let word = self.words[t >> 6] >> (t & 63);
-            if word == 0 {
-                t = (t | 63) + 1;
-                continue;
-            }
-            t += word.trailing_zeros() as usize;
-            if t < now {
-                visit(t, self.place(t + 1));
-            }
-            t += 1;
-        }
+        self.marks
+            .for_each_in(self.ghost_from, now, |t| visit(t, self.place(t + 1)));
     }
 
-    /// The first set bit at or after `from` (one exists).
+    /// The first mark at or after `from` (one exists).
     #[inline]
     fn next_set(&self, from: usize) -> usize {
-        let mut i = from >> 6;
-        let mut word = self.words[i] & (u64::MAX << (from & 63));
-        while word == 0 {
-            i += 1;
-            word = self.words[i];
-        }
-        i * 64 + word.trailing_zeros() as usize
+        self.marks.next(from)
     }
 }
 
@@ -172,72 +278,82 @@ mod tests {
 
     use super::*;
 
-    proptest! {
-        /// Against two queues ordered by time, under ARC's discipline: push the newest time, take
-        /// any key out of either list, demote or forget the oldest, drop the oldest live key when
-        /// no ghost is left, slide when neither list is empty, renew any live key.
-        #[test]
-        fn places_keys_as_two_queues_do(ops in prop::collection::vec(0u8..7, 1..600)) {
-            let mut marks = SplitMarks::new(ops.len());
-            let (mut live, mut ghost) = (VecDeque::new(), VecDeque::new());
-            let mut gone = Vec::new();
-            for (t, op) in ops.into_iter().enumerate() {
-                match op {
-                    0 => {
-                        marks.push(t);
-                        live.push_back(t);
-                    }
-                    1 if !live.is_empty() || !ghost.is_empty() => {
-                        let i = t % (live.len() + ghost.len());
-                        let (u, place) = if i < live.len() {
-                            (live.remove(i).unwrap(), Place::Live)
-                        } else {
-                            (ghost.remove(i - live.len()).unwrap(), Place::Ghost)
-                        };
-                        prop_assert_eq!(marks.place(u + 1), place);
-                        marks.take(u + 1, place);
-                    }
-                    2 if !live.is_empty() => {
-                        marks.demote_oldest();
-                        ghost.push_back(live.pop_front().unwrap());
-                    }
-                    3 if !ghost.is_empty() => {
-                        marks.forget_oldest();
-                        gone.push(ghost.pop_front().unwrap());
-                    }
-                    4 if ghost.is_empty() && !live.is_empty() => {
-                        marks.drop_oldest();
-                        gone.push(live.pop_front().unwrap());
-                    }
-                    5 if !ghost.is_empty() && !live.is_empty() => {
-                        marks.slide(t);
-                        gone.push(ghost.pop_front().unwrap());
-                        ghost.push_back(live.pop_front().unwrap());
-                        live.push_back(t);
-                    }
-                    6 if !live.is_empty() => {
-                        let u = live.remove(t % live.len()).unwrap();
-                        prop_assert_eq!(marks.place(u + 1), Place::Live);
-                        marks.renew(u + 1, t);
-                        live.push_back(t);
-                    }
-                    _ => {}
+    /// Against two queues ordered by time, under ARC's discipline: push the newest time, take
+    /// any key out of either list, demote or forget the oldest, drop the oldest live key when
+    /// no ghost is left, slide when neither list is empty, renew any live key.
+    fn places_keys_as_two_queues_do<M: Marks>(ops: Vec<u8>) -> Result<(), TestCaseError> {
+        let mut marks = SplitMarks::<M>::new(ops.len());
+        let (mut live, mut ghost) = (VecDeque::new(), VecDeque::new());
+        let mut gone = Vec::new();
+        for (t, op) in ops.into_iter().enumerate() {
+            match op {
+                0 => {
+                    marks.push(t);
+                    live.push_back(t);
                 }
-                prop_assert_eq!((marks.live(), marks.ghost()), (live.len(), ghost.len()));
-                prop_assert!(live.iter().all(|&u| marks.place(u + 1) == Place::Live));
-                prop_assert!(ghost.iter().all(|&u| marks.place(u + 1) == Place::Ghost));
-                prop_assert!(gone.iter().all(|&u| marks.place(u + 1) == Place::Gone));
-                prop_assert_eq!(marks.place(0), Place::Gone);
-                // The marks in time order, as both queues hold them.
-                let mut visited = Vec::new();
-                marks.for_each_mark(t + 1, |u, place| visited.push((u, place)));
-                let queued: Vec<(usize, Place)> = ghost
-                    .iter()
-                    .map(|&u| (u, Place::Ghost))
-                    .chain(live.iter().map(|&u| (u, Place::Live)))
-                    .collect();
-                prop_assert_eq!(visited, queued);
+                1 if !live.is_empty() || !ghost.is_empty() => {
+                    let i = t % (live.len() + ghost.len());
+                    let (u, place) = if i < live.len() {
+                        (live.remove(i).unwrap(), Place::Live)
+                    } else {
+                        (ghost.remove(i - live.len()).unwrap(), Place::Ghost)
+                    };
+                    prop_assert_eq!(marks.place(u + 1), place);
+                    marks.take(u + 1, place);
+                }
+                2 if !live.is_empty() => {
+                    marks.demote_oldest();
+                    ghost.push_back(live.pop_front().unwrap());
+                }
+                3 if !ghost.is_empty() => {
+                    marks.forget_oldest();
+                    gone.push(ghost.pop_front().unwrap());
+                }
+                4 if ghost.is_empty() && !live.is_empty() => {
+                    marks.drop_oldest();
+                    gone.push(live.pop_front().unwrap());
+                }
+                5 if !ghost.is_empty() && !live.is_empty() => {
+                    marks.slide(t);
+                    gone.push(ghost.pop_front().unwrap());
+                    ghost.push_back(live.pop_front().unwrap());
+                    live.push_back(t);
+                }
+                6 if !live.is_empty() => {
+                    let u = live.remove(t % live.len()).unwrap();
+                    prop_assert_eq!(marks.place(u + 1), Place::Live);
+                    marks.renew(u + 1, t);
+                    live.push_back(t);
+                }
+                _ => {}
             }
+            prop_assert_eq!((marks.live(), marks.ghost()), (live.len(), ghost.len()));
+            prop_assert!(live.iter().all(|&u| marks.place(u + 1) == Place::Live));
+            prop_assert!(ghost.iter().all(|&u| marks.place(u + 1) == Place::Ghost));
+            prop_assert!(gone.iter().all(|&u| marks.place(u + 1) == Place::Gone));
+            prop_assert_eq!(marks.place(0), Place::Gone);
+            // The marks in time order, as both queues hold them.
+            let mut visited = Vec::new();
+            marks.for_each_mark(t + 1, |u, place| visited.push((u, place)));
+            let queued: Vec<(usize, Place)> = ghost
+                .iter()
+                .map(|&u| (u, Place::Ghost))
+                .chain(live.iter().map(|&u| (u, Place::Live)))
+                .collect();
+            prop_assert_eq!(visited, queued);
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn bits_place_keys_as_two_queues_do(ops in prop::collection::vec(0u8..7, 1..600)) {
+            places_keys_as_two_queues_do::<Bits>(ops)?;
+        }
+
+        #[test]
+        fn bytes_place_keys_as_two_queues_do(ops in prop::collection::vec(0u8..7, 1..600)) {
+            places_keys_as_two_queues_do::<Bytes>(ops)?;
         }
     }
 }
