@@ -413,7 +413,10 @@ def paging_simulate(
     phase: dict[int, npt.NDArray[np.bool_]] | None = None,
     next_arrival: npt.NDArray[np.float64] | None = None,
     noise: tuple[float, float, float] | None = None,
-) -> dict[str, Any]: ...
+) -> tuple[
+    list[tuple[str, int, int, int, int, float, int | None, int | None, float | None]],
+    npt.NDArray[np.bool_] | None,
+]: ...
 def paging_prediction_bits(
     ids: npt.NDArray[np.uint64], kind: str, k: int, wrong0: float, wrong1: float, seed: int
 ) -> npt.NDArray[np.bool_]: ...

@@ -14,6 +14,7 @@ in η₀) and a true ``False`` to ``True`` with probability ``wrong1`` (a wrong 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +38,9 @@ def _probability(name: str, p: float) -> float:
 
 
 def _sigma(sigma: float) -> float:
-    if not isinstance(sigma, (int, float)) or not np.isfinite(sigma) or sigma < 0:
+    # math.isfinite, not NumPy's: a ufunc call on a scalar cost about 10 us with cold caches, a
+    # fortieth of a 134 K-request simulation.
+    if not isinstance(sigma, (int, float)) or not math.isfinite(sigma) or sigma < 0:
         raise InvalidParameterError(f"invalid sigma: got {sigma!r}, expected a finite value >= 0")
     return float(sigma)
 
