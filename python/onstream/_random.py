@@ -21,7 +21,7 @@ _SEED_LIMIT = 1 << 64
 
 def normalize_seed(seed: Seed, name: str = "seed") -> int | None:
     """Return ``seed`` as a Python int in ``[0, 2**64)``, or ``None``; raise on anything else."""
-    # The common case first: the ABC check below is the slow part of a call with cold caches.
+    # The common case first, before the isinstance check against an ABC (abc's machinery).
     if type(seed) is int and 0 <= seed < _SEED_LIMIT:
         return seed
     if seed is None:
