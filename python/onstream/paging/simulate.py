@@ -56,7 +56,7 @@ _SCHEMA = pl.Schema(_COLUMNS)
 
 #: The native arguments when the caller gives no predictions (exact ones, generated from the
 #: trace), checked once: they hold no array, so they do not depend on the trace.
-_NO_PREDICTIONS = Predictions().native_arguments(0)
+_NO_PREDICTION_ARGS = Predictions().native_arguments(0)
 
 
 def _sizes(sizes: int | Sequence[int]) -> list[int]:
@@ -144,7 +144,7 @@ def simulate(
     """
     ids = as_trace(trace)
     n = len(ids)
-    spec = _NO_PREDICTIONS if predictions is None else predictions.native_arguments(n)
+    spec = _NO_PREDICTION_ARGS if predictions is None else predictions.native_arguments(n)
     rows, mask = _core.paging_simulate(
         ids, _policies(policies), _sizes(sizes), normalize_seed(seed) or 0, return_mask, **spec
     )
