@@ -115,8 +115,7 @@ impl Marks for Bytes {
 
     #[inline]
     fn next(&self, from: usize) -> usize {
-        // Most searches end within a few times (T1's marks are dense on a trace of misses):
-        // one word first, then whole steps.
+        // Most searches end within a few times: one word first, then whole steps.
         let first = word_at(&self.0, from);
         if first != 0 {
             return from + (first.trailing_zeros() / 8) as usize;
