@@ -71,14 +71,20 @@ impl Marks for Bits {
 
     #[inline]
     fn next(&self, from: usize) -> usize {
-        let mut i = from >> 6;
-        let mut word = self.0[i] & (u64::MAX << (from & 63));
-        while word == 0 {
-            i += 1;
-            word = self.0[i];
-        }
-        i * 64 + word.trailing_zeros() as usize
+        next_bit(&self.0, from)
     }
+}
+
+/// The first set bit of `words` at or after `from` (one exists).
+#[inline(always)]
+fn next_bit(words: &[u64], from: usize) -> usize {
+    let mut i = from >> 6;
+    let mut word = words[i] & (u64::MAX << (from & 63));
+    while word == 0 {
+        i += 1;
+        word = words[i];
+    }
+    i * 64 + word.trailing_zeros() as usize
 }
 
 /// One byte per time (0 or 1): a mark is set or cleared by a plain store, which waits on no
@@ -192,6 +198,18 @@ impl<M: Marks> SplitMarks<M> {
         }
     }
 
+    /// The ghost front: keys with stamps up to it are in neither list.
+    #[inline]
+    pub fn ghost_front(&self) -> usize {
+        self.ghost_from
+    }
+
+    /// Whether the key with `stamp` (as for [`Self::place`]) is in neither list.
+    #[inline]
+    pub fn is_gone(&self, stamp: usize) -> bool {
+        stamp <= self.ghost_from
+    }
+
     /// Whether the key with `stamp` (as for [`Self::place`]) is in the cache list.
     #[inline]
     pub fn is_live(&self, stamp: usize) -> bool {
@@ -303,6 +321,62 @@ impl Renewals<'_> {
     }
 }
 
+/// Side one during a run of slides ([`SplitMarks::slide`] request after request): its marks as
+/// a plain slice and its fronts as locals, held apart from the struct for the reason
+/// [`Renewals`] gives. [`Slides::fronts`] hands the fronts back to [`SplitMarks::resume`].
+pub struct Slides<'a> {
+    words: &'a mut [u64],
+    ghost_from: usize,
+    live_from: usize,
+}
+
+/// Where a run of slides left side one's fronts.
+pub struct Fronts {
+    ghost_from: usize,
+    live_from: usize,
+}
+
+impl SplitMarks<Bits> {
+    /// The side for a run of slides.
+    pub fn slides(&mut self) -> Slides<'_> {
+        Slides {
+            words: &mut self.marks.0,
+            ghost_from: self.ghost_from,
+            live_from: self.live_from,
+        }
+    }
+
+    /// Takes the fronts a run of slides ([`Self::slides`]) left.
+    pub fn resume(&mut self, fronts: Fronts) {
+        self.ghost_from = fronts.ghost_from;
+        self.live_from = fronts.live_from;
+    }
+}
+
+impl Slides<'_> {
+    /// [`SplitMarks::is_gone`].
+    #[inline(always)]
+    pub fn is_gone(&self, stamp: usize) -> bool {
+        stamp <= self.ghost_from
+    }
+
+    /// [`SplitMarks::slide`].
+    #[inline(always)]
+    pub fn slide(&mut self, t: usize) {
+        self.ghost_from = next_bit(self.words, self.ghost_from) + 1;
+        self.live_from = next_bit(self.words, self.live_from) + 1;
+        self.words[t >> 6] |= 1 << (t & 63);
+    }
+
+    /// The fronts, for [`SplitMarks::resume`].
+    pub fn fronts(self) -> Fronts {
+        Fronts {
+            ghost_from: self.ghost_from,
+            live_from: self.live_from,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::VecDeque;
@@ -314,10 +388,12 @@ mod tests {
     /// Against two queues ordered by time, under ARC's discipline: push the newest time, take
     /// any key out of either list, demote or forget the oldest, drop the oldest live key when
     /// no ghost is left, slide when neither list is empty, renew any live key.
-    /// `renew` renews a live key's mark (on bytes also through [`Renewals`]).
+    /// `renew` renews a live key's mark (on bytes also through [`Renewals`]); `slide` slides
+    /// (on bits also through [`Slides`]).
     fn places_keys_as_two_queues_do<M: Marks>(
         ops: Vec<u8>,
         renew: fn(&mut SplitMarks<M>, usize, usize),
+        slide: fn(&mut SplitMarks<M>, usize),
     ) -> Result<(), TestCaseError> {
         let mut marks = SplitMarks::<M>::new(ops.len());
         let (mut live, mut ghost) = (VecDeque::new(), VecDeque::new());
@@ -351,7 +427,7 @@ mod tests {
                     gone.push(live.pop_front().unwrap());
                 }
                 5 if !ghost.is_empty() && !live.is_empty() => {
-                    marks.slide(t);
+                    slide(&mut marks, t);
                     gone.push(ghost.pop_front().unwrap());
                     ghost.push_back(live.pop_front().unwrap());
                     live.push_back(t);
@@ -368,6 +444,8 @@ mod tests {
             prop_assert!(live.iter().all(|&u| marks.place(u + 1) == Place::Live));
             prop_assert!(ghost.iter().all(|&u| marks.place(u + 1) == Place::Ghost));
             prop_assert!(gone.iter().all(|&u| marks.place(u + 1) == Place::Gone));
+            prop_assert!(gone.iter().all(|&u| marks.is_gone(u + 1)));
+            prop_assert!(live.iter().chain(&ghost).all(|&u| !marks.is_gone(u + 1)));
             prop_assert_eq!(marks.place(0), Place::Gone);
             // The marks in time order, as both queues hold them.
             let mut visited = Vec::new();
@@ -385,12 +463,24 @@ mod tests {
     proptest! {
         #[test]
         fn bits_place_keys_as_two_queues_do(ops in prop::collection::vec(0u8..7, 1..600)) {
-            places_keys_as_two_queues_do::<Bits>(ops, SplitMarks::renew)?;
+            places_keys_as_two_queues_do::<Bits>(ops, SplitMarks::renew, SplitMarks::slide)?;
+        }
+
+        #[test]
+        fn bits_slid_apart_place_keys_as_two_queues_do(
+            ops in prop::collection::vec(0u8..7, 1..600),
+        ) {
+            places_keys_as_two_queues_do::<Bits>(ops, SplitMarks::renew, |marks, t| {
+                let mut run = marks.slides();
+                run.slide(t);
+                let fronts = run.fronts();
+                marks.resume(fronts);
+            })?;
         }
 
         #[test]
         fn bytes_place_keys_as_two_queues_do(ops in prop::collection::vec(0u8..7, 1..600)) {
-            places_keys_as_two_queues_do::<Bytes>(ops, SplitMarks::renew)?;
+            places_keys_as_two_queues_do::<Bytes>(ops, SplitMarks::renew, SplitMarks::slide)?;
         }
 
         #[test]
@@ -401,7 +491,7 @@ mod tests {
                 let mut run = marks.renewals();
                 assert!(run.is_live(stamp) && !run.is_live(0));
                 run.renew(stamp, t);
-            })?;
+            }, SplitMarks::slide)?;
         }
     }
 }
