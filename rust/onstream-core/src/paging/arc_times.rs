@@ -251,8 +251,8 @@ impl Lists {
         }
     }
 
-    /// REPLACE(x, p), as `Arc::replace`. (Inlined always, as `SplitMarks::slide` is: left to
-    /// the compiler both stayed calls, and inlining both took 1-4% off simulate()'s ARC.)
+    /// REPLACE(x, p), as `Arc::replace`. (Inlined always, as the slide is: left to the
+    /// compiler both stayed calls, and inlining both took 1-4% off simulate()'s ARC.)
     #[inline(always)]
     fn replace(&mut self, hit_in_b2: bool) {
         let t1 = self.one.live();
@@ -333,12 +333,8 @@ impl Lists {
         let (t1, l1) = (self.one.live(), self.one.live() + self.one.ghost());
         let total = l1 + self.two.live() + self.two.ghost();
         if l1 == self.c {
-            if t1 < self.c && t1 >= self.above_p {
-                // The commonest miss: B1's oldest goes, REPLACE demotes T1's oldest, and the
-                // key joins T1, with no length changed.
-                self.one.slide(t);
-                return;
-            }
+            // (The commonest case here, a slide, is `slide_run`'s, which serves it as this
+            // branch would.)
             if t1 < self.c {
                 self.one.forget_oldest();
                 self.replace(false);

@@ -223,13 +223,6 @@ impl<M: Marks> SplitMarks<M> {
         self.live += 1;
     }
 
-    /// The cache list's key with `stamp` is requested again at `t`, the newest time yet.
-    #[inline]
-    pub fn renew(&mut self, stamp: usize, t: usize) {
-        self.marks.clear(stamp - 1);
-        self.marks.set(t);
-    }
-
     /// Takes out the key with `stamp`, in the list `place` names (`Live` or `Ghost`).
     #[inline]
     pub fn take(&mut self, stamp: usize, place: Place) {
@@ -254,15 +247,6 @@ impl<M: Marks> SplitMarks<M> {
     pub fn forget_oldest(&mut self) {
         self.ghost_from = self.next_set(self.ghost_from) + 1;
         self.ghost -= 1;
-    }
-
-    /// [`Self::forget_oldest`], [`Self::demote_oldest`] and [`Self::push`]`(t)` in one, which
-    /// leave both lengths as they were (the ghost list and the cache list are not empty).
-    #[inline(always)]
-    pub fn slide(&mut self, t: usize) {
-        self.ghost_from = self.next_set(self.ghost_from) + 1;
-        self.live_from = self.next_set(self.live_from) + 1;
-        self.marks.set(t);
     }
 
     /// The cache list's oldest key (there is one) is forgotten; the ghost list must be empty.
@@ -297,7 +281,7 @@ pub struct Renewals<'a> {
 }
 
 impl SplitMarks<Bytes> {
-    /// The side for a run of renewals: [`Renewals::renew`] is [`Self::renew`].
+    /// The side for a run of renewals.
     pub fn renewals(&mut self) -> Renewals<'_> {
         Renewals {
             marks: &mut self.marks.0,
@@ -313,7 +297,8 @@ impl Renewals<'_> {
         stamp > self.live_from
     }
 
-    /// [`SplitMarks::renew`].
+    /// The cache list's key with `stamp` is requested again at `t`, the newest time yet: out
+    /// of the cache list and back in at `t`, both lengths as they were.
     #[inline(always)]
     pub fn renew(&mut self, stamp: usize, t: usize) {
         self.marks[stamp - 1] = 0;
@@ -321,7 +306,7 @@ impl Renewals<'_> {
     }
 }
 
-/// Side one during a run of slides ([`SplitMarks::slide`] request after request): its marks as
+/// Side one during a run of slides ([`Slides::slide`] request after request): its marks as
 /// a plain slice and its fronts as locals, held apart from the struct for the reason
 /// [`Renewals`] gives. [`Slides::fronts`] hands the fronts back to [`SplitMarks::resume`].
 pub struct Slides<'a> {
@@ -360,7 +345,9 @@ impl Slides<'_> {
         stamp <= self.ghost_from
     }
 
-    /// [`SplitMarks::slide`].
+    /// [`SplitMarks::forget_oldest`], [`SplitMarks::demote_oldest`] and [`SplitMarks::push`]`(t)`
+    /// in one, which leave both lengths as they were (the ghost list and the cache list are not
+    /// empty).
     #[inline(always)]
     pub fn slide(&mut self, t: usize) {
         self.ghost_from = next_bit(self.words, self.ghost_from) + 1;
@@ -388,8 +375,8 @@ mod tests {
     /// Against two queues ordered by time, under ARC's discipline: push the newest time, take
     /// any key out of either list, demote or forget the oldest, drop the oldest live key when
     /// no ghost is left, slide when neither list is empty, renew any live key.
-    /// `renew` renews a live key's mark (on bytes also through [`Renewals`]); `slide` slides
-    /// (on bits also through [`Slides`]).
+    /// `renew` renews a live key's mark and `slide` slides: by the primitives
+    /// ([`renew_by_parts`], [`slide_by_parts`]), or through [`Renewals`] and [`Slides`].
     fn places_keys_as_two_queues_do<M: Marks>(
         ops: Vec<u8>,
         renew: fn(&mut SplitMarks<M>, usize, usize),
@@ -460,17 +447,30 @@ mod tests {
         Ok(())
     }
 
+    /// A renewal by the primitives: out of the cache list, then back in at `t`.
+    fn renew_by_parts<M: Marks>(marks: &mut SplitMarks<M>, stamp: usize, t: usize) {
+        marks.take(stamp, Place::Live);
+        marks.push(t);
+    }
+
+    /// A slide by the primitives.
+    fn slide_by_parts<M: Marks>(marks: &mut SplitMarks<M>, t: usize) {
+        marks.forget_oldest();
+        marks.demote_oldest();
+        marks.push(t);
+    }
+
     proptest! {
         #[test]
         fn bits_place_keys_as_two_queues_do(ops in prop::collection::vec(0u8..7, 1..600)) {
-            places_keys_as_two_queues_do::<Bits>(ops, SplitMarks::renew, SplitMarks::slide)?;
+            places_keys_as_two_queues_do::<Bits>(ops, renew_by_parts, slide_by_parts)?;
         }
 
         #[test]
         fn bits_slid_apart_place_keys_as_two_queues_do(
             ops in prop::collection::vec(0u8..7, 1..600),
         ) {
-            places_keys_as_two_queues_do::<Bits>(ops, SplitMarks::renew, |marks, t| {
+            places_keys_as_two_queues_do::<Bits>(ops, renew_by_parts, |marks, t| {
                 let mut run = marks.slides();
                 run.slide(t);
                 let fronts = run.fronts();
@@ -480,7 +480,7 @@ mod tests {
 
         #[test]
         fn bytes_place_keys_as_two_queues_do(ops in prop::collection::vec(0u8..7, 1..600)) {
-            places_keys_as_two_queues_do::<Bytes>(ops, SplitMarks::renew, SplitMarks::slide)?;
+            places_keys_as_two_queues_do::<Bytes>(ops, renew_by_parts, slide_by_parts)?;
         }
 
         #[test]
@@ -491,7 +491,7 @@ mod tests {
                 let mut run = marks.renewals();
                 assert!(run.is_live(stamp) && !run.is_live(0));
                 run.renew(stamp, t);
-            }, SplitMarks::slide)?;
+            }, slide_by_parts)?;
         }
     }
 }
