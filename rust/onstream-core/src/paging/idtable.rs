@@ -17,7 +17,7 @@ use std::hash::Hasher;
 
 use super::keymap::Mix64;
 use super::slab::NIL;
-use super::trace::largest_below;
+use super::trace::fits_bits;
 use crate::{bigbuf, prefetch};
 
 /// How a table stores its keys: `u64`, or `u32` for ids that all fit ([`fits_narrow`]).
@@ -55,10 +55,10 @@ impl Key for u32 {
     const ZERO: Self = 0;
 }
 
-/// Whether every id of `ids` fits a narrow (`u32`) key: one pass, stopped at the first id that
-/// does not (an id hash, usually the first).
+/// Whether every id of `ids` fits a narrow (`u32`) key: one pass, stopped at the first block
+/// of ids where one does not (an id hash, usually the first).
 pub fn fits_narrow(ids: &[u64]) -> bool {
-    largest_below(ids, 1 << 32).is_some()
+    fits_bits(ids, 32)
 }
 
 /// `id`'s hash, whatever the table's size or key width. A pass that prefetches a few requests

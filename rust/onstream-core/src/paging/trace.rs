@@ -61,7 +61,8 @@ pub struct Densifier {
 }
 
 enum Table {
-    /// A table over `0..span`, allocated when the first piece is renumbered (a simulation that
+    /// A table over `0..span` (above every id: [`span_below`]), allocated when the first piece
+    /// is renumbered (a simulation that
     /// keeps the ids as they are never allocates it).
     Direct { span: usize, table: Vec<u32> },
     /// A hash table for the trace ([`IdTable::for_requests`]), allocated when the first piece is
@@ -77,8 +78,8 @@ enum Hashes {
 
 impl Densifier {
     /// A renumbering for the whole of `ids`, which is checked (not empty, fewer than 2^32 − 1
-    /// requests) but not yet read past its largest id, or past its first id too large for a
-    /// direct table ([`largest_below`]).
+    /// requests) and read for a span above its ids, or only up to its first ids too large for a
+    /// direct table ([`span_below`]).
     pub fn for_trace(ids: &[u64]) -> Result<Self> {
         if ids.is_empty() {
             return Err(Error::Empty { name: "trace" });
@@ -91,16 +92,15 @@ impl Densifier {
             ));
         }
         let table_limit = (4 * ids.len()).max(1 << 20) as u64;
-        let table = if let Some(max) = largest_below(ids, table_limit) {
-            Table::Direct {
-                span: max as usize + 1,
+        let table = match span_below(ids, table_limit) {
+            Some(span) => Table::Direct {
+                span,
                 table: Vec::new(),
-            }
-        } else {
-            Table::Hash {
+            },
+            None => Table::Hash {
                 narrow: fits_narrow(ids),
                 table: None,
-            }
+            },
         };
         Ok(Densifier {
             table,
@@ -222,6 +222,45 @@ pub fn largest(ids: &[u64]) -> u64 {
     lanes.into_iter().chain(rest).max().unwrap_or(0)
 }
 
+/// The bitwise OR of `ids`: at least their largest id and below twice it, in less time (one
+/// vector OR for two ids; the maximum takes a compare and a select an id, there being no vector
+/// maximum of `u64` below AVX-512): over the 134 K ids of the sprite trace, 16 us against 27.
+fn ored(ids: &[u64]) -> u64 {
+    ids.iter().fold(0, |acc, &id| acc | id)
+}
+
+/// Whether every id of `ids` lies below `2^bits`, found as soon as one does not: exactly when
+/// their bitwise OR does.
+pub fn fits_bits(ids: &[u64], bits: u32) -> bool {
+    let limit = 1u64.checked_shl(bits).unwrap_or(0).wrapping_sub(1);
+    let mut or = 0;
+    ids.chunks(1 << 10).all(|block| {
+        or |= ored(block);
+        or <= limit
+    })
+}
+
+/// A span above every id of `ids` when they all lie below `limit`, else none: their bitwise OR
+/// plus one when that is no longer than the trace, so arrays over the span still cost less to
+/// fill than the trace to read (the sprite trace: 8,192 for ids up to 7,074); otherwise, or when
+/// the OR reaches `limit`, the largest id plus one. As [`largest_below`], a trace of sparse ids
+/// is known as such from its first ids.
+pub fn span_below(ids: &[u64], limit: u64) -> Option<usize> {
+    let mut or = 0;
+    for block in ids.chunks(1 << 10) {
+        or |= ored(block);
+        if or >= limit {
+            return largest_below(ids, limit).map(|max| max as usize + 1);
+        }
+    }
+    let span = or as usize + 1;
+    if span <= ids.len() {
+        Some(span)
+    } else {
+        largest_below(ids, limit).map(|max| max as usize + 1)
+    }
+}
+
 /// The largest id when it is below `limit`, else none, found as soon as an id reaches it: a
 /// trace of sparse ids (block numbers, hashes) is known as such from its first ids, without
 /// reading the rest before the simulation does.
@@ -325,6 +364,42 @@ mod tests {
                 let mut ids: Vec<u64> = (0..n as u64).map(|i| i * 7 % 5).collect();
                 ids[at] = u64::MAX - 1;
                 assert_eq!(largest(&ids), *ids.iter().max().unwrap(), "n {n} at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn fits_bits_as_the_largest_id_does() {
+        assert!(fits_bits(&[], 0) && fits_bits(&[0], 0) && !fits_bits(&[1], 0));
+        assert!(fits_bits(&[u64::MAX], 64) && !fits_bits(&[u64::MAX], 63));
+        for n in [1usize, 1023, 1024, 1025, 5000] {
+            for at in [0, n / 2, n - 1] {
+                let mut ids: Vec<u64> = (0..n as u64).map(|i| i % 97).collect();
+                ids[at] = (1 << 32) - 1;
+                assert!(fits_bits(&ids, 32), "n {n} at {at}");
+                ids[at] = 1 << 32;
+                assert!(!fits_bits(&ids, 32) && fits_bits(&ids, 33), "n {n} at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn span_below_bounds_every_id_and_turns_down_what_reaches_the_limit() {
+        assert_eq!(span_below(&[], 10), Some(1));
+        for n in [1usize, 1023, 1024, 1025, 5000] {
+            let ids: Vec<u64> = (0..n as u64).map(|i| i * 13 % 97).collect();
+            let max = *ids.iter().max().unwrap() as usize;
+            // The OR (127 for n >= 97) plus one when no longer than the trace, else the largest
+            // id plus one; that too when the OR reaches the limit.
+            let want = if n >= 128 { 128 } else { max + 1 };
+            assert_eq!(span_below(&ids, 1000), Some(want), "n {n}");
+            assert_eq!(span_below(&ids, 97), Some(max + 1), "n {n}");
+            for at in [0, n / 2, n - 1] {
+                let mut over = ids.clone();
+                over[at] = 97;
+                assert_eq!(span_below(&over, 97), None, "n {n} at {at}");
+                // The OR reaches the limit, the largest id does not.
+                assert_eq!(span_below(&over, 100), Some(98), "n {n} at {at}");
             }
         }
     }
