@@ -88,8 +88,11 @@ impl LaterMarks {
         self.words[w] = word & !(1 << bit);
         let (block, at) = (w / BLOCK_WORDS, w % BLOCK_WORDS);
         let line = &mut self.counts[block].0;
-        line[at] -= 1;
+        // Summed before the count changes: a line's vector loads right after a byte stored
+        // into it would wait for the store to complete (a load that spans a narrower store
+        // gets no forwarding).
         later += later_in_line(line, at);
+        line[at] -= 1;
         if block == self.newest {
             self.pending -= 1;
         } else {
@@ -109,8 +112,9 @@ impl LaterMarks {
         self.words[w] = word | (1 << bit);
         let (block, at) = (w / BLOCK_WORDS, w % BLOCK_WORDS);
         let line = &mut self.counts[block].0;
-        line[at] += 1;
+        // Before the count changes, as in `clear_counting_later`.
         earlier += earlier_in_line(line, at);
+        line[at] += 1;
         if block == self.newest {
             self.pending += 1;
         } else {
@@ -193,9 +197,8 @@ fn later_in_line(line: &[u8; BLOCK_WORDS], after: usize) -> u32 {
 #[cfg(target_arch = "x86_64")]
 mod sse2 {
     use std::arch::x86_64::{
-        _mm_add_epi64, _mm_add_epi8, _mm_and_si128, _mm_cmpgt_epi8, _mm_cvtsi128_si64,
-        _mm_sad_epu8, _mm_set1_epi8, _mm_set_epi64x, _mm_setr_epi8, _mm_setzero_si128,
-        _mm_unpackhi_epi64,
+        __m128i, _mm_add_epi64, _mm_add_epi8, _mm_and_si128, _mm_cmpgt_epi8, _mm_cvtsi128_si64,
+        _mm_sad_epu8, _mm_set1_epi8, _mm_setr_epi8, _mm_setzero_si128, _mm_unpackhi_epi64,
     };
 
     use super::BLOCK_WORDS;
@@ -208,14 +211,13 @@ mod sse2 {
         let at = _mm_set1_epi8(at as i8);
         let zero = _mm_setzero_si128();
         let first = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-        let half = |i: usize| {
-            let mut bytes = [0; 8];
-            bytes.copy_from_slice(&line[8 * i..8 * i + 8]);
-            i64::from_le_bytes(bytes)
-        };
         let mut acc = zero;
         for k in 0..BLOCK_WORDS / 16 {
-            let counts = _mm_set_epi64x(half(2 * k + 1), half(2 * k));
+            let mut bytes = [0u8; 16];
+            bytes.copy_from_slice(&line[16 * k..16 * k + 16]);
+            // SAFETY: sixteen bytes and an `__m128i` are 16 bytes each, and any bits are valid
+            // for both: a plain 16-byte load.
+            let counts = unsafe { std::mem::transmute::<[u8; 16], __m128i>(bytes) };
             let index = _mm_add_epi8(first, _mm_set1_epi8((16 * k) as i8));
             let keep = if later {
                 _mm_cmpgt_epi8(index, at)
