@@ -6,19 +6,23 @@
 //! - a bitset of the marks (64 times a word);
 //! - a byte per word with its count, so that the counts of the 63 words around a word sit in
 //!   one cache line (aligned) with its own, that of its block of 64 words (4096 times);
-//! - a segment tree of block counts, small enough to stay in L1 (32 KiB for 2^24 requests).
+//! - a tree of block counts, 16 a node ([`BlockTree`]), small enough to stay in L1 (3 levels
+//!   and 10 KiB for 10 M requests).
 //!
-//! A clear walks up the tree once, decrementing each node and adding the right siblings: the
-//! marks in later blocks. The newest block's count is held back until the block is complete,
-//! because marks are only ever set at the newest time. This replaced two walks of a Fenwick tree
-//! over words (the query, then the update), 17 levels each on a 10 M-request trace: that curve's
-//! two counting threads went from 160-195 ms to 125-130 ms. A count line is summed by SSE2 byte
+//! A clear walks up the tree once, taking one from each level's count and adding the counts
+//! after it in its node: the marks in later blocks. The newest block's count is held back until
+//! the block is complete, because marks are only ever set at the newest time. A binary tree
+//! like this replaced two walks of a Fenwick tree over words (the query, then the update), 17
+//! levels each on a 10 M-request trace: that curve's two counting threads went from 160-195 ms
+//! to 125-130 ms; the tree of 16 a node took the curve on one thread from 149-150 to 136-138
+//! ms. A count line is summed by SSE2 byte
 //! sums (`psadbw`), 16 counts at a time: a plain masked loop, which LLVM widened to 32-bit lanes,
 //! was 10% slower over the whole curve, and eight 64-bit lanes by shifts and masks slower still.
 //!
 //! [`LaterMarks::set_counting_earlier`] sets a mark anywhere and counts the ones before it: the
 //! second part of a split curve uses it for keys ranked by their last request before the cut.
 
+use super::block_tree::BlockTree;
 use crate::{bigbuf, prefetch};
 
 const WORD_BITS: usize = 64;
@@ -31,9 +35,8 @@ pub struct LaterMarks {
     words: Vec<u64>,
     /// Marks in each word (at most 64), a block's to a line.
     counts: Vec<CountLine>,
-    /// Segment tree over blocks: leaves at `leaves..2 * leaves`, node `i`'s children `2i`, `2i+1`.
-    tree: Vec<u32>,
-    leaves: usize,
+    /// The blocks' counts.
+    tree: BlockTree,
     /// Marks in the newest block, not yet in the tree.
     pending: u32,
     /// The newest block.
@@ -46,12 +49,10 @@ impl LaterMarks {
         let n_words = n / WORD_BITS + 1;
         // Whole blocks, so the count line of any word is complete.
         let n_blocks = n_words.div_ceil(BLOCK_WORDS);
-        let leaves = n_blocks.next_power_of_two();
         LaterMarks {
             words: bigbuf::filled(n_blocks * BLOCK_WORDS, 0),
             counts: vec![CountLine([0; BLOCK_WORDS]); n_blocks],
-            tree: vec![0; 2 * leaves],
-            leaves,
+            tree: BlockTree::new(n_blocks),
             pending: 0,
             newest: 0,
         }
@@ -69,7 +70,7 @@ impl LaterMarks {
     pub fn set_newest(&mut self, t: usize) {
         let block = t / BLOCK_TIMES;
         if block != self.newest {
-            self.add_to_block(self.newest, self.pending);
+            self.tree.add(self.newest, self.pending);
             self.pending = 0;
             self.newest = block;
         }
@@ -96,7 +97,7 @@ impl LaterMarks {
         if block == self.newest {
             self.pending -= 1;
         } else {
-            later += self.pending + self.clear_in_tree(block);
+            later += self.pending + self.tree.take_one_counting_later(block);
         }
         later
     }
@@ -118,48 +119,10 @@ impl LaterMarks {
         if block == self.newest {
             self.pending += 1;
         } else {
-            earlier += self.set_in_tree(block);
+            earlier += self.tree.put_one_counting_earlier(block);
             if self.newest < block {
                 earlier += self.pending;
             }
-        }
-        earlier
-    }
-
-    fn add_to_block(&mut self, block: usize, delta: u32) {
-        let mut node = self.leaves + block;
-        while node > 0 {
-            self.tree[node] += delta;
-            node >>= 1;
-        }
-    }
-
-    /// Takes one mark from `block`'s count and returns the marks in later blocks (in the tree).
-    #[inline]
-    fn clear_in_tree(&mut self, block: usize) -> u32 {
-        let mut node = self.leaves + block;
-        let mut later = 0;
-        while node > 1 {
-            self.tree[node] -= 1;
-            // A left child's right sibling covers later blocks only.
-            let left = u32::from(node & 1 == 0);
-            later += self.tree[node ^ 1] * left;
-            node >>= 1;
-        }
-        later
-    }
-
-    /// Adds one mark to `block`'s count and returns the marks in earlier blocks (in the tree).
-    #[inline]
-    fn set_in_tree(&mut self, block: usize) -> u32 {
-        let mut node = self.leaves + block;
-        let mut earlier = 0;
-        while node > 1 {
-            self.tree[node] += 1;
-            // A right child's left sibling covers earlier blocks only.
-            let right = u32::from(node & 1 == 1);
-            earlier += self.tree[node ^ 1] * right;
-            node >>= 1;
         }
         earlier
     }

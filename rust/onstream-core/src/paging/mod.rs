@@ -6,6 +6,7 @@
 
 pub mod arc;
 pub mod arc_times;
+pub mod block_tree;
 pub mod clock;
 pub mod discard;
 pub mod fifo;
