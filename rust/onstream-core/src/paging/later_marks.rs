@@ -15,9 +15,9 @@
 //! like this replaced two walks of a Fenwick tree over words (the query, then the update), 17
 //! levels each on a 10 M-request trace: that curve's two counting threads went from 160-195 ms
 //! to 125-130 ms; the tree of 16 a node took the curve on one thread from 149-150 to 136-138
-//! ms. A count line is summed by SSE2 byte
-//! sums (`psadbw`), 16 counts at a time: a plain masked loop, which LLVM widened to 32-bit lanes,
-//! was 10% slower over the whole curve, and eight 64-bit lanes by shifts and masks slower still.
+//! ms. A count line is summed by SSE2 byte sums (`psadbw`), 16 counts at a time: a plain masked
+//! loop, which LLVM widened to 32-bit lanes, was 10% slower over the whole curve, and eight
+//! 64-bit lanes by shifts and masks slower still.
 //!
 //! [`LaterMarks::set_counting_earlier`] sets a mark anywhere and counts the ones before it: the
 //! second part of a split curve uses it for keys ranked by their last request before the cut.
@@ -215,8 +215,8 @@ mod tests {
         assert_eq!(earlier_in_line(&full, 63), 63 * 64);
     }
 
-    /// Over many blocks (a tree of eight levels), against a Fenwick tree over times: marks set
-    /// at every time, and live ones cleared at random, older ones among them.
+    /// Over many blocks (147: a tree of two levels), against a Fenwick tree over times: marks
+    /// set at every time, and live ones cleared at random, older ones among them.
     #[test]
     fn counts_the_later_marks_across_many_blocks() {
         let n = 600_000;

@@ -62,8 +62,7 @@ pub struct Densifier {
 
 enum Table {
     /// A table over `0..span` (above every id: [`span_below`]), allocated when the first piece
-    /// is renumbered (a simulation that
-    /// keeps the ids as they are never allocates it).
+    /// is renumbered (a simulation that keeps the ids as they are never allocates it).
     Direct { span: usize, table: Vec<u32> },
     /// A hash table for the trace ([`IdTable::for_requests`]), allocated when the first piece is
     /// renumbered, with narrow keys when every id fits 32 bits.
