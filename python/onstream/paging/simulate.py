@@ -63,9 +63,7 @@ def _sizes(sizes: int | Sequence[int]) -> list[int]:
     items = [sizes] if isinstance(sizes, (int, np.integer)) else list(sizes)
     if not items:
         raise InvalidParameterError("invalid sizes: got an empty list, expected cache sizes")
-    # positive_int's checks in place for plain ints: a call each costs microseconds when caches
-    # are cold.
-    return [s if type(s) is int and s > 0 else positive_int(s, "size") for s in items]
+    return [positive_int(s, "size") for s in items]
 
 
 def _policies(policies: str | Sequence[str]) -> list[str]:
