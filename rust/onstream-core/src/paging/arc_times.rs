@@ -270,10 +270,7 @@ impl Lists {
     fn serve(&mut self, t: usize, state: u32) -> (bool, u32) {
         let stamp = (state & STAMP_MASK) as usize;
         let in_two = state & SIDE2 != 0;
-        debug_assert!(
-            !(in_two && self.two.is_live(stamp)),
-            "a hit in T2 is renew_run's"
-        );
+        debug_assert!(!self.in_t2(state), "a hit in T2 is renew_run's");
         let after = t as u32 + 1;
         let place = if in_two {
             self.two.place(stamp)
@@ -314,6 +311,13 @@ impl Lists {
     fn slides(&self) -> bool {
         let t1 = self.one.live();
         t1 + self.one.ghost() == self.c && t1 < self.c && t1 >= self.above_p
+    }
+
+    /// Whether the key in `state` is in T2 (as [`renews`] tells during a run of renewals), so
+    /// that its request is a hit there.
+    #[inline(always)]
+    fn in_t2(&self, state: u32) -> bool {
+        state & SIDE2 != 0 && self.two.is_live((state & STAMP_MASK) as usize)
     }
 
     /// Whether the key in `state` is in no list.
@@ -386,7 +390,7 @@ fn serve_span(
             // The commonest request, a hit in T2, moves a mark within T2 and changes no length
             // or front. Those come in runs (sprite's average 23), served by a loop of their own,
             // which hands back the first other request.
-            if before & SIDE2 != 0 && lists.two.is_live((before & STAMP_MASK) as usize) {
+            if lists.in_t2(before) {
                 let (at, stop) = keys.renew_run(lists.two.renewals(), t, span.end, (slot, before));
                 hits += (at - t) as u64;
                 if let Some(m) = mask.as_mut() {
